@@ -1,0 +1,38 @@
+import { Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+import type { ApiEnv, AppDeps } from './deps.ts';
+import { handleError } from './errors.ts';
+import { apiKeyAuth } from './middleware/apiKeyAuth.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { dashboardRoutes } from './routes/dashboard/index.tsx';
+import { devOutboxRoutes } from './routes/devOutbox.tsx';
+import { handoffPageRoutes } from './routes/handoffPage.tsx';
+import { outboxRoutes } from './routes/outbox.ts';
+import { signInRoutes } from './routes/signIn.tsx';
+
+export function createApp(deps: AppDeps) {
+  const api = new Hono<ApiEnv>()
+    .get('/health', async (c) => {
+      const health = await deps.checkHealth();
+      const ok = health.database && health.temporal;
+      return c.json({ status: ok ? 'ok' : 'degraded', ...health }, ok ? 200 : 503);
+    })
+    .use('*', apiKeyAuth(deps.db))
+    .route('/accounts', accountRoutes(deps))
+    .route('/outbox', outboxRoutes(deps));
+
+  const app = new Hono()
+    .use('*', secureHeaders())
+    .route('/api', api)
+    .route('/handoff', handoffPageRoutes(deps));
+  if (deps.devOutbox) app.route('/dev/outbox', devOutboxRoutes(deps));
+  app.get('/', (c) => c.redirect('/accounts'))
+    .route('/', signInRoutes(deps))
+    // Last: its session check answers every remaining path with a redirect to /login.
+    .route('/', dashboardRoutes(deps));
+  app.notFound((c) => (c.req.path.startsWith('/api/')
+    ? c.json({ error: { code: 'not_found', message: 'no such route' } }, 404)
+    : c.text('Not found', 404)));
+  app.onError(handleError);
+  return app;
+}

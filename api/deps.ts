@@ -1,0 +1,34 @@
+import type { Client } from '@temporalio/client';
+import type { Database } from '../db/client.ts';
+import type { Mailer } from '../integrations/email/mailer.ts';
+import type { UserRole } from '../db/schema/users.ts';
+
+export interface AppDeps {
+  db: Database;
+  temporal: Client;
+  taskQueue: string;
+  namespace: string;
+  temporalUiUrl: string;
+  tokenSecret: string;
+  /** Resolves when the database and Temporal answer; used by /api/health. */
+  checkHealth(): Promise<{ database: boolean; temporal: boolean }>;
+  historyLimit?: number;
+  /** Serve the dev outbox pages (only when no mail provider is configured, never in production). */
+  devOutbox: boolean;
+  /** Handoff-link lookups allowed per client address per window (default 30 a minute). */
+  handoffRateLimit?: { limit: number; windowMs: number };
+  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy?: boolean;
+  /** Sign-in links and the dashboard's notifications go through the same mailer as the worker's. */
+  mailer: Mailer;
+  /** Base of links in emails. */
+  publicUrl: string;
+  /** Mark cookies Secure (everywhere but plain-http development). */
+  secureCookies: boolean;
+}
+
+export interface SessionUser { id: string; orgId: string; email: string; name: string; role: UserRole }
+
+export type DashboardEnv = { Variables: { user: SessionUser; csrfToken: string; sessionId: string } };
+
+export type ApiEnv = { Variables: { orgId: string } };

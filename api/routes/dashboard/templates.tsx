@@ -1,0 +1,7 @@
+import { Hono } from 'hono';
+import type { AppDeps, DashboardEnv } from '../../deps.ts';
+
+// Placeholder: its pages land in their own change.
+export function templatesRoutes(_deps: AppDeps) {
+  return new Hono<DashboardEnv>();
+}

@@ -1,0 +1,105 @@
+import { Hono, type Context } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { z } from 'zod';
+import type { Database } from '../../db/client.ts';
+import { findHandoffByTokenHash } from '../../db/repositories/handoffs.ts';
+import { listUsersByRole } from '../../db/repositories/users.ts';
+import { looksLikeHandoffToken } from '../../domain/handoffToken.ts';
+import { hashToken } from '../../domain/secretTokens.ts';
+import { RelayError } from '../../services/errors.ts';
+import { HandoffDonePage, HandoffLinkProblemPage, HandoffPage } from '../../ui/pages/HandoffPage.tsx';
+import { submitHandoffUpdate } from '../../workflows/definitions.ts';
+import type { AppDeps } from '../deps.ts';
+import { rateLimit } from '../middleware/rateLimit.ts';
+import { updateAccountWorkflow } from '../workflowUpdates.ts';
+
+const submissionSchema = z.object({
+  csmUserId: z.string().trim().min(1, 'choose the CSM who will onboard this customer').max(100),
+});
+
+type LinkLookup =
+  | { ok: true; found: NonNullable<Awaited<ReturnType<typeof findHandoffByTokenHash>>> }
+  | { ok: false; reason: 'unknown' | 'expired' | 'used'; status: 404 | 410 };
+
+/** A used link keeps its hash so the AE is told it was used; a replaced (resent) link reads as unknown. */
+async function lookUpLink(db: Database, token: string): Promise<LinkLookup> {
+  if (!looksLikeHandoffToken(token)) return { ok: false, reason: 'unknown', status: 404 };
+  const found = await findHandoffByTokenHash(db, hashToken(token));
+  if (!found) return { ok: false, reason: 'unknown', status: 404 };
+  if (found.handoff.submittedAt) return { ok: false, reason: 'used', status: 410 };
+  if (!found.handoff.tokenExpiresAt || found.handoff.tokenExpiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired', status: 410 };
+  return { ok: true, found };
+}
+
+/** The client's address; behind a proxy (RELAY_TRUST_PROXY) the first X-Forwarded-For hop. */
+function clientAddress(c: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown'; // in-process requests (tests) have no socket
+  }
+}
+
+export function handoffPageRoutes(deps: AppDeps) {
+  const app = new Hono();
+  const limits = deps.handoffRateLimit ?? { limit: 30, windowMs: 60_000 };
+
+  async function renderForm(found: Extract<LinkLookup, { ok: true }>['found'], extra: { error?: string; chosenCsmUserId?: string; answers?: Map<string, string> } = {}) {
+    const csms = await listUsersByRole(deps.db, found.account.orgId, 'csm');
+    const qa = extra.answers ? found.handoff.qa.map((q) => ({ ...q, answer: extra.answers?.get(q.key) ?? q.answer })) : found.handoff.qa;
+    return (
+      <HandoffPage account={found.account} drafter={found.handoff.drafter} qa={qa} csms={csms}
+        expiresAt={found.handoff.tokenExpiresAt} {...(extra.error ? { error: extra.error } : {})}
+        {...(extra.chosenCsmUserId ? { chosenCsmUserId: extra.chosenCsmUserId } : {})} />
+    );
+  }
+
+  return app
+    .use('*', async function noStore(c, next) {
+      await next();
+      c.header('Cache-Control', 'no-store');
+      c.header('X-Robots-Tag', 'noindex');
+    })
+    // Token lookups are rate-limited so links cannot be guessed at speed (they are 256-bit anyway).
+    .use('/:token', rateLimit({
+      ...limits,
+      keyOf: (c) => clientAddress(c, deps.trustProxy ?? false),
+      onLimited: (c) => c.html(<HandoffLinkProblemPage reason="rate_limited" />, 429),
+    }))
+    .get('/:token', async (c) => {
+      const link = await lookUpLink(deps.db, c.req.param('token'));
+      if (!link.ok) return c.html(<HandoffLinkProblemPage reason={link.reason} />, link.status);
+      return c.html(await renderForm(link.found));
+    })
+    .post('/:token', async (c) => {
+      const link = await lookUpLink(deps.db, c.req.param('token'));
+      if (!link.ok) return c.html(<HandoffLinkProblemPage reason={link.reason} />, link.status);
+      const form = await c.req.parseBody();
+      const answers = new Map<string, string>();
+      for (const q of link.found.handoff.qa) {
+        const value = form[`answer_${q.key}`];
+        if (typeof value === 'string') answers.set(q.key, value.trim().slice(0, 10_000));
+      }
+      const parsed = submissionSchema.safeParse({ csmUserId: typeof form.csmUserId === 'string' ? form.csmUserId : '' });
+      if (!parsed.success) {
+        return c.html(await renderForm(link.found, { error: parsed.error.issues[0]?.message ?? 'invalid submission', answers }), 400);
+      }
+      try {
+        const state = await updateAccountWorkflow(deps.temporal, link.found.account.workflowId, submitHandoffUpdate,
+          { csmUserId: parsed.data.csmUserId, answers: [...answers].map(([key, answer]) => ({ key, answer })) }, 'csmUserId');
+        return c.html(<HandoffDonePage companyName={link.found.account.companyName} csmName={state.csm?.name ?? 'your CSM'} />);
+      } catch (error) {
+        if (error instanceof RelayError && error.code === 'validation') {
+          return c.html(await renderForm(link.found, { error: error.message, answers }), 400);
+        }
+        if (error instanceof RelayError && error.code === 'conflict') {
+          return c.html(<HandoffLinkProblemPage reason="used" />, 410);
+        }
+        throw error;
+      }
+    });
+}

@@ -1,0 +1,18 @@
+import type { z } from 'zod';
+import { fieldErrors } from '../domain/accountInput.ts';
+import { RelayError } from '../services/errors.ts';
+
+/** Parses a request part with its schema; a failure is a 400 naming every bad field. */
+export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new RelayError('validation', 'the request has invalid fields', { fields: fieldErrors(parsed.error) });
+  return parsed.data;
+}
+
+export async function jsonBody(req: { json(): Promise<unknown> }): Promise<unknown> {
+  try {
+    return await req.json();
+  } catch {
+    throw new RelayError('validation', 'the body must be a JSON object', { fields: [{ field: '(body)', message: 'not valid JSON' }] });
+  }
+}

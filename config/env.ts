@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/** Env flags are "true"/"1" or "false"/"0"; z.coerce.boolean would read "false" as true. */
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  DATABASE_URL: z.string().url().optional(),
+  RELAY_DATA_DIR: z.string().default('.data'),
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('relay-accounts'),
+  TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  RELAY_PUBLIC_URL: z.string().url().optional(),
+  /** Derives handoff tokens (HMAC); without it `npm start` keeps a generated one in the data dir. */
+  RELAY_SECRET: z.string().min(32, 'RELAY_SECRET must be at least 32 characters').optional(),
+  RELAY_SEED_API_KEY: z.string().min(20).optional(),
+  RELAY_SEED_ADMIN_EMAIL: z.string().email().default('admin@example.com'),
+  RELAY_LOG_QUIET: flag.default(false),
+  EMAIL_FROM: z.string().min(3).default('Relay <onboarding@relay.local>'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {
+  override name = 'EnvError';
+}
+
+/** Parses the environment once, at start-up; a bad value stops the process with the variable named. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new EnvError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export function publicUrl(env: Env): string {
+  return (env.RELAY_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
+}

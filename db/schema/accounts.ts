@@ -1,0 +1,79 @@
+import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { organisations } from './organisations.ts';
+import { templateVersions, type TemplateAction } from './templates.ts';
+import { users } from './users.ts';
+
+export const ACCOUNT_STATUSES = ['pending_handoff', 'active', 'at_risk', 'completed', 'churned'] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+export const COMPANY_SIZES = ['1-50', '51-500', '501-5000', '5000+'] as const;
+
+export const accounts = pgTable('accounts', {
+  id: text('id').primaryKey(),
+  orgId: text('org_id').notNull().references(() => organisations.id),
+  companyName: text('company_name').notNull(),
+  arr: bigint('arr', { mode: 'number' }).notNull(),
+  closeDate: text('close_date').notNull(),
+  primaryContactName: text('primary_contact_name').notNull(),
+  primaryContactEmail: text('primary_contact_email').notNull(),
+  primaryContactRole: text('primary_contact_role'),
+  industry: text('industry'),
+  companySize: text('company_size', { enum: COMPANY_SIZES }),
+  website: text('website'),
+  notes: text('notes'),
+  aeEmail: text('ae_email'),
+  rawPayload: text('raw_payload'),
+  primaryDomain: text('primary_domain'),
+  status: text('status', { enum: ACCOUNT_STATUSES }).notNull(),
+  csmUserId: text('csm_user_id').references(() => users.id),
+  templateVersionId: text('template_version_id').notNull().references(() => templateVersions.id),
+  workflowId: text('workflow_id').notNull(),
+  /** Denormalised for the list: kept in step by the milestone projections. */
+  milestonesCompleted: integer('milestones_completed').notNull().default(0),
+  milestonesTotal: integer('milestones_total').notNull().default(0),
+  /** Lowercased company, contact and domains: what the list's search box matches (trigram-indexed). */
+  searchText: text('search_text').notNull().default(''),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  index('accounts_org_status_idx').on(t.orgId, t.status),
+  index('accounts_org_created_idx').on(t.orgId, t.createdAt),
+  index('accounts_org_arr_idx').on(t.orgId, t.arr),
+  index('accounts_org_last_activity_idx').on(t.orgId, t.lastActivityAt),
+  index('accounts_org_name_idx').on(t.orgId, t.companyName),
+  index('accounts_org_csm_idx').on(t.orgId, t.csmUserId),
+  index('accounts_org_template_idx').on(t.orgId, t.templateVersionId),
+  index('accounts_search_trgm_idx').using('gin', t.searchText.op('gin_trgm_ops')),
+  uniqueIndex('accounts_workflow_id_key').on(t.workflowId),
+]);
+
+/**
+ * Every domain that identifies an account. The unique index is what makes "one account per domain
+ * per organisation" hold under concurrent creates, whatever path the account came from.
+ */
+export const accountDomains = pgTable('account_domains', {
+  orgId: text('org_id').notNull().references(() => organisations.id),
+  domain: text('domain').notNull(),
+  accountId: text('account_id').notNull().references(() => accounts.id),
+  isPrimary: boolean('is_primary').notNull(),
+}, (t) => [
+  uniqueIndex('account_domains_org_domain_key').on(t.orgId, t.domain),
+  index('account_domains_account_idx').on(t.accountId),
+]);
+
+export const MILESTONE_STATUSES = ['pending', 'in_progress', 'completed'] as const;
+export type MilestoneStatus = (typeof MILESTONE_STATUSES)[number];
+
+export const accountMilestones = pgTable('account_milestones', {
+  id: text('id').primaryKey(),
+  orgId: text('org_id').notNull().references(() => organisations.id),
+  accountId: text('account_id').notNull().references(() => accounts.id),
+  templateVersionId: text('template_version_id').notNull().references(() => templateVersions.id),
+  sequence: integer('sequence').notNull(),
+  name: text('name').notNull(),
+  durationDays: integer('duration_days').notNull(),
+  actions: jsonb('actions').$type<TemplateAction[]>().notNull(),
+  status: text('status', { enum: MILESTONE_STATUSES }).notNull(),
+  startedAt: timestamp('started_at', { withTimezone: true }),
+  completedAt: timestamp('completed_at', { withTimezone: true }),
+}, (t) => [uniqueIndex('account_milestones_account_sequence_key').on(t.accountId, t.sequence)]);

@@ -1,0 +1,33 @@
+import { integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+/** Per-organisation knobs the account workflow reads when it starts (durations in seconds). */
+export interface OrganisationSettings {
+  handoffTokenTtlSeconds: number;
+  handoffReminderDelaysSeconds: number[];
+  handoffEscalationDelaySeconds: number;
+}
+
+export const DEFAULT_ORGANISATION_SETTINGS: OrganisationSettings = {
+  handoffTokenTtlSeconds: 14 * 24 * 3600,
+  handoffReminderDelaysSeconds: [2 * 24 * 3600, 5 * 24 * 3600],
+  handoffEscalationDelaySeconds: 7 * 24 * 3600,
+};
+
+export const organisations = pgTable('organisations', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  slug: text('slug').notNull(),
+  settings: jsonb('settings').$type<OrganisationSettings>().notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [uniqueIndex('organisations_slug_key').on(t.slug)]);
+
+export const apiKeys = pgTable('api_keys', {
+  id: text('id').primaryKey(),
+  orgId: text('org_id').notNull().references(() => organisations.id),
+  name: text('name').notNull(),
+  /** sha256 of the key; the key itself is shown once and never stored. */
+  keyHash: text('key_hash').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  usageCount: integer('usage_count').notNull().default(0),
+}, (t) => [uniqueIndex('api_keys_key_hash_key').on(t.keyHash)]);

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { COMPANY_SIZES } from '../db/schema/accounts.ts';
+
+const optionalText = (max: number) =>
+  z.string().trim().max(max).optional().transform((v) => (v ? v : undefined));
+
+function isRealDate(value: string): boolean {
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+}
+
+/**
+ * The one description of a new account, shared by the API, the form and (later) CSV rows and
+ * connectors, so every path rejects the same things with the same field names.
+ */
+export const accountInputSchema = z.object({
+  companyName: z.string().trim().min(1, 'company name is required').max(200),
+  arr: z.number({ error: 'ARR must be a whole number of dollars' })
+    .int('ARR must be a whole number of dollars')
+    .positive('ARR must be greater than 0')
+    .max(1e12, 'ARR is implausibly large'),
+  closeDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'close date must be YYYY-MM-DD')
+    .refine(isRealDate, 'close date is not a real calendar date'),
+  primaryContactName: z.string().trim().min(1, 'primary contact name is required').max(200),
+  primaryContactEmail: z.string().trim().toLowerCase().pipe(z.email('primary contact email is not a valid email')),
+  primaryContactRole: optionalText(200),
+  industry: optionalText(120),
+  companySize: z.enum(COMPANY_SIZES, { error: `company size must be one of ${COMPANY_SIZES.join(', ')}` }).optional(),
+  website: z.url({ protocol: /^https$/, error: 'website must be an https URL' }).max(500).optional(),
+  notes: optionalText(20_000),
+  aeEmail: z.string().trim().toLowerCase().pipe(z.email('AE email is not a valid email')).optional(),
+  templateName: optionalText(200),
+  templateId: optionalText(100),
+  rawPayload: optionalText(100_000),
+}).strict();
+
+export type AccountInput = z.infer<typeof accountInputSchema>;
+
+export interface FieldError { field: string; message: string }
+
+export function fieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({
+    field: issue.path.length ? issue.path.join('.') : (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : '(body)'),
+    message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+  }));
+}

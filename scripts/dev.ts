@@ -1,0 +1,102 @@
+// `npm start`: everything on one machine, in one process — a Temporal dev server (with its Web UI),
+// the database (PGlite unless DATABASE_URL), migrations, demo data on first run, the worker and the API.
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { createApp } from '../api/app.tsx';
+import { loadEnv, publicUrl } from '../config/env.ts';
+import { openDatabase } from '../db/client.ts';
+import { DEMO_ACCOUNTS, seedDemo } from '../db/seed/seedDemo.ts';
+import { buildAppDeps } from '../platform/appDeps.ts';
+import { startHttpServer } from '../platform/httpServer.ts';
+import { buildActivityDeps } from '../platform/services.ts';
+import { connectTemporal, ensureSearchAttributes } from '../platform/temporalClient.ts';
+import { PROJECT_ROOT } from '../platform/temporalCli.ts';
+import { startTemporalDevServer, type DevServer } from '../platform/temporalDevServer.ts';
+import { createAccount } from '../services/createAccount.ts';
+import { createRelayWorker } from '../worker.ts';
+
+const env = loadEnv();
+// The SDK narrates bundling and every worker state change at INFO; a newcomer needs the URLs, not that.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const dataDir = resolve(PROJECT_ROOT, env.RELAY_DATA_DIR);
+mkdirSync(dataDir, { recursive: true });
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+async function startTemporal(): Promise<{ address: string; uiUrl: string | null; stop(): Promise<void> }> {
+  if (env.TEMPORAL_ADDRESS) return { address: env.TEMPORAL_ADDRESS, uiUrl: env.TEMPORAL_UI_URL, stop: async () => {} };
+  const found = spawnSync('sh', [join(PROJECT_ROOT, 'scripts/ensure-temporal.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const cli = found.stdout.trim();
+  const uiPort = Number(new URL(env.TEMPORAL_UI_URL).port || 8233);
+  if (cli) {
+    say(`Starting the Temporal dev server (${cli}); its runs are kept in ${join(env.RELAY_DATA_DIR, 'temporal.db')}`);
+    const server: DevServer = await startTemporalDevServer({
+      cli, port: Number(process.env.TEMPORAL_PORT ?? 7233), uiPort, dbFile: join(dataDir, 'temporal.db'),
+      logFile: createWriteStream(join(dataDir, 'temporal.log'), { flags: 'a' }),
+    });
+    return server;
+  }
+  say('No Temporal CLI found and no Go to build one: letting the Temporal SDK download its dev server.');
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const testEnv = await TestWorkflowEnvironment.createLocal({ server: { ui: true, uiPort, dbFilename: join(dataDir, 'temporal.db') } });
+  return { address: testEnv.address, uiUrl: env.TEMPORAL_UI_URL, stop: () => testEnv.teardown() };
+}
+
+async function main(): Promise<void> {
+  const temporalServer = await startTemporal();
+  const database = await openDatabase({ url: env.DATABASE_URL, dataDir });
+  await database.migrate();
+  const temporal = await connectTemporal(temporalServer.address, env.TEMPORAL_NAMESPACE);
+  await ensureSearchAttributes(temporal.connection, env.TEMPORAL_NAMESPACE);
+
+  const seed = await seedDemo(database.db, { adminEmail: env.RELAY_SEED_ADMIN_EMAIL, apiKey: env.RELAY_SEED_API_KEY });
+  const activityDeps = await buildActivityDeps(env, database.db);
+  const workerConnection = await NativeConnection.connect({ address: temporalServer.address });
+  const worker = await createRelayWorker({
+    connection: workerConnection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, activityDeps,
+  });
+  const workerDone = worker.run();
+  const appDeps = buildAppDeps(env, database, temporal, activityDeps.mailer);
+  const server = await startHttpServer(createApp(appDeps).fetch, env.PORT);
+
+  if (seed.created) {
+    for (const account of DEMO_ACCOUNTS) await createAccount(appDeps, seed.orgId, account);
+  }
+
+  const base = publicUrl(env);
+  say('');
+  say('Relay is running.');
+  say(`  App:          ${base}`);
+  say(`  Dev outbox:   ${base}/dev/outbox   (handoff links and every other email land here; no mail provider configured)`);
+  say(`  API:          ${base}/api   (Authorization: Bearer <key>)`);
+  say(`  Temporal UI:  ${temporalServer.uiUrl ?? env.TEMPORAL_UI_URL}/namespaces/${env.TEMPORAL_NAMESPACE}/workflows   (filter: RelayStatus="pending_handoff")`);
+  say(`  Database:     ${database.where}`);
+  if (seed.apiKey) say(`  API key:      ${seed.apiKey}${seed.created && !env.RELAY_SEED_API_KEY ? '   (shown once: stored hashed; set RELAY_SEED_API_KEY to choose your own)' : ''}`);
+  else say('  API key:      printed on the first run only; set RELAY_SEED_API_KEY to use one of your choosing');
+  say(`  Try:          curl -H "Authorization: Bearer <key>" ${base}/api/accounts`);
+  say('Press Ctrl+C to stop.');
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    say('Stopping Relay…');
+    await server.close();
+    // The worker listens for SIGINT/SIGTERM itself and may already be draining.
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await workerDone;
+    await workerConnection.close();
+    await temporal.connection.close();
+    await database.close();
+    await temporalServer.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error) => {
+  process.stderr.write(`Relay failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,100 @@
+import type { Client } from '@temporalio/client';
+import type { Database } from '../db/client.ts';
+import { newId } from '../db/ids.ts';
+import { findAccountsByDomains, insertAccountWithDomains } from '../db/repositories/accounts.ts';
+import { getOrganisationSettings } from '../db/repositories/organisations.ts';
+import { findCurrentTemplateVersion } from '../db/repositories/templates.ts';
+import { fieldErrors, accountInputSchema, type AccountInput } from '../domain/accountInput.ts';
+import { companyDomains } from '../domain/companyDomains.ts';
+import type { accountLifecycle } from '../workflows/accountLifecycle.ts';
+import { accountWorkflowId, SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
+import { RelayError } from './errors.ts';
+
+export interface CreateAccountDeps {
+  db: Database;
+  temporal: Client;
+  taskQueue: string;
+  /** Tests lower it to exercise continue-as-new. */
+  historyLimit?: number;
+}
+
+export interface CreatedAccount { id: string; status: 'pending_handoff'; workflowId: string }
+
+function isUniqueViolation(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
+}
+
+async function refuseKnownDomains(db: Database, orgId: string, domains: string[]): Promise<void> {
+  const holders = [...new Set((await findAccountsByDomains(db, orgId, domains)).map((h) => h.accountId))];
+  if (holders.length === 1) {
+    throw new RelayError('conflict', 'an account with this domain already exists', { existingAccountId: holders[0] });
+  }
+  if (holders.length > 1) {
+    throw new RelayError('conflict', 'this company matches more than one existing account; a person must decide', { candidates: holders });
+  }
+}
+
+/**
+ * Every path that creates an account comes here: validate, dedupe by domain, store, and start the
+ * account's workflow. The workflow starts inside the transaction that stores the account, so either
+ * both exist or neither does; the domains' unique index settles concurrent creates of one company.
+ */
+export async function createAccount(deps: CreateAccountDeps, orgId: string, body: unknown): Promise<CreatedAccount> {
+  const parsed = accountInputSchema.safeParse(body);
+  if (!parsed.success) throw new RelayError('validation', 'the account has invalid fields', { fields: fieldErrors(parsed.error) });
+  const input: AccountInput = parsed.data;
+
+  const version = await findCurrentTemplateVersion(deps.db, orgId, input);
+  if (!version) {
+    const field = input.templateId ? 'templateId' : 'templateName';
+    const message = input.templateId || input.templateName ? 'no such template in this organisation' : 'a template is required (templateName or templateId)';
+    throw new RelayError('validation', message, { fields: [{ field, message }] });
+  }
+
+  const domains = companyDomains(input);
+  await refuseKnownDomains(deps.db, orgId, domains);
+
+  const settings = await getOrganisationSettings(deps.db, orgId);
+  const id = newId();
+  const workflowId = accountWorkflowId(id);
+  try {
+    await deps.db.transaction(async (tx) => {
+      await insertAccountWithDomains(tx, {
+        id, orgId, companyName: input.companyName, arr: input.arr, closeDate: input.closeDate,
+        primaryContactName: input.primaryContactName, primaryContactEmail: input.primaryContactEmail,
+        primaryContactRole: input.primaryContactRole ?? null, industry: input.industry ?? null,
+        companySize: input.companySize ?? null, website: input.website ?? null, notes: input.notes ?? null,
+        aeEmail: input.aeEmail ?? null, rawPayload: input.rawPayload ?? null, primaryDomain: domains[0] ?? null,
+        status: 'pending_handoff', templateVersionId: version.id, workflowId,
+      }, domains);
+      await deps.temporal.workflow.start<typeof accountLifecycle>('accountLifecycle', {
+        workflowId,
+        taskQueue: deps.taskQueue,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [{
+          orgId, accountId: id,
+          timing: {
+            tokenTtlSeconds: settings.handoffTokenTtlSeconds,
+            reminderDelaysSeconds: settings.handoffReminderDelaysSeconds,
+            escalationDelaySeconds: settings.handoffEscalationDelaySeconds,
+          },
+          ...(deps.historyLimit ? { historyLimit: deps.historyLimit } : {}),
+        }],
+        typedSearchAttributes: [
+          { key: SEARCH_ATTRIBUTES.orgId, value: orgId },
+          { key: SEARCH_ATTRIBUTES.status, value: 'pending_handoff' },
+          { key: SEARCH_ATTRIBUTES.company, value: input.companyName },
+        ],
+      });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      await refuseKnownDomains(deps.db, orgId, domains);
+    }
+    throw error;
+  }
+  return { id, status: 'pending_handoff', workflowId };
+}

@@ -1,0 +1,40 @@
+import { and, desc, eq } from 'drizzle-orm';
+import { expect } from 'vitest';
+import { outboxEmails } from '../db/schema/index.ts';
+import type { Harness } from './harness.ts';
+
+export interface DashboardClient {
+  cookie: string;
+  csrf: string;
+  get(path: string): Promise<Response>;
+  /** A form post carrying the session's CSRF token unless `csrf: false`. */
+  post(path: string, fields?: Record<string, string>, opts?: { csrf?: boolean }): Promise<Response>;
+}
+
+/** Signs in the way a person does: ask for a link, take it from the outbox, confirm it. */
+export async function signIn(h: Harness, email: string): Promise<DashboardClient> {
+  const asked = await h.app.request('/login', { method: 'POST', body: new URLSearchParams({ email }) });
+  expect(asked.status).toBe(200);
+  const [mail] = await h.database.db.select().from(outboxEmails)
+    .where(and(eq(outboxEmails.kind, 'sign_in'), eq(outboxEmails.toAddresses, [email.toLowerCase()])))
+    .orderBy(desc(outboxEmails.createdAt)).limit(1);
+  if (!mail) throw new Error(`no sign-in email for ${email}`);
+  const link = new URL(mail.links[0]!);
+  const token = link.searchParams.get('token')!;
+  const verified = await h.app.request('/login/verify', { method: 'POST', body: new URLSearchParams({ token }) });
+  expect(verified.status).toBe(303);
+  const setCookie = verified.headers.get('set-cookie') ?? '';
+  const cookie = setCookie.split(';')[0]!;
+  const page = await h.app.request('/accounts', { headers: { cookie } });
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
+  if (!csrf) throw new Error('no CSRF token on the accounts page');
+  return {
+    cookie,
+    csrf,
+    get: (path) => Promise.resolve(h.app.request(path, { headers: { cookie } })),
+    post: (path, fields = {}, opts = {}) => Promise.resolve(h.app.request(path, {
+      method: 'POST', headers: { cookie },
+      body: new URLSearchParams(opts.csrf === false ? fields : { ...fields, _csrf: csrf }),
+    })),
+  };
+}

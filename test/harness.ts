@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createApp } from '../api/app.tsx';
+import type { AppDeps } from '../api/deps.ts';
+import type { ActivityDeps } from '../activities/index.ts';
+import { openDatabase, type DatabaseHandle } from '../db/client.ts';
+import { seedOrganisation, type SeededOrganisation } from '../db/seed/seedOrganisation.ts';
+import { createRuleBasedDrafter } from '../integrations/drafting/ruleBasedDrafter.ts';
+import { createDevOutboxMailer } from '../integrations/email/mailer.ts';
+import { connectTemporal } from '../platform/temporalClient.ts';
+import { createRelayWorker, WORKFLOWS_PATH } from '../worker.ts';
+import type { OrganisationSettings } from '../db/schema/index.ts';
+
+export const TEST_PUBLIC_URL = 'http://relay.test';
+export const TEST_TOKEN_SECRET = 'test-secret-for-handoff-tokens-0123456789';
+
+// The SDK logs every worker state change at INFO; tests want only problems.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+let bundle: Promise<{ code: string }> | null = null;
+/** Bundling the workflows takes seconds: once per test file. */
+export function workflowBundle(): Promise<{ code: string }> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } });
+  return bundle;
+}
+
+export interface Harness {
+  database: DatabaseHandle;
+  deps: AppDeps;
+  activityDeps: ActivityDeps;
+  taskQueue: string;
+  connection: NativeConnection;
+  app: ReturnType<typeof createApp>;
+  startWorker(): Promise<RunningWorker>;
+  newOrganisation(settings?: Partial<OrganisationSettings>): Promise<TestOrganisation>;
+  close(): Promise<void>;
+}
+
+export interface RunningWorker { worker: Worker; stop(): Promise<void> }
+
+export interface TestOrganisation extends SeededOrganisation {
+  api(path: string, init?: { method?: string; body?: unknown }): Promise<Response>;
+}
+
+/** Real Postgres, real Temporal dev server, the real app and worker; a task queue of its own per file. */
+export async function createHarness(opts: { historyLimit?: number; startWorker?: boolean } = {}): Promise<Harness> {
+  const database = await openDatabase({ url: inject('databaseUrl'), dataDir: '.data', max: 5 });
+  const address = inject('temporalAddress');
+  const { connection: clientConnection, client } = await connectTemporal(address, 'default');
+  const connection = await NativeConnection.connect({ address });
+  const taskQueue = `test-${randomUUID()}`;
+  const activityDeps: ActivityDeps = {
+    db: database.db, mailer: createDevOutboxMailer(), drafter: createRuleBasedDrafter(),
+    publicUrl: TEST_PUBLIC_URL, tokenSecret: TEST_TOKEN_SECRET,
+  };
+  const deps: AppDeps = {
+    db: database.db, temporal: client, taskQueue, namespace: 'default', temporalUiUrl: 'http://temporal-ui.test',
+    tokenSecret: TEST_TOKEN_SECRET, devOutbox: true,
+    mailer: activityDeps.mailer, publicUrl: TEST_PUBLIC_URL, secureCookies: false,
+    // In-process requests share one client address; the limiter has its own test.
+    handoffRateLimit: { limit: 100_000, windowMs: 60_000 },
+    checkHealth: async () => ({ database: true, temporal: true }),
+    ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}),
+  };
+  const app = createApp(deps);
+  const running: RunningWorker[] = [];
+
+  async function startWorker(): Promise<RunningWorker> {
+    const worker = await createRelayWorker({ connection, namespace: 'default', taskQueue, activityDeps, workflowBundle: await workflowBundle() });
+    const done = worker.run();
+    const handle = {
+      worker,
+      stop: async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await done;
+        running.splice(running.indexOf(handle), 1);
+      },
+    };
+    running.push(handle);
+    return handle;
+  }
+
+  if (opts.startWorker !== false) await startWorker();
+
+  return {
+    database, deps, activityDeps, taskQueue, connection, app, startWorker,
+    async newOrganisation(settings) {
+      const suffix = randomUUID().slice(0, 8);
+      const seeded = await seedOrganisation(database.db, {
+        name: `Test Org ${suffix}`, slug: `test-${suffix}`,
+        admin: { email: `admin-${suffix}@relay.test`, name: 'Ada Admin' },
+        csms: [
+          { email: `casey-${suffix}@relay.test`, name: 'Casey CSM' },
+          { email: `robin-${suffix}@relay.test`, name: 'Robin CSM' },
+          { email: `sam-${suffix}@relay.test`, name: 'Sam CSM' },
+        ],
+        ...(settings ? { settings } : {}),
+      });
+      return {
+        ...seeded,
+        api: (path, init = {}) => Promise.resolve(app.request(path, {
+          method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+          headers: { authorization: `Bearer ${seeded.apiKey}`, 'content-type': 'application/json' },
+          ...(init.body === undefined ? {} : { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) }),
+        })),
+      };
+    },
+    async close() {
+      for (const w of [...running]) await w.stop();
+      await connection.close();
+      await clientConnection.close();
+      await database.close();
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined/false), or fails with what it saw last. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, opts: { timeoutMs?: number; what?: string } = {}): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out waiting for ${opts.what ?? 'a condition'}${last ? `: ${String(last)}` : ''}`);
+}
+
+let counter = 0;
+/** A valid account body with a company domain unique to this call. */
+export function accountBody(overrides: Record<string, unknown> = {}) {
+  const slug = `${randomUUID().slice(0, 8)}-${++counter}`;
+  return {
+    companyName: `Initech ${slug}`,
+    arr: 120_000,
+    closeDate: '2026-11-01',
+    primaryContactName: 'Peter Gibbons',
+    primaryContactEmail: `peter@initech-${slug}.example`,
+    primaryContactRole: 'VP Operations',
+    website: `https://www.initech-${slug}.example`,
+    aeEmail: 'ae@relay.test',
+    templateName: 'Standard SaaS Onboarding',
+    rawPayload: 'Goal: replace spreadsheets for TPS reports. Risk: the team worries about SSO rollout. Go-live by end of Q1.',
+    ...overrides,
+  };
+}

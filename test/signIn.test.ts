@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { outboxEmails } from '../db/schema/index.ts';
+import { signIn } from './dashboardClient.ts';
+import { createHarness, type Harness } from './harness.ts';
+
+let h: Harness;
+beforeAll(async () => { h = await createHarness({ startWorker: false }); });
+afterAll(async () => { await h?.close(); });
+
+describe('dashboard sign-in', () => {
+  it('sends someone who is not signed in to /login, and back where they were going afterwards', async () => {
+    const res = await h.app.request('/accounts?status=active');
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/login?next=%2Faccounts%3Fstatus%3Dactive');
+  });
+
+  it('signs in through an emailed single-use link, with a hardened session cookie', async () => {
+    const org = await h.newOrganisation();
+    const client = await signIn(h, org.adminEmail);
+    const page = await client.get('/accounts');
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Ada Admin');
+
+    const [mail] = await h.database.db.select().from(outboxEmails).where(eq(outboxEmails.orgId, org.orgId));
+    const token = new URL(mail!.links[0]!).searchParams.get('token')!;
+    const reused = await h.app.request('/login/verify', { method: 'POST', body: new URLSearchParams({ token }) });
+    expect(reused.status).toBe(410);
+
+    const again = await h.app.request('/login', { method: 'POST', body: new URLSearchParams({ email: org.adminEmail }) });
+    expect(again.status).toBe(200);
+    const second = await h.database.db.select().from(outboxEmails).where(eq(outboxEmails.orgId, org.orgId));
+    const freshToken = new URL(second.find((m) => m.id !== mail!.id)!.links[0]!).searchParams.get('token')!;
+    // Opening the link (a GET, as a mail scanner would) does not use it up.
+    expect((await h.app.request(`/login/verify?token=${freshToken}`)).status).toBe(200);
+    const verified = await h.app.request('/login/verify', { method: 'POST', body: new URLSearchParams({ token: freshToken }) });
+    const cookie = verified.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^relay_session=/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+  });
+
+  it('answers an unknown email exactly like a known one, and sends nothing', async () => {
+    const res = await h.app.request('/login', { method: 'POST', body: new URLSearchParams({ email: 'nobody@nowhere.example' }) });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('If nobody@nowhere.example belongs to a Relay user');
+    const sent = await h.database.db.select().from(outboxEmails).where(eq(outboxEmails.toAddresses, ['nobody@nowhere.example']));
+    expect(sent).toEqual([]);
+    const bad = await h.app.request('/login', { method: 'POST', body: new URLSearchParams({ email: 'not an email' }) });
+    expect(bad.status).toBe(400);
+  });
+
+  it('refuses a form post without the CSRF token, and signs out for good', async () => {
+    const org = await h.newOrganisation();
+    const client = await signIn(h, org.csms[0]!.email);
+    const forged = await client.post('/logout', {}, { csrf: false });
+    expect(forged.status).toBe(403);
+    expect((await client.get('/accounts')).status).toBe(200);
+    const out = await client.post('/logout');
+    expect(out.status).toBe(303);
+    expect((await client.get('/accounts')).status).toBe(303);
+  });
+
+  it('never follows a next= that leaves the site', async () => {
+    const org = await h.newOrganisation();
+    await h.app.request('/login', { method: 'POST', body: new URLSearchParams({ email: org.adminEmail, next: '//evil.example/x' }) });
+    const [mail] = await h.database.db.select().from(outboxEmails).where(eq(outboxEmails.orgId, org.orgId));
+    expect(mail!.links[0]).not.toContain('evil');
+  });
+});

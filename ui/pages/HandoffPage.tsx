@@ -1,0 +1,85 @@
+import type { HandoffAnswer } from '../../db/schema/handoffs.ts';
+import { Layout } from '../components/Layout.tsx';
+
+export interface HandoffPageProps {
+  account: { companyName: string; arr: number; closeDate: string; primaryContactName: string; primaryContactEmail: string; primaryContactRole: string | null; website: string | null };
+  drafter: 'rule_based' | 'openai';
+  qa: HandoffAnswer[];
+  csms: { id: string; name: string; email: string }[];
+  expiresAt: Date | null;
+  error?: string;
+  chosenCsmUserId?: string;
+}
+
+const money = (n: number) => `$${n.toLocaleString('en-US')}`;
+
+export function HandoffPage(p: HandoffPageProps) {
+  const drafterNote = p.drafter === 'rule_based'
+    ? 'These answers were pre-filled by a rule-based drafter from the CRM notes. Please check and correct each one.'
+    : 'These answers were drafted by AI from the CRM notes. Please check and correct each one.';
+  return (
+    <Layout title={`Handoff: ${p.account.companyName}`}>
+      <div class="card">
+        <h1>Hand {p.account.companyName} over to customer success</h1>
+        <dl class="summary">
+          <dt>ARR</dt><dd>{money(p.account.arr)} (MRR {money(Math.round(p.account.arr / 12))})</dd>
+          <dt>Close date</dt><dd>{p.account.closeDate}</dd>
+          <dt>Primary contact</dt><dd>{p.account.primaryContactName}{p.account.primaryContactRole ? `, ${p.account.primaryContactRole}` : ''} · {p.account.primaryContactEmail}</dd>
+          {p.account.website ? <><dt>Website</dt><dd>{p.account.website}</dd></> : null}
+          {p.expiresAt ? <><dt>Link valid until</dt><dd>{p.expiresAt.toUTCString()}</dd></> : null}
+        </dl>
+      </div>
+      <form class="card" method="post">
+        <h2>Handoff Q&amp;A</h2>
+        {p.error ? <p class="error" role="alert">{p.error}</p> : null}
+        <p class="muted">{drafterNote}</p>
+        {p.qa.map((item) => (
+          <div>
+            <label for={`answer_${item.key}`}>
+              {item.question}
+              {item.verified ? null : <span class="badge">unverified draft</span>}
+            </label>
+            <textarea id={`answer_${item.key}`} name={`answer_${item.key}`}>{item.answer}</textarea>
+          </div>
+        ))}
+        <label for="csmUserId">CSM who will onboard this customer</label>
+        <select id="csmUserId" name="csmUserId" required>
+          <option value="">Choose a CSM…</option>
+          {p.csms.map((csm) => <option value={csm.id} selected={csm.id === p.chosenCsmUserId}>{csm.name} ({csm.email})</option>)}
+        </select>
+        <button type="submit">Submit handoff</button>
+      </form>
+    </Layout>
+  );
+}
+
+export function HandoffDonePage(p: { companyName: string; csmName: string }) {
+  return (
+    <Layout title="Handoff submitted">
+      <div class="card">
+        <h1>Thank you: the handoff is in</h1>
+        <p>{p.companyName} is now with {p.csmName}, who has been notified and will start onboarding.</p>
+        <p class="muted">This link no longer works; you can close this page.</p>
+      </div>
+    </Layout>
+  );
+}
+
+/** Says what is wrong with a link and nothing about any account. */
+export function HandoffLinkProblemPage(p: { reason: 'unknown' | 'expired' | 'used' | 'rate_limited' }) {
+  const texts: Record<typeof p.reason, [title: string, body: string]> = {
+    unknown: ['This handoff link is not valid', 'Check that you opened the whole link from the latest email. A newer email replaces older links.'],
+    expired: ['This handoff link has expired', 'Ask your customer success team to send a new link.'],
+    used: ['This handoff has already been submitted', 'Each link works once. Nothing more is needed from you.'],
+    rate_limited: ['Too many attempts', 'Please wait a minute, then open the link from your email again.'],
+  };
+  const text = texts[p.reason];
+  return (
+    <Layout title={text[0]}>
+      <div class="card">
+        <h1>{text[0]}</h1>
+        <p>{text[1]}</p>
+      </div>
+    </Layout>
+  );
+}

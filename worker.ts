@@ -1,0 +1,55 @@
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from './activities/index.ts';
+import { loadEnv } from './config/env.ts';
+import { buildActivityDeps } from './platform/services.ts';
+import { openDatabase } from './db/client.ts';
+import { log } from './platform/log.ts';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+export interface RelayWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activityDeps: ActivityDeps;
+  /** A pre-built bundle (tests build one per file); otherwise the workflows are bundled now. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function createRelayWorker(opts: RelayWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    activities: createActivities(opts.activityDeps),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+  });
+}
+
+/** The worker on its own (production shape): needs TEMPORAL_ADDRESS and DATABASE_URL. */
+async function main(): Promise<void> {
+  const env = loadEnv();
+  if (!env.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is required to run the worker on its own (npm start runs everything together)');
+  if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required to run the worker on its own: the embedded database belongs to one process');
+  const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.RELAY_DATA_DIR });
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const worker = await createRelayWorker({
+    connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE,
+    activityDeps: await buildActivityDeps(env, database.db),
+  });
+  log.info('worker started', { taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS, database: database.where });
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await database.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error) => {
+    log.error('worker stopped', { error: error instanceof Error ? error.message : String(error) });
+    process.exit(1);
+  });
+}

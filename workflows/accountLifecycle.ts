@@ -1,0 +1,220 @@
+import {
+  ApplicationFailure, allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler,
+  upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.ts';
+import { canWorkMilestones, isTerminal, manualTransitionError, type LifecycleStatus } from '../domain/lifecycle.ts';
+import {
+  assignCsmUpdate, completeMilestoneUpdate, resendHandoffLinkUpdate, SEARCH_ATTRIBUTES, setStatusUpdate,
+  stateQuery, submitHandoffUpdate, type AccountLifecycleInput, type LifecycleState,
+} from './definitions.ts';
+import { createSerializer } from './serialized.ts';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const projections = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
+});
+
+// The API starts the run inside the transaction that stores the account, so the first read can
+// come a moment before the commit: retry briefly, then give up loudly (the record was never kept).
+const firstRead = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 12 },
+});
+
+const drafting = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
+});
+
+const DEFAULT_HISTORY_LIMIT = 10_000;
+
+export interface AccountLifecycleResult { status: LifecycleStatus }
+
+/**
+ * One account's whole life: record → milestones → handoff draft → AE link → wait for the AE (with
+ * reminders and an escalation) → onboarding until completed or churned. The single writer of the
+ * account's lifecycle state; every change is projected into Postgres by an activity.
+ */
+export async function accountLifecycle(input: AccountLifecycleInput): Promise<AccountLifecycleResult> {
+  const { orgId, accountId, timing } = input;
+  const workflowId = workflowInfo().workflowId;
+  const state: LifecycleState = input.carriedState ?? {
+    status: 'pending_handoff',
+    csm: null,
+    milestones: [],
+    handoff: { phase: 'preparing', linkVersion: 0, remindersSent: 0, escalated: false, awaitingSince: null },
+    revision: 0,
+  };
+  const serialized = createSerializer();
+  /** A key unique to this change of this account, stable across replays and retries. */
+  const stepKey = (step: string): string => `${workflowId}:${state.revision}:${step}`;
+
+  async function moveTo(to: LifecycleStatus, actor: string, note?: string): Promise<void> {
+    const from = state.status;
+    state.status = to;
+    state.revision += 1;
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: to }]);
+    await projections.projectStatus({ orgId, accountId, from, to, actor, note, eventKey: stepKey('status') });
+  }
+
+  async function startNextMilestone(actor: string): Promise<void> {
+    if (state.milestones.some((m) => m.status === 'in_progress')) return;
+    const next = state.milestones.find((m) => m.status === 'pending');
+    if (!next) return;
+    next.status = 'in_progress';
+    state.revision += 1;
+    await projections.recordMilestoneStarted({ orgId, accountId, milestoneId: next.id, actor, eventKey: stepKey('milestone-start') });
+  }
+
+  async function sendHandoffLink(kind: 'handoff_link' | 'handoff_reminder'): Promise<void> {
+    state.revision += 1;
+    await projections.sendHandoffLink({
+      orgId, accountId, kind, linkVersion: state.handoff.linkVersion, tokenTtlSeconds: timing.tokenTtlSeconds,
+      idempotencyKey: stepKey(kind),
+    });
+  }
+
+  setHandler(stateQuery, () => state);
+
+  setHandler(submitHandoffUpdate, (request) => serialized(async () => {
+    if (state.handoff.phase !== 'awaiting_ae') {
+      throw ApplicationFailure.create({ type: 'HandoffNotOpen', message: 'this handoff is no longer open', nonRetryable: true });
+    }
+    const csm = await projections.recordHandoffSubmission({ orgId, accountId, answers: request.answers, csmUserId: request.csmUserId });
+    state.handoff.phase = 'submitted';
+    state.csm = csm;
+    state.revision += 1;
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.csmEmail, value: csm.email }]);
+    await projections.assignCsm({
+      orgId, accountId, csmUserId: csm.userId, actor: 'handoff', notifyCsm: true, notifyContact: false,
+      note: 'Assigned by the AE in the handoff', eventKey: stepKey('assign-csm'),
+    });
+    await moveTo('active', 'handoff', 'Handoff submitted by the AE');
+    await startNextMilestone('handoff');
+    return state;
+  }), {
+    validator: (request) => {
+      if (state.handoff.phase === 'submitted' || state.status !== 'pending_handoff') throw new Error('this handoff has already been submitted');
+      if (state.handoff.phase !== 'awaiting_ae') throw new Error('this handoff is not open yet');
+      if (!request.csmUserId) throw new Error('csmUserId is required');
+    },
+  });
+
+  setHandler(setStatusUpdate, (request) => serialized(async () => {
+    const refusal = manualTransitionError(state.status, request.status);
+    if (refusal) throw ApplicationFailure.create({ type: 'InvalidTransition', message: refusal, nonRetryable: true });
+    if (state.status === 'pending_handoff') state.handoff.phase = 'closed';
+    await moveTo(request.status, request.actor, request.note);
+    return state;
+  }), {
+    validator: (request) => {
+      const refusal = manualTransitionError(state.status, request.status);
+      if (refusal) throw new Error(refusal);
+    },
+  });
+
+  setHandler(assignCsmUpdate, (request) => serialized(async () => {
+    state.revision += 1;
+    const csm = await projections.assignCsm({
+      orgId, accountId, csmEmail: request.csmEmail, actor: request.actor, note: request.note,
+      notifyCsm: request.notifyCsm ?? true, notifyContact: request.notifyContact ?? false,
+      eventKey: stepKey('assign-csm'),
+    });
+    state.csm = csm;
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.csmEmail, value: csm.email }]);
+    return state;
+  }), {
+    validator: (_request) => {
+      if (isTerminal(state.status)) throw new Error(`the account is ${state.status}; its lifecycle has ended`);
+    },
+  });
+
+  setHandler(completeMilestoneUpdate, (request) => serialized(async () => {
+    const milestone = state.milestones.find((m) => m.id === request.milestoneId);
+    if (!milestone || milestone.status === 'completed' || !canWorkMilestones(state.status)) {
+      throw ApplicationFailure.create({ type: 'MilestoneNotOpen', message: 'this milestone cannot be completed now', nonRetryable: true });
+    }
+    milestone.status = 'completed';
+    state.revision += 1;
+    await projections.recordMilestoneCompleted({ orgId, accountId, milestoneId: milestone.id, actor: request.actor, eventKey: stepKey('milestone-complete') });
+    await startNextMilestone(request.actor);
+    return state;
+  }), {
+    validator: (request) => {
+      if (!canWorkMilestones(state.status)) throw new Error(`milestones can be completed only while the account is active or at risk (it is ${state.status})`);
+      const milestone = state.milestones.find((m) => m.id === request.milestoneId);
+      if (!milestone) throw new Error('no such milestone on this account');
+      if (milestone.status === 'completed') throw new Error('this milestone is already completed');
+    },
+  });
+
+  setHandler(resendHandoffLinkUpdate, (_request) => serialized(async () => {
+    if (state.handoff.phase !== 'awaiting_ae') {
+      throw ApplicationFailure.create({ type: 'HandoffNotOpen', message: 'this handoff is no longer open', nonRetryable: true });
+    }
+    state.handoff.linkVersion += 1;
+    await sendHandoffLink('handoff_link');
+    return state;
+  }), {
+    validator: (_request) => {
+      if (state.handoff.phase !== 'awaiting_ae') throw new Error('only an open handoff can get a new link');
+    },
+  });
+
+  if (state.handoff.phase === 'preparing') {
+    await firstRead.recordAccountCreated({ orgId, accountId, eventKey: `${workflowId}:created` });
+    state.milestones = await projections.instantiateMilestones({ orgId, accountId, eventKey: `${workflowId}:milestones` });
+    await drafting.draftHandoff({ orgId, accountId, eventKey: `${workflowId}:draft` });
+    // Open before the email goes out: an AE who clicks the instant it lands must find it open.
+    state.handoff.phase = 'awaiting_ae';
+    state.handoff.awaitingSince = Date.now();
+    await sendHandoffLink('handoff_link');
+  }
+
+  await waitForHandoff();
+
+  const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
+  await condition(() => isTerminal(state.status) || shouldContinueAsNew());
+  if (!isTerminal(state.status)) {
+    await condition(allHandlersFinished);
+    log.info('continuing as new', { accountId, historyLength: workflowInfo().historyLength });
+    return continueAsNew<typeof accountLifecycle>({ ...input, carriedState: state });
+  }
+  await condition(allHandlersFinished);
+  return { status: state.status };
+
+  /** Reminders and the escalation fire on durable timers counted from when the link first went out. */
+  async function waitForHandoff(): Promise<void> {
+    const handoffDone = () => state.status !== 'pending_handoff' || state.handoff.phase !== 'awaiting_ae';
+    const since = state.handoff.awaitingSince ?? Date.now();
+    const steps = [
+      ...timing.reminderDelaysSeconds.map((s, i) => ({ at: s, kind: 'reminder' as const, index: i })),
+      { at: timing.escalationDelaySeconds, kind: 'escalation' as const, index: 0 },
+    ].sort((a, b) => a.at - b.at);
+    for (const step of steps) {
+      if (step.kind === 'reminder' && step.index < state.handoff.remindersSent) continue;
+      if (step.kind === 'escalation' && state.handoff.escalated) continue;
+      const remaining = since + step.at * 1000 - Date.now();
+      if (remaining > 0 && await condition(handoffDone, remaining)) return;
+      if (handoffDone()) return;
+      await serialized(async () => {
+        if (handoffDone()) return;
+        if (step.kind === 'reminder') {
+          state.handoff.remindersSent += 1;
+          await sendHandoffLink('handoff_reminder');
+        } else {
+          state.handoff.escalated = true;
+          state.revision += 1;
+          await projections.escalateStalledHandoff({
+            orgId, accountId, idempotencyKey: stepKey('handoff-escalation'), waitedDays: Math.round(timing.escalationDelaySeconds / 86400),
+          });
+        }
+      });
+    }
+    await condition(handoffDone);
+  }
+}

@@ -1,0 +1,101 @@
+// Messages, state and search attributes of the account workflow, shared by the worker and the API.
+// Imports only workflow-safe modules so both sides can load it.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { LifecycleStatus } from '../domain/lifecycle.ts';
+
+export const DEFAULT_TASK_QUEUE = 'relay-accounts';
+
+export const accountWorkflowId = (accountId: string): string => `account-${accountId}`;
+
+export const SEARCH_ATTRIBUTES = {
+  orgId: defineSearchAttributeKey('RelayOrgId', SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey('RelayStatus', SearchAttributeType.KEYWORD),
+  company: defineSearchAttributeKey('RelayCompany', SearchAttributeType.TEXT),
+  csmEmail: defineSearchAttributeKey('RelayCsmEmail', SearchAttributeType.KEYWORD),
+} as const;
+
+/** `--search-attribute` arguments for `temporal server start-dev`, and what ensureSearchAttributes registers. */
+export const SEARCH_ATTRIBUTE_DECLARATIONS: Record<string, 'Keyword' | 'Text'> = {
+  RelayOrgId: 'Keyword',
+  RelayStatus: 'Keyword',
+  RelayCompany: 'Text',
+  RelayCsmEmail: 'Keyword',
+};
+
+export interface HandoffTiming {
+  tokenTtlSeconds: number;
+  reminderDelaysSeconds: number[];
+  escalationDelaySeconds: number;
+}
+
+export interface CsmRef { userId: string; email: string; name: string }
+
+export interface MilestoneState {
+  id: string;
+  sequence: number;
+  name: string;
+  status: 'pending' | 'in_progress' | 'completed';
+}
+
+export type HandoffPhase = 'preparing' | 'awaiting_ae' | 'submitted' | 'closed';
+
+export interface LifecycleState {
+  status: LifecycleStatus;
+  csm: CsmRef | null;
+  milestones: MilestoneState[];
+  handoff: {
+    phase: HandoffPhase;
+    linkVersion: number;
+    remindersSent: number;
+    escalated: boolean;
+    /** Workflow time (ms) when the first link went out; reminders count from here. */
+    awaitingSince: number | null;
+  };
+  /** Counts every change the workflow made, so each projection gets a unique, replay-stable key. */
+  revision: number;
+}
+
+export interface AccountLifecycleInput {
+  orgId: string;
+  accountId: string;
+  timing: HandoffTiming;
+  /** Continue-as-new once history passes this many events (tests lower it). */
+  historyLimit?: number;
+  /** Present after continue-as-new: the state carried over from the previous run. */
+  carriedState?: LifecycleState;
+}
+
+export interface SubmitHandoffRequest {
+  answers: { key: string; answer: string }[];
+  csmUserId: string;
+}
+
+export interface SetStatusRequest { status: LifecycleStatus; note?: string; actor: string }
+
+export interface AssignCsmRequest {
+  csmEmail: string;
+  actor: string;
+  note?: string;
+  notifyCsm?: boolean;
+  notifyContact?: boolean;
+}
+
+export interface CompleteMilestoneRequest { milestoneId: string; actor: string }
+
+export interface ResendHandoffLinkRequest { actor: string }
+
+export const submitHandoffUpdate = defineUpdate<LifecycleState, [SubmitHandoffRequest]>('submitHandoff');
+export const setStatusUpdate = defineUpdate<LifecycleState, [SetStatusRequest]>('setStatus');
+export const assignCsmUpdate = defineUpdate<LifecycleState, [AssignCsmRequest]>('assignCsm');
+export const completeMilestoneUpdate = defineUpdate<LifecycleState, [CompleteMilestoneRequest]>('completeMilestone');
+export const resendHandoffLinkUpdate = defineUpdate<LifecycleState, [ResendHandoffLinkRequest]>('resendHandoffLink');
+export const stateQuery = defineQuery<LifecycleState>('state');
+
+/** Application failure types the activities raise and the API maps to HTTP answers. */
+export const FAILURE_TYPES = {
+  csmNotInOrganisation: 'CsmNotInOrganisation',
+  handoffAlreadySubmitted: 'HandoffAlreadySubmitted',
+  accountNotFound: 'AccountNotFound',
+  milestoneNotFound: 'MilestoneNotFound',
+} as const;

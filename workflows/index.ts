@@ -1,0 +1,1 @@
+export { accountLifecycle } from './accountLifecycle.ts';
