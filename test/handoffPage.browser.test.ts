@@ -1,0 +1,59 @@
+import { eq } from 'drizzle-orm';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handoffs, outboxEmails } from '../db/schema/index.ts';
+import { launchChromium, onServedApp, screenshot, serveApp, type ServedApp } from './browser/chromium.ts';
+import { accountBody, createHarness, eventually, type Harness } from './harness.ts';
+
+let h: Harness;
+let browser: Browser;
+let served: ServedApp;
+beforeAll(async () => {
+  h = await createHarness();
+  served = await serveApp(h);
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await served?.close();
+  await h?.close();
+});
+
+describe('the AE handoff page in Chromium', () => {
+  it('lets the AE correct an answer, pick a CSM and submit, then refuses the used link', async () => {
+    const org = await h.newOrganisation();
+    const created = await org.api('/api/accounts', { body: accountBody({ companyName: 'Globex Browser Test' }) });
+    const { id } = await created.json() as { id: string };
+    const link = await eventually(async () => (await h.database.db.select().from(outboxEmails)
+      .where(eq(outboxEmails.accountId, id)))[0]?.links[0], { what: 'the handoff email' });
+
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(onServedApp(link, served));
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('Globex Browser Test');
+    expect(await page.getByText('unverified draft').count()).toBeGreaterThan(0);
+    await screenshot(page, 'handoff-page');
+
+    const goals = page.getByLabel(/what does the customer want to achieve/i);
+    await goals.fill('Retire the spreadsheet process by March; the AE checked this.');
+    await page.getByLabel('CSM who will onboard this customer').selectOption({ label: `Robin CSM (${org.csms[1]!.email})` });
+    await page.getByRole('button', { name: 'Submit handoff' }).click();
+    await page.waitForURL(/\/handoff\//);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('Thank you');
+    expect(await page.textContent('body')).toContain('Robin CSM');
+    await screenshot(page, 'handoff-submitted');
+
+    const account = await eventually(async () => {
+      const res = await org.api(`/api/accounts/${id}`);
+      const body = await res.json() as { status: string; csm: { email: string } | null };
+      return body.status === 'active' ? body : undefined;
+    }, { what: 'the account to become active' });
+    expect(account.csm?.email).toBe(org.csms[1]!.email);
+    const [handoff] = await h.database.db.select().from(handoffs).where(eq(handoffs.accountId, id));
+    expect(handoff!.qa.find((q) => q.key === 'goals')?.answer).toBe('Retire the spreadsheet process by March; the AE checked this.');
+
+    await page.goto(onServedApp(link, served));
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('already been submitted');
+    expect(await page.textContent('body')).not.toContain('Globex');
+    await page.close();
+  });
+});
