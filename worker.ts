@@ -2,7 +2,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.ts';
 import { loadEnv } from './config/env.ts';
-import { buildActivityDeps } from './platform/services.ts';
+import { buildActivityDeps, describeProviders } from './platform/services.ts';
 import { openDatabase } from './db/client.ts';
 import { log } from './platform/log.ts';
 
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE,
     activityDeps: await buildActivityDeps(env, database.db),
   });
-  log.info('worker started', { taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS, database: database.where });
+  log.info('worker started', { taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS, database: database.where, ...describeProviders(env) });
   try {
     await worker.run();
   } finally {

@@ -15,7 +15,9 @@ import type { HandoffDrafter } from '../integrations/drafting/drafter.ts';
 import type { Mailer } from '../integrations/email/mailer.ts';
 import { contactIntroEmail, csmAssignedEmail, handoffEscalationEmail, handoffLinkEmail } from '../ui/emails/handoffEmails.tsx';
 import { FAILURE_TYPES, type CsmRef, type MilestoneState } from '../workflows/definitions.ts';
-import { deliverEmail } from './emailDelivery.ts';
+import { deliverAccountEmail } from './emailDelivery.ts';
+import { createImportActivities } from './imports.ts';
+import { draftOrFallBack } from './handoffDrafting.ts';
 
 export interface ActivityDeps {
   db: Database;
@@ -25,6 +27,8 @@ export interface ActivityDeps {
   publicUrl: string;
   /** Derives handoff tokens; see domain/handoffToken.ts. */
   tokenSecret: string;
+  /** Wait between drafting attempts instead of the workflow's backoff (tests keep it short). */
+  draftRetryDelayMs?: number;
 }
 
 interface AccountRef { orgId: string; accountId: string }
@@ -46,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return {
+    ...createImportActivities({ db }),
     async recordAccountCreated(input: AccountRef & { eventKey: string }): Promise<void> {
       const account = await requireAccount(input);
       await recordTimelineEvent(db, {
@@ -84,7 +89,7 @@ export function createActivities(deps: ActivityDeps) {
         .where(and(eq(handoffs.orgId, input.orgId), eq(handoffs.accountId, input.accountId)));
       if (existing) return existing;
       const account = await requireAccount(input);
-      const draft = await deps.drafter.draft(account, DEFAULT_HANDOFF_QUESTIONS);
+      const draft = await draftOrFallBack(deps.drafter, account, DEFAULT_HANDOFF_QUESTIONS, { retryDelayMs: deps.draftRetryDelayMs });
       await db.transaction(async (tx) => {
         await tx.insert(handoffs).values({ id: newId(), orgId: input.orgId, accountId: input.accountId, drafter: draft.drafter, qa: draft.answers })
           .onConflictDoNothing({ target: handoffs.accountId });
@@ -120,7 +125,8 @@ export function createActivities(deps: ActivityDeps) {
         companyName: account.companyName, link: `${deps.publicUrl}/handoff/${token}`,
         expiresOn: (expiresAt ?? new Date()).toUTCString(), reminder: input.kind === 'handoff_reminder', toAdminsBecauseNoAe: !account.aeEmail,
       });
-      const delivered = await deliverEmail(db, mailer, { ...email, orgId: input.orgId, accountId: input.accountId, kind: input.kind, to, idempotencyKey: input.idempotencyKey });
+      const delivered = await deliverAccountEmail(db, mailer, { ...email, orgId: input.orgId, accountId: input.accountId, kind: input.kind, to, idempotencyKey: input.idempotencyKey });
+      if (delivered.rejectedBecause) return;
       await recordTimelineEvent(db, {
         ...input, type: 'email_sent', actor: 'relay', dedupeKey: `${input.idempotencyKey}:timeline`,
         message: `${input.kind === 'handoff_reminder' ? 'Handoff reminder' : 'Handoff link'} emailed to ${to.join(', ')}`,
@@ -133,7 +139,8 @@ export function createActivities(deps: ActivityDeps) {
       const admins = await listUsersByRole(db, input.orgId, 'admin');
       if (!admins.length) return;
       const email = handoffEscalationEmail({ companyName: account.companyName, aeEmail: account.aeEmail, accountUrl: accountUrl(account.id), days: input.waitedDays });
-      const delivered = await deliverEmail(db, mailer, { ...email, orgId: input.orgId, accountId: input.accountId, kind: 'handoff_escalation', to: admins.map((a) => a.email), idempotencyKey: input.idempotencyKey });
+      const delivered = await deliverAccountEmail(db, mailer, { ...email, orgId: input.orgId, accountId: input.accountId, kind: 'handoff_escalation', to: admins.map((a) => a.email), idempotencyKey: input.idempotencyKey });
+      if (delivered.rejectedBecause) return;
       await recordTimelineEvent(db, {
         ...input, type: 'email_sent', actor: 'relay', dedupeKey: `${input.idempotencyKey}:timeline`,
         message: 'Handoff escalated to the admins', data: { outboxId: delivered.outboxId, kind: 'handoff_escalation' },
@@ -190,11 +197,11 @@ export function createActivities(deps: ActivityDeps) {
       });
       if (input.notifyCsm) {
         const email = csmAssignedEmail({ csmName: csm.name, companyName: account.companyName, accountUrl: accountUrl(account.id), note: input.note ?? null });
-        await deliverEmail(db, mailer, { ...email, orgId: input.orgId, accountId: input.accountId, kind: 'csm_assigned', to: [csm.email], idempotencyKey: `${input.eventKey}:notify-csm` });
+        await deliverAccountEmail(db, mailer, { ...email, orgId: input.orgId, accountId: input.accountId, kind: 'csm_assigned', to: [csm.email], idempotencyKey: `${input.eventKey}:notify-csm` });
       }
       if (input.notifyContact) {
         const email = contactIntroEmail({ contactName: account.primaryContactName, companyName: account.companyName, csmName: csm.name, csmEmail: csm.email, note: input.note ?? null });
-        await deliverEmail(db, mailer, { ...email, orgId: input.orgId, accountId: input.accountId, kind: 'csm_intro_to_contact', to: [account.primaryContactEmail], idempotencyKey: `${input.eventKey}:notify-contact` });
+        await deliverAccountEmail(db, mailer, { ...email, orgId: input.orgId, accountId: input.accountId, kind: 'csm_intro_to_contact', to: [account.primaryContactEmail], idempotencyKey: `${input.eventKey}:notify-contact` });
       }
       return toCsmRef(csm);
     },

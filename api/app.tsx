@@ -1,12 +1,14 @@
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ApiEnv, AppDeps } from './deps.ts';
-import { handleError } from './errors.ts';
+import { handleError } from './errors.tsx';
 import { apiKeyAuth } from './middleware/apiKeyAuth.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { dashboardRoutes } from './routes/dashboard/index.tsx';
 import { devOutboxRoutes } from './routes/devOutbox.tsx';
+import { exportRoutes } from './routes/exports.ts';
 import { handoffPageRoutes } from './routes/handoffPage.tsx';
+import { importRoutes } from './routes/imports.ts';
 import { outboxRoutes } from './routes/outbox.ts';
 import { signInRoutes } from './routes/signIn.tsx';
 
@@ -19,7 +21,9 @@ export function createApp(deps: AppDeps) {
     })
     .use('*', apiKeyAuth(deps.db))
     .route('/accounts', accountRoutes(deps))
-    .route('/outbox', outboxRoutes(deps));
+    .route('/outbox', outboxRoutes(deps))
+    .route('/imports', importRoutes(deps))
+    .route('/exports', exportRoutes(deps));
 
   const app = new Hono()
     .use('*', secureHeaders())

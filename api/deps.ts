@@ -17,6 +17,8 @@ export interface AppDeps {
   devOutbox: boolean;
   /** Handoff-link lookups allowed per client address per window (default 30 a minute). */
   handoffRateLimit?: { limit: number; windowMs: number };
+  /** Sign-in link requests allowed per client address per window (default 10 a minute). */
+  signInRateLimit?: { limit: number; windowMs: number };
   /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy?: boolean;
   /** Sign-in links and the dashboard's notifications go through the same mailer as the worker's. */

@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { loadEnv } from '../config/env.ts';
 import { openDatabase } from '../db/client.ts';
 import { buildAppDeps } from '../platform/appDeps.ts';
-import { buildActivityDeps } from '../platform/services.ts';
+import { buildMailer } from '../platform/services.ts';
 import { startHttpServer } from '../platform/httpServer.ts';
 import { log } from '../platform/log.ts';
 import { connectTemporal } from '../platform/temporalClient.ts';
@@ -15,8 +15,8 @@ async function main(): Promise<void> {
   if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required to run the API on its own: the embedded database belongs to one process');
   const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.RELAY_DATA_DIR });
   const temporal = await connectTemporal(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE);
-  const { mailer } = await buildActivityDeps(env, database.db);
-  const app = createApp(buildAppDeps(env, database, temporal, mailer));
+  // The same choice of mailer as the worker's, so sign-in links and dev-outbox pages agree with it.
+  const app = createApp(buildAppDeps(env, database, temporal, buildMailer(env)));
   const server = await startHttpServer(app.fetch, env.PORT);
   log.info('api listening', { port: server.port, database: database.where, temporal: env.TEMPORAL_ADDRESS });
   const stop = async () => {

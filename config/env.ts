@@ -19,6 +19,19 @@ const envSchema = z.object({
   RELAY_SEED_ADMIN_EMAIL: z.string().email().default('admin@example.com'),
   RELAY_LOG_QUIET: flag.default(false),
   EMAIL_FROM: z.string().min(3).default('Relay <onboarding@relay.local>'),
+  EMAIL_REPLY_TO: z.string().email().optional(),
+  /** Without it, email stays in the dev outbox (never in production: see platform/services.ts). */
+  RESEND_API_KEY: z.string().min(1).optional(),
+  RESEND_BASE_URL: z.string().url().optional(),
+  RESEND_TIMEOUT_MS: z.coerce.number().int().min(1000).max(25_000).default(10_000),
+  /** Without it, handoff answers come from the rule-based drafter, marked unverified. */
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  /** Any OpenAI-compatible endpoint, e.g. a local model server. */
+  OPENAI_BASE_URL: z.string().url().optional(),
+  OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  // Kept under the draftHandoff activity's 2-minute start-to-close timeout, so a slow model ends in
+  // our own retry/fallback decision rather than an activity timeout.
+  OPENAI_TIMEOUT_MS: z.coerce.number().int().min(1000).max(100_000).default(30_000),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import type { ActivityDeps } from '../activities/index.ts';
 import { publicUrl, type Env } from '../config/env.ts';
 import type { Database } from '../db/client.ts';
+import type { HandoffDrafter } from '../integrations/drafting/drafter.ts';
+import { createOpenAiDrafter } from '../integrations/drafting/openAiDrafter.ts';
 import { createRuleBasedDrafter } from '../integrations/drafting/ruleBasedDrafter.ts';
-import { createDevOutboxMailer } from '../integrations/email/mailer.ts';
+import { createDevOutboxMailer, type Mailer } from '../integrations/email/mailer.ts';
+import { createResendMailer } from '../integrations/email/resendMailer.ts';
 
 /**
  * RELAY_SECRET, or in development a generated one kept in the data dir so links survive restarts.
@@ -22,11 +25,38 @@ export function resolveTokenSecret(env: Env): string {
   return secret;
 }
 
+/** Resend when a key is configured; otherwise the dev outbox (the API then serves /dev/outbox). */
+export function buildMailer(env: Env): Mailer {
+  if (!env.RESEND_API_KEY) return createDevOutboxMailer();
+  return createResendMailer({
+    apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL, from: env.EMAIL_FROM, replyTo: env.EMAIL_REPLY_TO,
+    timeoutMs: env.RESEND_TIMEOUT_MS,
+  });
+}
+
+/** OpenAI (or a compatible endpoint) when a key is configured; otherwise the rule-based drafter. */
+export function buildDrafter(env: Env): HandoffDrafter {
+  if (!env.OPENAI_API_KEY) return createRuleBasedDrafter();
+  return createOpenAiDrafter({ apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL, timeoutMs: env.OPENAI_TIMEOUT_MS });
+}
+
+/** One line each for start-up output: which providers this process talks to (never the keys). */
+export function describeProviders(env: Env): { drafter: string; mailer: string } {
+  return {
+    drafter: env.OPENAI_API_KEY
+      ? `OpenAI ${env.OPENAI_MODEL}${env.OPENAI_BASE_URL ? ` at ${env.OPENAI_BASE_URL}` : ''} (rule-based fallback after retries)`
+      : 'rule-based (set OPENAI_API_KEY for AI drafts)',
+    mailer: env.RESEND_API_KEY
+      ? `Resend${env.RESEND_BASE_URL ? ` at ${env.RESEND_BASE_URL}` : ''}, from ${env.EMAIL_FROM}`
+      : 'dev outbox (set RESEND_API_KEY to send real email)',
+  };
+}
+
 export async function buildActivityDeps(env: Env, db: Database): Promise<ActivityDeps> {
   return {
     db,
-    mailer: createDevOutboxMailer(),
-    drafter: createRuleBasedDrafter(),
+    mailer: buildMailer(env),
+    drafter: buildDrafter(env),
     publicUrl: publicUrl(env),
     tokenSecret: resolveTokenSecret(env),
   };

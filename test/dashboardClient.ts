@@ -9,6 +9,8 @@ export interface DashboardClient {
   get(path: string): Promise<Response>;
   /** A form post carrying the session's CSRF token unless `csrf: false`. */
   post(path: string, fields?: Record<string, string>, opts?: { csrf?: boolean }): Promise<Response>;
+  /** A multipart/form-data post (file uploads), CSRF token as a form field unless `csrf: false`. */
+  postMultipart(path: string, fields: Record<string, string | Blob>, opts?: { csrf?: boolean }): Promise<Response>;
 }
 
 /** Signs in the way a person does: ask for a link, take it from the outbox, confirm it. */
@@ -32,6 +34,12 @@ export async function signIn(h: Harness, email: string): Promise<DashboardClient
     cookie,
     csrf,
     get: (path) => Promise.resolve(h.app.request(path, { headers: { cookie } })),
+    postMultipart: (path, fields, opts = {}) => {
+      const form = new FormData();
+      if (opts.csrf !== false) form.set('_csrf', csrf);
+      for (const [name, value] of Object.entries(fields)) form.set(name, value);
+      return Promise.resolve(h.app.request(path, { method: 'POST', headers: { cookie }, body: form }));
+    },
     post: (path, fields = {}, opts = {}) => Promise.resolve(h.app.request(path, {
       method: 'POST', headers: { cookie },
       body: new URLSearchParams(opts.csrf === false ? fields : { ...fields, _csrf: csrf }),

@@ -44,7 +44,11 @@ export interface TestOrganisation extends SeededOrganisation {
 }
 
 /** Real Postgres, real Temporal dev server, the real app and worker; a task queue of its own per file. */
-export async function createHarness(opts: { historyLimit?: number; startWorker?: boolean } = {}): Promise<Harness> {
+export async function createHarness(opts: {
+  historyLimit?: number; startWorker?: boolean;
+  /** Replaces the dev-outbox mailer / rule-based drafter (e.g. real SDKs pointed at test/fakes). */
+  activityDeps?: Partial<Pick<ActivityDeps, 'mailer' | 'drafter' | 'draftRetryDelayMs'>>;
+} = {}): Promise<Harness> {
   const database = await openDatabase({ url: inject('databaseUrl'), dataDir: '.data', max: 5 });
   const address = inject('temporalAddress');
   const { connection: clientConnection, client } = await connectTemporal(address, 'default');
@@ -52,14 +56,15 @@ export async function createHarness(opts: { historyLimit?: number; startWorker?:
   const taskQueue = `test-${randomUUID()}`;
   const activityDeps: ActivityDeps = {
     db: database.db, mailer: createDevOutboxMailer(), drafter: createRuleBasedDrafter(),
-    publicUrl: TEST_PUBLIC_URL, tokenSecret: TEST_TOKEN_SECRET,
+    publicUrl: TEST_PUBLIC_URL, tokenSecret: TEST_TOKEN_SECRET, ...opts.activityDeps,
   };
   const deps: AppDeps = {
     db: database.db, temporal: client, taskQueue, namespace: 'default', temporalUiUrl: 'http://temporal-ui.test',
-    tokenSecret: TEST_TOKEN_SECRET, devOutbox: true,
+    tokenSecret: TEST_TOKEN_SECRET, devOutbox: activityDeps.mailer.provider === 'dev-outbox',
     mailer: activityDeps.mailer, publicUrl: TEST_PUBLIC_URL, secureCookies: false,
     // In-process requests share one client address; the limiter has its own test.
     handoffRateLimit: { limit: 100_000, windowMs: 60_000 },
+    signInRateLimit: { limit: 100_000, windowMs: 60_000 },
     checkHealth: async () => ({ database: true, temporal: true }),
     ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}),
   };

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
+import { createApp } from '../api/app.tsx';
 import { outboxEmails } from '../db/schema/index.ts';
 import { signIn } from './dashboardClient.ts';
 import { createHarness, type Harness } from './harness.ts';
@@ -66,5 +67,19 @@ describe('dashboard sign-in', () => {
     await h.app.request('/login', { method: 'POST', body: new URLSearchParams({ email: org.adminEmail, next: '//evil.example/x' }) });
     const [mail] = await h.database.db.select().from(outboxEmails).where(eq(outboxEmails.orgId, org.orgId));
     expect(mail!.links[0]).not.toContain('evil');
+  });
+
+  it('slows down one client asking for many links, with Retry-After, without sending more email', async () => {
+    const org = await h.newOrganisation();
+    const app = createApp({ ...h.deps, signInRateLimit: { limit: 2, windowMs: 60_000 } });
+    const ask = () => app.request('/login', { method: 'POST', body: new URLSearchParams({ email: org.adminEmail }) });
+    expect((await ask()).status).toBe(200);
+    expect((await ask()).status).toBe(200);
+    const limited = await ask();
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await limited.text()).toContain('Too many sign-in requests');
+    const mails = await h.database.db.select().from(outboxEmails).where(eq(outboxEmails.orgId, org.orgId));
+    expect(mails).toHaveLength(2);
   });
 });

@@ -1,1 +1,2 @@
 export { accountLifecycle } from './accountLifecycle.ts';
+export { bulkImport } from './bulkImport.ts';

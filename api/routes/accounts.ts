@@ -1,22 +1,14 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { getAccountDetail, listAccounts } from '../../db/repositories/accounts.ts';
+import { listAccounts } from '../../db/repositories/accounts.ts';
 import { ACCOUNT_STATUSES } from '../../db/schema/index.ts';
-import { createAccount } from '../../services/createAccount.ts';
-import { RelayError } from '../../services/errors.ts';
 import {
-  assignCsmUpdate, completeMilestoneUpdate, resendHandoffLinkUpdate, setStatusUpdate,
-} from '../../workflows/definitions.ts';
+  assignAccountCsm, changeAccountStatus, completeAccountMilestone, requireAccountDetail, resendAccountHandoffLink,
+} from '../../services/accountActions.ts';
+import { createAccount } from '../../services/createAccount.ts';
+import { accountListQuerySchema, toAccountListQuery } from '../accountListQuery.ts';
 import type { ApiEnv, AppDeps } from '../deps.ts';
 import { jsonBody, parseOrThrow } from '../validation.ts';
-import { updateAccountWorkflow } from '../workflowUpdates.ts';
-
-const listQuerySchema = z.object({
-  status: z.enum(ACCOUNT_STATUSES, { error: `status must be one of ${ACCOUNT_STATUSES.join(', ')}` }).optional(),
-  q: z.string().trim().max(200).optional().transform((v) => v || undefined),
-  page: z.coerce.number({ error: 'page must be a whole number' }).int('page must be a whole number').min(1, 'page starts at 1').default(1),
-  pageSize: z.coerce.number({ error: 'pageSize must be a whole number' }).int('pageSize must be a whole number').min(1).max(200, 'pageSize is at most 200').default(25),
-});
 
 const statusBodySchema = z.object({
   status: z.enum(ACCOUNT_STATUSES, { error: `status must be one of ${ACCOUNT_STATUSES.join(', ')}` }),
@@ -33,12 +25,6 @@ const csmBodySchema = z.object({
 export function accountRoutes(deps: AppDeps) {
   const app = new Hono<ApiEnv>();
 
-  async function requireAccount(orgId: string, id: string) {
-    const detail = await getAccountDetail(deps.db, orgId, id);
-    if (!detail) throw new RelayError('not_found', 'no such account');
-    return detail;
-  }
-
   /** The API caller is an integration, not a person; it is named in the timeline as such. */
   const apiActor = 'api';
 
@@ -48,11 +34,11 @@ export function accountRoutes(deps: AppDeps) {
       return c.json(created, 201);
     })
     .get('/', async (c) => {
-      const query = parseOrThrow(listQuerySchema, c.req.query());
-      return c.json(await listAccounts(deps.db, c.get('orgId'), query));
+      const params = parseOrThrow(accountListQuerySchema, c.req.query());
+      return c.json(await listAccounts(deps.db, c.get('orgId'), toAccountListQuery(params)));
     })
     .get('/:id', async (c) => {
-      const detail = await requireAccount(c.get('orgId'), c.req.param('id'));
+      const detail = await requireAccountDetail(deps.db, c.get('orgId'), c.req.param('id'));
       const { account, csm, template, handoff, milestones, domains } = detail;
       return c.json({
         ...account,
@@ -70,33 +56,24 @@ export function accountRoutes(deps: AppDeps) {
       });
     })
     .post('/:id/status', async (c) => {
-      const { account } = await requireAccount(c.get('orgId'), c.req.param('id'));
       const body = parseOrThrow(statusBodySchema, await jsonBody(c.req));
-      const state = await updateAccountWorkflow(deps.temporal, account.workflowId, setStatusUpdate, { ...body, actor: apiActor });
+      const { account, state } = await changeAccountStatus(deps, c.get('orgId'), c.req.param('id'), body, apiActor);
       return c.json({ id: account.id, status: state.status });
     })
     .post('/:id/csm', async (c) => {
-      const { account } = await requireAccount(c.get('orgId'), c.req.param('id'));
       const body = parseOrThrow(csmBodySchema, await jsonBody(c.req));
-      const state = await updateAccountWorkflow(deps.temporal, account.workflowId, assignCsmUpdate, { ...body, actor: apiActor });
+      const { account, state } = await assignAccountCsm(deps, c.get('orgId'), c.req.param('id'), body, apiActor);
       return c.json({ id: account.id, csm: state.csm });
     })
     .post('/:id/milestones/:milestoneId/complete', async (c) => {
-      const { account, milestones } = await requireAccount(c.get('orgId'), c.req.param('id'));
-      const milestoneId = c.req.param('milestoneId');
-      if (!milestones.some((m) => m.id === milestoneId)) throw new RelayError('not_found', 'no such milestone on this account');
-      const state = await updateAccountWorkflow(deps.temporal, account.workflowId, completeMilestoneUpdate, { milestoneId, actor: apiActor });
-      const completed = state.milestones.filter((m) => m.status === 'completed').length;
+      const done = await completeAccountMilestone(deps, c.get('orgId'), c.req.param('id'), c.req.param('milestoneId'), apiActor);
       return c.json({
-        id: account.id, status: state.status, milestones: state.milestones,
-        milestoneProgress: { completed, total: state.milestones.length },
-        /** SPEC §2: finishing the last milestone offers completion; it does not impose it. */
-        readyToComplete: completed === state.milestones.length,
+        id: done.account.id, status: done.state.status, milestones: done.state.milestones,
+        milestoneProgress: done.progress, readyToComplete: done.readyToComplete,
       });
     })
     .post('/:id/handoff/resend', async (c) => {
-      const { account } = await requireAccount(c.get('orgId'), c.req.param('id'));
-      const state = await updateAccountWorkflow(deps.temporal, account.workflowId, resendHandoffLinkUpdate, { actor: apiActor });
+      const { account, state } = await resendAccountHandoffLink(deps, c.get('orgId'), c.req.param('id'), apiActor);
       return c.json({ id: account.id, linkVersion: state.handoff.linkVersion });
     });
 }

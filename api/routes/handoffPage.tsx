@@ -1,5 +1,4 @@
-import { Hono, type Context } from 'hono';
-import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Database } from '../../db/client.ts';
 import { findHandoffByTokenHash } from '../../db/repositories/handoffs.ts';
@@ -9,9 +8,10 @@ import { hashToken } from '../../domain/secretTokens.ts';
 import { RelayError } from '../../services/errors.ts';
 import { HandoffDonePage, HandoffLinkProblemPage, HandoffPage } from '../../ui/pages/HandoffPage.tsx';
 import { submitHandoffUpdate } from '../../workflows/definitions.ts';
+import { clientAddress } from '../clientAddress.ts';
 import type { AppDeps } from '../deps.ts';
 import { rateLimit } from '../middleware/rateLimit.ts';
-import { updateAccountWorkflow } from '../workflowUpdates.ts';
+import { updateAccountWorkflow } from '../../services/workflowUpdates.ts';
 
 const submissionSchema = z.object({
   csmUserId: z.string().trim().min(1, 'choose the CSM who will onboard this customer').max(100),
@@ -29,19 +29,6 @@ async function lookUpLink(db: Database, token: string): Promise<LinkLookup> {
   if (found.handoff.submittedAt) return { ok: false, reason: 'used', status: 410 };
   if (!found.handoff.tokenExpiresAt || found.handoff.tokenExpiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired', status: 410 };
   return { ok: true, found };
-}
-
-/** The client's address; behind a proxy (RELAY_TRUST_PROXY) the first X-Forwarded-For hop. */
-function clientAddress(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (forwarded) return forwarded;
-  }
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown'; // in-process requests (tests) have no socket
-  }
 }
 
 export function handoffPageRoutes(deps: AppDeps) {

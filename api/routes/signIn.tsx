@@ -8,6 +8,8 @@ import {
 import { hashToken, newSecretToken } from '../../domain/secretTokens.ts';
 import { signInEmail } from '../../ui/emails/signInEmail.tsx';
 import { CheckYourEmailPage, ConfirmSignInPage, SignInLinkProblemPage, SignInPage } from '../../ui/pages/SignInPages.tsx';
+import { log } from '../../platform/log.ts';
+import { clientAddress } from '../clientAddress.ts';
 import type { AppDeps } from '../deps.ts';
 import { SESSION_COOKIE } from '../middleware/dashboardSession.ts';
 import { rateLimit } from '../middleware/rateLimit.ts';
@@ -25,7 +27,7 @@ const emailSchema = z.string().trim().toLowerCase().pipe(z.email());
 export function signInRoutes(deps: AppDeps) {
   return new Hono()
     .get('/login', (c) => c.html(<SignInPage next={safeNext(c.req.query('next'))} />))
-    .post('/login', rateLimit({ limit: 10, windowMs: 60_000, keyOf: () => 'sign-in', onLimited: (c) => c.html(<SignInPage error="Too many sign-in requests; wait a minute." />, 429) }),
+    .post('/login', rateLimit({ ...(deps.signInRateLimit ?? { limit: 10, windowMs: 60_000 }), keyOf: (c) => clientAddress(c, deps.trustProxy ?? false), onLimited: (c) => c.html(<SignInPage error="Too many sign-in requests; wait a minute." />, 429) }),
       async (c) => {
         const form = await c.req.parseBody();
         const next = safeNext(form.next);
@@ -39,7 +41,13 @@ export function signInRoutes(deps: AppDeps) {
           await insertLoginToken(deps.db, { orgId: user.orgId, userId: user.id, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + LINK_MINUTES * 60_000) });
           const link = `${deps.publicUrl}/login/verify?token=${token}${next ? `&next=${encodeURIComponent(next)}` : ''}`;
           const email = signInEmail({ name: user.name, orgName: user.orgName, link, minutes: LINK_MINUTES });
-          await deliverEmail(deps.db, deps.mailer, { ...email, orgId: user.orgId, accountId: null, kind: 'sign_in', to: [user.email], idempotencyKey: `sign-in:${hashToken(token)}` });
+          try {
+            await deliverEmail(deps.db, deps.mailer, { ...email, orgId: user.orgId, accountId: null, kind: 'sign_in', to: [user.email], idempotencyKey: `sign-in:${hashToken(token)}` });
+          } catch (error) {
+            // The outbox row keeps the provider's reason for an operator; the person gets a way forward.
+            log.warn('sign-in email could not be delivered', { orgId: user.orgId, error: error instanceof Error ? error.message : String(error) });
+            return c.html(<SignInPage error="We could not send the sign-in email just now. Try again in a few minutes." next={next} email={parsed.data} />, 503);
+          }
         }
         return c.html(<CheckYourEmailPage email={parsed.data} devOutbox={deps.devOutbox} />);
       })

@@ -1,5 +1,6 @@
-import { and, asc, count, desc, eq, ilike, inArray } from 'drizzle-orm';
-import type { AccountStatus } from '../schema/index.ts';
+import { and, asc, count, desc, eq, gte, ilike, inArray, isNull, lt, lte, sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { ACCOUNT_STATUSES, accountMilestoneProgress, accountStatusRank, type AccountStatus } from '../schema/index.ts';
 import type { Queryable } from '../client.ts';
 import { accountDomains, accountMilestones, accounts, handoffs, templateVersions, users } from '../schema/index.ts';
 
@@ -64,33 +65,150 @@ export async function getAccountDetail(db: Queryable, orgId: string, accountId: 
   return { ...row, milestones, domains };
 }
 
-export interface AccountListQuery {
+export const ACCOUNT_SORTS = ['name', 'arr', 'status', 'lastActivity', 'created', 'progress'] as const;
+export type AccountSort = (typeof ACCOUNT_SORTS)[number];
+export type SortDirection = 'asc' | 'desc';
+export const ACCOUNT_LIST_MAX_PAGE_SIZE = 100;
+
+/** Everything that narrows the list. Ranges are inclusive; dates are whole UTC days (YYYY-MM-DD). */
+export interface AccountListFilters {
   status?: AccountStatus | undefined;
   q?: string | undefined;
+  arrMin?: number | undefined;
+  arrMax?: number | undefined;
+  /** MRR bounds as shown in the list (ARR / 12, rounded), applied to ARR. */
+  mrrMin?: number | undefined;
+  mrrMax?: number | undefined;
+  /** A template ID: accounts on any of its versions. */
+  templateId?: string | undefined;
+  /** A user ID, or 'unassigned' for accounts without a CSM. */
+  csm?: string | undefined;
+  activeWithinDays?: number | undefined;
+  inactiveForDays?: number | undefined;
+  activityFrom?: string | undefined;
+  activityTo?: string | undefined;
+}
+
+export interface AccountListQuery extends AccountListFilters {
+  sort?: AccountSort | undefined;
+  dir?: SortDirection | undefined;
   page: number;
   pageSize: number;
 }
+
+/** The direction a column sorts in when first clicked: names A→Z, lifecycle from the start, figures biggest first. */
+export const DEFAULT_SORT_DIRECTION: Record<AccountSort, SortDirection> = {
+  name: 'asc', status: 'asc', arr: 'desc', lastActivity: 'desc', created: 'desc', progress: 'desc',
+};
+
+const DAY_MS = 86_400_000;
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-export async function listAccounts(db: Queryable, orgId: string, query: AccountListQuery) {
-  const filters = [eq(accounts.orgId, orgId)];
-  if (query.status) filters.push(eq(accounts.status, query.status));
-  if (query.q) filters.push(ilike(accounts.searchText, `%${escapeLike(query.q.toLowerCase())}%`));
-  const where = and(...filters);
-  const [items, [counted]] = await Promise.all([
-    db.select({
-      id: accounts.id, companyName: accounts.companyName, arr: accounts.arr, status: accounts.status,
-      primaryDomain: accounts.primaryDomain, primaryContactName: accounts.primaryContactName,
-      primaryContactEmail: accounts.primaryContactEmail, csmEmail: users.email, csmName: users.name,
-      milestonesCompleted: accounts.milestonesCompleted, milestonesTotal: accounts.milestonesTotal,
-      lastActivityAt: accounts.lastActivityAt, createdAt: accounts.createdAt,
-    }).from(accounts).leftJoin(users, eq(users.id, accounts.csmUserId)).where(where)
-      .orderBy(desc(accounts.createdAt), desc(accounts.id))
-      .limit(query.pageSize).offset((query.page - 1) * query.pageSize),
-    db.select({ n: count() }).from(accounts).where(where),
+function startOfUtcDay(date: string): Date {
+  return new Date(`${date}T00:00:00.000Z`);
+}
+
+function filterConditions(orgId: string, f: AccountListFilters, now: Date): SQL[] {
+  const conditions: SQL[] = [eq(accounts.orgId, orgId)];
+  if (f.status) conditions.push(eq(accounts.status, f.status));
+  if (f.q) conditions.push(ilike(accounts.searchText, `%${escapeLike(f.q.toLowerCase())}%`));
+  if (f.arrMin !== undefined) conditions.push(gte(accounts.arr, f.arrMin));
+  if (f.arrMax !== undefined) conditions.push(lte(accounts.arr, f.arrMax));
+  // round(arr / 12) >= m  <=>  arr >= 12m - 6, so the filter agrees with the MRR the list shows.
+  if (f.mrrMin !== undefined) conditions.push(gte(accounts.arr, f.mrrMin * 12 - 6));
+  if (f.mrrMax !== undefined) conditions.push(lt(accounts.arr, f.mrrMax * 12 + 6));
+  if (f.templateId) {
+    conditions.push(inArray(accounts.templateVersionId, sql`(select ${templateVersions.id} from ${templateVersions} where ${templateVersions.orgId} = ${orgId} and ${templateVersions.templateId} = ${f.templateId})`));
+  }
+  if (f.csm === 'unassigned') conditions.push(isNull(accounts.csmUserId));
+  else if (f.csm) conditions.push(eq(accounts.csmUserId, f.csm));
+  if (f.activeWithinDays !== undefined) conditions.push(gte(accounts.lastActivityAt, new Date(now.getTime() - f.activeWithinDays * DAY_MS)));
+  if (f.inactiveForDays !== undefined) conditions.push(lt(accounts.lastActivityAt, new Date(now.getTime() - f.inactiveForDays * DAY_MS)));
+  if (f.activityFrom) conditions.push(gte(accounts.lastActivityAt, startOfUtcDay(f.activityFrom)));
+  if (f.activityTo) conditions.push(lt(accounts.lastActivityAt, new Date(startOfUtcDay(f.activityTo).getTime() + DAY_MS)));
+  return conditions;
+}
+
+const SORT_EXPRESSIONS: Record<AccountSort, SQL | AnyPgColumn> = {
+  name: accounts.companyName,
+  arr: accounts.arr,
+  status: accountStatusRank(accounts.status),
+  lastActivity: accounts.lastActivityAt,
+  created: accounts.createdAt,
+  progress: accountMilestoneProgress(accounts.milestonesCompleted, accounts.milestonesTotal),
+};
+
+/** The ID breaks ties in the same direction, so pages never repeat or skip rows with equal keys. */
+function orderBy(sort: AccountSort, dir: SortDirection): SQL[] {
+  const by = dir === 'asc' ? asc : desc;
+  return [by(SORT_EXPRESSIONS[sort]), by(accounts.id)];
+}
+
+/**
+ * The list's two statements, unexecuted, so the benchmark can EXPLAIN exactly what the page runs.
+ * `now` anchors the "active within / inactive for N days" filters.
+ */
+export function accountListStatements(db: Queryable, orgId: string, query: AccountListQuery, now = new Date()) {
+  const where = and(...filterConditions(orgId, query, now));
+  const sort = query.sort ?? 'created';
+  const pageSize = Math.min(Math.max(1, query.pageSize), ACCOUNT_LIST_MAX_PAGE_SIZE);
+  const order = orderBy(sort, query.dir ?? DEFAULT_SORT_DIRECTION[sort]);
+  // Deferred join: find the page's IDs first (off the sort's index), then fetch and join only those
+  // rows, so a deep page does not read and join every row it skips.
+  const page = db.select({ id: accounts.id }).from(accounts).where(where).orderBy(...order)
+    .limit(pageSize).offset((Math.max(1, query.page) - 1) * pageSize).as('page');
+  const items = db.select({
+    id: accounts.id, companyName: accounts.companyName, arr: accounts.arr, status: accounts.status,
+    primaryDomain: accounts.primaryDomain, primaryContactName: accounts.primaryContactName,
+    primaryContactEmail: accounts.primaryContactEmail, csmUserId: accounts.csmUserId, csmEmail: users.email, csmName: users.name,
+    milestonesCompleted: accounts.milestonesCompleted, milestonesTotal: accounts.milestonesTotal,
+    lastActivityAt: accounts.lastActivityAt, createdAt: accounts.createdAt,
+  }).from(page).innerJoin(accounts, eq(accounts.id, page.id))
+    .leftJoin(users, and(eq(users.id, accounts.csmUserId), eq(users.orgId, orgId)))
+    .orderBy(...order);
+  const total = db.select({ n: count() }).from(accounts).where(where);
+  return { items, total };
+}
+
+/** Counts per status under every filter but status itself: what the tabs show. One grouped query. */
+export function accountStatusCountStatement(db: Queryable, orgId: string, filters: AccountListFilters, now = new Date()) {
+  return db.select({ status: accounts.status, n: count() }).from(accounts)
+    .where(and(...filterConditions(orgId, { ...filters, status: undefined }, now)))
+    .groupBy(accounts.status);
+}
+
+type ListedAccountRow = Awaited<ReturnType<typeof accountListStatements>['items']>[number];
+export type ListedAccount = ListedAccountRow & { mrr: number };
+
+const withMrr = (rows: ListedAccountRow[]): ListedAccount[] => rows.map((i) => ({ ...i, mrr: Math.round(i.arr / 12) }));
+
+export async function listAccounts(db: Queryable, orgId: string, query: AccountListQuery, now = new Date()) {
+  const statements = accountListStatements(db, orgId, query, now);
+  const [items, [counted]] = await Promise.all([statements.items, statements.total]);
+  return { items: withMrr(items), total: counted?.n ?? 0 };
+}
+
+export type StatusCounts = Record<AccountStatus, number>;
+
+export async function countAccountsByStatus(db: Queryable, orgId: string, filters: AccountListFilters, now = new Date()): Promise<StatusCounts> {
+  const rows = await accountStatusCountStatement(db, orgId, filters, now);
+  const counts = Object.fromEntries(ACCOUNT_STATUSES.map((s) => [s, 0])) as StatusCounts;
+  for (const row of rows) counts[row.status] = row.n;
+  return counts;
+}
+
+/**
+ * The dashboard's list: one page of rows and the tab counts. The page's total comes from the
+ * counts (the chosen tab's, or their sum), which saves a third statement per request.
+ */
+export async function listAccountsWithStatusCounts(db: Queryable, orgId: string, query: AccountListQuery, now = new Date()) {
+  const [items, counts] = await Promise.all([
+    accountListStatements(db, orgId, query, now).items,
+    countAccountsByStatus(db, orgId, query, now),
   ]);
-  return { items: items.map((i) => ({ ...i, mrr: Math.round(i.arr / 12) })), total: counted?.n ?? 0 };
+  const all = ACCOUNT_STATUSES.reduce((sum, s) => sum + counts[s], 0);
+  return { items: withMrr(items), counts, all, total: query.status ? counts[query.status] : all };
 }

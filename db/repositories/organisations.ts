@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { apiKeys, DEFAULT_ORGANISATION_SETTINGS, organisations, type OrganisationSettings } from '../schema/index.ts';
 
@@ -10,4 +10,18 @@ export async function getOrganisationSettings(db: Queryable, orgId: string): Pro
 export async function findOrgIdByApiKeyHash(db: Queryable, keyHash: string): Promise<string | null> {
   const [row] = await db.select({ orgId: apiKeys.orgId }).from(apiKeys).where(eq(apiKeys.keyHash, keyHash));
   return row?.orgId ?? null;
+}
+
+export async function getOrganisationName(db: Queryable, orgId: string): Promise<string | null> {
+  const [row] = await db.select({ name: organisations.name }).from(organisations).where(eq(organisations.id, orgId));
+  return row?.name ?? null;
+}
+
+/**
+ * Merges into the stored settings (keys owned by other pages survive). Accounts already running keep
+ * the timing they started with: the workflow gets it as input when it starts.
+ */
+export async function updateOrganisationSettings(db: Queryable, orgId: string, changes: Partial<OrganisationSettings>): Promise<void> {
+  await db.update(organisations).set({ settings: sql`${organisations.settings} || ${JSON.stringify(changes)}::jsonb` })
+    .where(eq(organisations.id, orgId));
 }

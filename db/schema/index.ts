@@ -7,3 +7,4 @@ export * from './timeline.ts';
 export * from './outbox.ts';
 export * from './sessions.ts';
 export * from './accountWork.ts';
+export * from './imports.ts';

@@ -4,10 +4,10 @@ import { DASHBOARD_CSS } from './dashboardStyles.ts';
 
 export interface Viewer { name: string; email: string; role: 'admin' | 'csm' }
 
-export type Section = 'accounts' | 'new-account' | 'templates' | 'users' | 'outbox';
+export type Section = 'accounts' | 'new-account' | 'imports' | 'templates' | 'users' | 'settings' | 'outbox';
 
 /** The signed-in shell: top bar with sections, who is signed in, and sign-out. */
-export function AppLayout(props: { title: string; section: Section; viewer: Viewer; csrfToken: string; devOutbox?: boolean; children: Child }) {
+export function AppLayout(props: { title: string; section: Section; viewer: Viewer; csrfToken: string; devOutbox?: boolean; head?: Child; children: Child }) {
   const link = (section: Section, href: string, label: string) => (
     <a href={href} aria-current={props.section === section ? 'page' : undefined}>{label}</a>
   );
@@ -18,6 +18,7 @@ export function AppLayout(props: { title: string; section: Section; viewer: View
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title} · Relay</title>
         <style>{DASHBOARD_CSS}</style>
+        {props.head}
       </head>
       <body>
         <header class="topbar">
@@ -25,8 +26,10 @@ export function AppLayout(props: { title: string; section: Section; viewer: View
           <nav aria-label="Sections">
             {link('accounts', '/accounts', 'Accounts')}
             {link('new-account', '/accounts/new', 'New account')}
+            {link('imports', '/imports', 'Import')}
             {link('templates', '/templates', 'Templates')}
             {props.viewer.role === 'admin' ? link('users', '/users', 'Users') : null}
+            {props.viewer.role === 'admin' ? link('settings', '/settings', 'Settings') : null}
             {props.devOutbox ? link('outbox', '/dev/outbox', 'Dev outbox') : null}
           </nav>
           <form class="who" method="post" action="/logout">

@@ -45,4 +45,12 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:
 .timeline{list-style:none;padding:0;margin:0}.timeline li{padding:8px 0;border-bottom:1px solid #eceff3}
 .markdown p{margin:.3em 0}
 @media (max-width:640px){main{margin:12px auto;padding:0 10px}.card{padding:14px}th,td{padding:6px}.hide-sm{display:none}}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;padding:0;margin:0;border:0}
+.button-row{display:flex;gap:8px;flex-wrap:wrap;align-items:center}
+fieldset.template-milestone{border:0}fieldset.template-milestone>legend{font-weight:700;font-size:1.05rem;padding:0}
+fieldset.template-action{border:1px solid #dde2ea;border-radius:8px;margin:0 0 12px;padding:8px 14px 12px}fieldset.template-action>legend{font-weight:600;padding:0 4px}
+label.checkbox{font-weight:500}
+.status-milestone-pending,.status-primary,.status-drafter{background:#eceff3;color:#4b5563}.status-milestone-in_progress{background:#fff4e6;color:#b35c00}
+.status-milestone-completed{background:#e6f6ec;color:#146c2e}.status-unverified,.status-overdue{background:#fdecec;color:#a61b1b}
+dl.qa{margin:0}dl.qa dd{margin-left:0}
 `;

@@ -1,7 +1,227 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { getAccount, getAccountDetail } from '../../../db/repositories/accounts.ts';
+import { addContact, addNote, addTask, completeTask, listContacts, listNotes, listTasks } from '../../../db/repositories/accountWork.ts';
+import { listTimeline } from '../../../db/repositories/timeline.ts';
+import { listUsersByRole } from '../../../db/repositories/users.ts';
+import { ACCOUNT_STATUSES, TIMELINE_EVENT_TYPES } from '../../../db/schema/index.ts';
+import { fieldErrors } from '../../../domain/accountInput.ts';
+import {
+  assignAccountCsm, changeAccountStatus, completeAccountMilestone, resendAccountHandoffLink,
+} from '../../../services/accountActions.ts';
+import { RelayError } from '../../../services/errors.ts';
+import { accountPath } from '../../../ui/components/account/accountView.ts';
+import { humanize } from '../../../ui/components/account/formFields.tsx';
+import { AccountDetailPage, AccountNotFoundPage, type AccountFormName } from '../../../ui/pages/AccountDetailPage.tsx';
 import type { AppDeps, DashboardEnv } from '../../deps.ts';
+import { setFlash, takeFlash, type Flash } from './accountFlash.ts';
 
-// Placeholder: its pages land in their own change.
-export function accountDetailRoutes(_deps: AppDeps) {
-  return new Hono<DashboardEnv>();
+const optionalText = (max: number) =>
+  z.string().trim().max(max, `at most ${max} characters`).optional().transform((v) => v || undefined);
+
+const isRealDate = (value: string) => {
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+};
+
+/** Ticked boxes send "yes"; unticked ones send nothing, which here means "no" (not the API's default). */
+const checkbox = z.enum(['yes']).optional().transform((v) => v === 'yes');
+
+const FORM_SCHEMAS = {
+  status: z.object({
+    status: z.enum(ACCOUNT_STATUSES, { error: 'choose the new status' }),
+    note: optionalText(5000),
+  }),
+  csm: z.object({
+    csmEmail: z.string({ error: 'choose a CSM' }).trim().toLowerCase().pipe(z.email('choose a CSM')),
+    notifyCsm: checkbox,
+    notifyContact: checkbox,
+    note: optionalText(5000),
+  }),
+  task: z.object({
+    title: z.string({ error: 'the task needs a title' }).trim().min(1, 'the task needs a title').max(300, 'at most 300 characters'),
+    dueDate: z.string().trim().optional().transform((v) => v || null)
+      .refine((v) => v === null || (/^\d{4}-\d{2}-\d{2}$/.test(v) && isRealDate(v)), 'due date must be a real date (YYYY-MM-DD)'),
+  }),
+  contact: z.object({
+    name: z.string({ error: 'name is required' }).trim().min(1, 'name is required').max(200, 'at most 200 characters'),
+    email: z.string({ error: 'email is required' }).trim().toLowerCase().pipe(z.email('email is not a valid email')),
+    role: optionalText(200).transform((v) => v ?? null),
+  }),
+  note: z.object({
+    body: z.string({ error: 'the note is empty' }).trim().min(1, 'the note is empty').max(20_000, 'at most 20,000 characters'),
+  }),
+} satisfies Record<AccountFormName, z.ZodType>;
+
+const timelineTypeSchema = z.enum(TIMELINE_EVENT_TYPES, { error: 'not a kind of event the timeline records' }).optional();
+
+type AccountContext = Context<DashboardEnv>;
+
+export function accountDetailRoutes(deps: AppDeps) {
+  const notFound = (c: AccountContext) =>
+    c.html(<AccountNotFoundPage viewer={c.get('user')} csrfToken={c.get('csrfToken')} devOutbox={deps.devOutbox} />, 404);
+
+  async function renderPage(c: AccountContext, accountId: string, opts: {
+    failedForm?: { form: AccountFormName; state: { values: Record<string, string>; errors: Record<string, string> } };
+    status?: 200 | 400;
+  } = {}) {
+    const user = c.get('user');
+    const detail = await getAccountDetail(deps.db, user.orgId, accountId);
+    if (!detail) return notFound(c);
+    const typeQuery = c.req.query('type') || undefined;
+    const typeParsed = timelineTypeSchema.safeParse(typeQuery);
+    const [csms, tasks, contacts, notes, timeline] = await Promise.all([
+      listUsersByRole(deps.db, user.orgId, 'csm'),
+      listTasks(deps.db, user.orgId, accountId),
+      listContacts(deps.db, user.orgId, accountId),
+      listNotes(deps.db, user.orgId, accountId),
+      listTimeline(deps.db, user.orgId, accountId),
+    ]);
+    const type = typeParsed.success ? typeParsed.data : undefined;
+    const flash = takeFlash(c);
+    return c.html(
+      <AccountDetailPage
+        viewer={user} csrfToken={c.get('csrfToken')} devOutbox={deps.devOutbox} detail={detail} csms={csms}
+        tasks={tasks} contacts={contacts} notes={notes}
+        // Per-account timelines are short (tens to hundreds of events): filtering here keeps one query.
+        timeline={type ? timeline.filter((e) => e.type === type) : timeline}
+        timelineType={type} timelineTypeError={typeParsed.success ? undefined : typeParsed.error.issues[0]?.message}
+        temporalUrl={`${deps.temporalUiUrl}/namespaces/${deps.namespace}/workflows/${encodeURIComponent(detail.account.workflowId)}`}
+        today={new Date().toISOString().slice(0, 10)} flash={flash} failedForm={opts.failedForm}
+      />,
+      opts.status ?? (typeParsed.success ? 200 : 400),
+    );
+  }
+
+  /**
+   * Reads one of the page's forms. A bad one re-renders the page (400) with what was typed and an
+   * error beside each refused field; a good one comes back typed.
+   */
+  async function readForm<F extends AccountFormName>(c: AccountContext, accountId: string, form: F):
+    Promise<{ ok: true; data: z.infer<(typeof FORM_SCHEMAS)[F]> } | { ok: false; response: Response }> {
+    const body = await c.req.parseBody();
+    const values: Record<string, string> = {};
+    for (const [key, value] of Object.entries(body)) if (typeof value === 'string' && key !== '_csrf') values[key] = value;
+    const parsed = FORM_SCHEMAS[form].safeParse(values);
+    if (parsed.success) return { ok: true, data: parsed.data as z.infer<(typeof FORM_SCHEMAS)[F]> };
+    const errors: Record<string, string> = {};
+    for (const { field, message } of fieldErrors(parsed.error)) errors[field] ??= message;
+    return { ok: false, response: await renderPage(c, accountId, { failedForm: { form, state: { values, errors } }, status: 400 }) };
+  }
+
+  /** Back to the page, beside the form that was used (the anchor), with the outcome as a flash. */
+  const back = (c: AccountContext, accountId: string, anchor: string, flash: Flash) => {
+    setFlash(c, flash, deps.secureCookies);
+    return c.redirect(accountPath(accountId, anchor), 303);
+  };
+
+  /**
+   * Runs a workflow-backed action. The workflow's refusals (a transition it does not allow, a
+   * milestone already done) come back as an error flash on the page, never as an error page.
+   */
+  async function workflowAction(c: AccountContext, accountId: string, anchor: string, action: () => Promise<string>) {
+    try {
+      return back(c, accountId, anchor, { kind: 'ok', message: await action() });
+    } catch (error) {
+      if (!(error instanceof RelayError)) throw error;
+      if (error.code === 'not_found') return notFound(c);
+      return back(c, accountId, anchor, { kind: 'error', message: `Not done: ${error.message}` });
+    }
+  }
+
+  /** Every write first proves the account is this organisation's; anything else is the same 404. */
+  const ownAccount = (c: AccountContext, accountId: string) => getAccount(deps.db, c.get('user').orgId, accountId);
+
+  return new Hono<DashboardEnv>()
+    .get('/:id', (c) => renderPage(c, c.req.param('id')))
+
+    .post('/:id/status', async (c) => {
+      const id = c.req.param('id');
+      if (!await ownAccount(c, id)) return notFound(c);
+      const form = await readForm(c, id, 'status');
+      if (!form.ok) return form.response;
+      const user = c.get('user');
+      return workflowAction(c, id, '', async () => {
+        const { state } = await changeAccountStatus(deps, user.orgId, id, form.data, user.email);
+        return `Status changed to ${humanize(state.status).toLowerCase()}.`;
+      });
+    })
+
+    .post('/:id/csm', async (c) => {
+      const id = c.req.param('id');
+      if (!await ownAccount(c, id)) return notFound(c);
+      const form = await readForm(c, id, 'csm');
+      if (!form.ok) return form.response;
+      const user = c.get('user');
+      return workflowAction(c, id, '#actions', async () => {
+        const { state } = await assignAccountCsm(deps, user.orgId, id, form.data, user.email);
+        const told = [form.data.notifyCsm ? 'the CSM' : null, form.data.notifyContact ? 'the customer contact' : null].filter(Boolean);
+        return `${state.csm?.name ?? 'The CSM'} is now the CSM${told.length ? `; emailed ${told.join(' and ')}` : ''}.`;
+      });
+    })
+
+    .post('/:id/milestones/:milestoneId/complete', async (c) => {
+      const id = c.req.param('id');
+      if (!await ownAccount(c, id)) return notFound(c);
+      const user = c.get('user');
+      return workflowAction(c, id, '#milestones', async () => {
+        const done = await completeAccountMilestone(deps, user.orgId, id, c.req.param('milestoneId'), user.email);
+        return done.readyToComplete
+          ? 'Last milestone completed. Mark the account completed when the customer has launched.'
+          : `Milestone completed (${done.progress.completed} of ${done.progress.total}).`;
+      });
+    })
+
+    .post('/:id/handoff/resend', async (c) => {
+      const id = c.req.param('id');
+      if (!await ownAccount(c, id)) return notFound(c);
+      const user = c.get('user');
+      return workflowAction(c, id, '#handoff', async () => {
+        await resendAccountHandoffLink(deps, user.orgId, id, user.email);
+        return 'A new handoff link is on its way to the AE; earlier links no longer work.';
+      });
+    })
+
+    .post('/:id/tasks', async (c) => {
+      const id = c.req.param('id');
+      if (!await ownAccount(c, id)) return notFound(c);
+      const form = await readForm(c, id, 'task');
+      if (!form.ok) return form.response;
+      const user = c.get('user');
+      await addTask(deps.db, user.orgId, id, form.data, { userId: user.id, email: user.email });
+      return back(c, id, '#tasks', { kind: 'ok', message: `Task added: ${form.data.title}` });
+    })
+
+    .post('/:id/tasks/:taskId/complete', async (c) => {
+      const id = c.req.param('id');
+      if (!await ownAccount(c, id)) return notFound(c);
+      const user = c.get('user');
+      const result = await completeTask(deps.db, user.orgId, id, c.req.param('taskId'), { userId: user.id, email: user.email });
+      if (result === 'not_found') return notFound(c);
+      return back(c, id, '#tasks', { kind: 'ok', message: result === 'completed' ? 'Task done.' : 'That task was already done.' });
+    })
+
+    .post('/:id/contacts', async (c) => {
+      const id = c.req.param('id');
+      if (!await ownAccount(c, id)) return notFound(c);
+      const form = await readForm(c, id, 'contact');
+      if (!form.ok) return form.response;
+      const user = c.get('user');
+      const added = await addContact(deps.db, user.orgId, id, form.data, { userId: user.id, email: user.email });
+      if (added === 'duplicate') {
+        const values = { name: form.data.name, email: form.data.email, role: form.data.role ?? '' };
+        return renderPage(c, id, { failedForm: { form: 'contact', state: { values, errors: { email: 'this person is already a contact of the account' } } }, status: 400 });
+      }
+      return back(c, id, '#contacts', { kind: 'ok', message: `Contact added: ${form.data.name}` });
+    })
+
+    .post('/:id/notes', async (c) => {
+      const id = c.req.param('id');
+      if (!await ownAccount(c, id)) return notFound(c);
+      const form = await readForm(c, id, 'note');
+      if (!form.ok) return form.response;
+      const user = c.get('user');
+      await addNote(deps.db, user.orgId, id, form.data.body, { userId: user.id, email: user.email });
+      return back(c, id, '#notes', { kind: 'ok', message: 'Note added.' });
+    });
 }

@@ -8,19 +8,22 @@ import { dashboardSession, SESSION_COOKIE } from '../../middleware/dashboardSess
 import { accountCreateRoutes } from './accountCreate.tsx';
 import { accountDetailRoutes } from './accountDetail.tsx';
 import { accountsListRoutes } from './accountsList.tsx';
+import { dashboardImportUploadLimit, importsRoutes } from './imports.tsx';
 import { templatesRoutes } from './templates.tsx';
+import { settingsRoutes } from './settings.tsx';
 import { usersRoutes } from './users.tsx';
 
 /**
  * Everything behind sign-in. Each area is a router of its own mounted here; all of them get the
  * session (c.var.user, whose orgId scopes every query) and the CSRF check on every POST.
  */
-export const DASHBOARD_AREAS = ['/accounts', '/templates', '/users', '/logout'] as const;
+export const DASHBOARD_AREAS = ['/accounts', '/templates', '/users', '/imports', '/settings', '/logout'] as const;
 
 export function dashboardRoutes(deps: AppDeps) {
   const app = new Hono<DashboardEnv>();
   const session = dashboardSession(deps.db);
   const csrf = csrfToken((c) => c.html(<ForbiddenPage message="The form had expired or did not come from Relay. Reload the page and try again." />, 403));
+  app.use('/imports', dashboardImportUploadLimit);
   // Guard the dashboard's own paths only, so /api and /handoff keep their own 404s and auth.
   for (const area of DASHBOARD_AREAS) app.use(area, session, csrf).use(`${area}/*`, session, csrf);
   app.post('/logout', async (c) => {
@@ -34,5 +37,7 @@ export function dashboardRoutes(deps: AppDeps) {
   app.route('/accounts', accountDetailRoutes(deps));
   app.route('/templates', templatesRoutes(deps));
   app.route('/users', usersRoutes(deps));
+  app.route('/imports', importsRoutes(deps));
+  app.route('/settings', settingsRoutes(deps));
   return app;
 }

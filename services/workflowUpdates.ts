@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 
-import { RelayError } from '../services/errors.ts';
+import { RelayError } from './errors.ts';
 import { FAILURE_TYPES, type LifecycleState } from '../workflows/definitions.ts';
 
 function applicationFailureOf(error: unknown): ApplicationFailure | null {

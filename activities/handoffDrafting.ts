@@ -1,0 +1,37 @@
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import type { HandoffQuestion } from '../domain/handoffQuestions.ts';
+import type { DraftingContext, HandoffDraft, HandoffDrafter } from '../integrations/drafting/drafter.ts';
+import { DraftingError } from '../integrations/drafting/draftingError.ts';
+import { createRuleBasedDrafter } from '../integrations/drafting/ruleBasedDrafter.ts';
+
+/** With a policy of unlimited attempts there is no "last" one: stop asking the provider after this many. */
+export const FALL_BACK_AFTER_ATTEMPTS = 5;
+
+/**
+ * Drafts with the configured drafter. A failure retries the activity (after the provider's
+ * retry-after, else `retryDelayMs`, else the workflow's backoff) until the last attempt the retry
+ * policy allows, or a failure no retry can fix; then the rule-based drafter answers, unverified, so
+ * a flaky or misconfigured provider never blocks or loses the handoff.
+ */
+export async function draftOrFallBack(
+  drafter: HandoffDrafter, context: DraftingContext, questions: HandoffQuestion[], opts: { retryDelayMs?: number | undefined } = {},
+): Promise<HandoffDraft> {
+  try {
+    return await drafter.draft(context, questions);
+  } catch (error) {
+    const { attempt, retryPolicy } = Context.current().info;
+    // The policy the server actually applies, rather than a copy of the workflow's constant.
+    const maxAttempts = retryPolicy?.maximumAttempts || FALL_BACK_AFTER_ATTEMPTS;
+    const retryable = !(error instanceof DraftingError) || error.retryable;
+    const message = error instanceof Error ? error.message : String(error);
+    if (!retryable || attempt >= maxAttempts) {
+      log.warn('handoff drafting fell back to the rule-based drafter', { attempt, maxAttempts, error: message });
+      return createRuleBasedDrafter().draft(context, questions);
+    }
+    const delay = error instanceof DraftingError && error.retryAfterMs !== null ? error.retryAfterMs : opts.retryDelayMs;
+    throw ApplicationFailure.create({
+      type: 'HandoffDraftingFailed', message, cause: error instanceof Error ? error : undefined,
+      ...(delay === undefined ? {} : { nextRetryDelay: delay }),
+    });
+  }
+}

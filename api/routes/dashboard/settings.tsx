@@ -1,0 +1,84 @@
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { getOrganisationSettings, updateOrganisationSettings } from '../../../db/repositories/organisations.ts';
+import type { OrganisationSettings } from '../../../db/schema/organisations.ts';
+import { SettingsPage, type HandoffSettingsForm } from '../../../ui/pages/SettingsPage.tsx';
+import { ForbiddenPage } from '../../../ui/pages/SignInPages.tsx';
+import type { PageShell } from '../../../ui/pages/TemplatesPages.tsx';
+import type { AppDeps, DashboardEnv } from '../../deps.ts';
+import { requireAdmin } from '../../middleware/requireAdmin.ts';
+
+type Ctx = Context<DashboardEnv>;
+
+const DAY_SECONDS = 86_400;
+const MAX_DAYS = 90;
+const MAX_REMINDERS = 5;
+
+/** Days as people type them ("14", "0.5"); stored as whole seconds, which is what the workflow takes. */
+const days = (label: string) => z.string().trim()
+  .min(1, `${label} is required`)
+  .regex(/^\d+(\.\d+)?$/, `${label} must be a number of days, like 7 or 0.5`)
+  .transform(Number)
+  .pipe(z.number().min(0.01, `${label} must be at least 0.01 days`).max(MAX_DAYS, `${label} is at most ${MAX_DAYS} days`))
+  .transform((d) => Math.round(d * DAY_SECONDS));
+
+const reminderList = z.string().trim()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
+  .pipe(z.array(days('Each reminder')).max(MAX_REMINDERS, `At most ${MAX_REMINDERS} reminders`))
+  .refine((list) => list.every((s, i) => i === 0 || s > list[i - 1]!), 'List reminders in increasing order, each once');
+
+export const handoffSettingsSchema = z.object({
+  tokenLifetimeDays: days('Link lifetime'),
+  reminderDelaysDays: reminderList,
+  escalationDelayDays: days('Escalation delay'),
+}).superRefine((s, ctx) => {
+  // The workflow would still run them, but a reminder after the admins were told helps nobody.
+  if (s.reminderDelaysDays.some((r) => r >= s.escalationDelayDays)) {
+    ctx.addIssue({ code: 'custom', path: ['reminderDelaysDays'], message: 'Every reminder must come before the escalation' });
+  }
+}).transform((s): Pick<OrganisationSettings, 'handoffTokenTtlSeconds' | 'handoffReminderDelaysSeconds' | 'handoffEscalationDelaySeconds'> => ({
+  handoffTokenTtlSeconds: s.tokenLifetimeDays,
+  handoffReminderDelaysSeconds: s.reminderDelaysDays,
+  handoffEscalationDelaySeconds: s.escalationDelayDays,
+}));
+
+const asDays = (seconds: number) => String(Number((seconds / DAY_SECONDS).toFixed(4)));
+
+function formFromSettings(s: OrganisationSettings): HandoffSettingsForm {
+  return {
+    tokenLifetimeDays: asDays(s.handoffTokenTtlSeconds),
+    reminderDelaysDays: s.handoffReminderDelaysSeconds.map(asDays).join(', '),
+    escalationDelayDays: asDays(s.handoffEscalationDelaySeconds),
+  };
+}
+
+/**
+ * Admin-only organisation settings. The account workflow gets these as its input when the account
+ * is created (services/createAccount.ts), so a change applies to new handoffs only.
+ */
+export function settingsRoutes(deps: AppDeps) {
+  const adminOnly = requireAdmin((c) => c.html(<ForbiddenPage message="Only admins can change settings." />, 403));
+  const shell = (c: Ctx): PageShell => ({ viewer: c.get('user'), csrfToken: c.get('csrfToken'), devOutbox: deps.devOutbox });
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+
+  return new Hono<DashboardEnv>()
+    .use('*', adminOnly)
+    .get('/', async (c) => {
+      const settings = await getOrganisationSettings(deps.db, c.get('user').orgId);
+      return c.html(<SettingsPage {...shell(c)} values={formFromSettings(settings)} errors={{}} saved={c.req.query('saved') === '1'} />);
+    })
+    .post('/', async (c) => {
+      const body = await c.req.parseBody();
+      const values: HandoffSettingsForm = {
+        tokenLifetimeDays: text(body.tokenLifetimeDays), reminderDelaysDays: text(body.reminderDelaysDays), escalationDelayDays: text(body.escalationDelayDays),
+      };
+      const parsed = handoffSettingsSchema.safeParse(values);
+      if (!parsed.success) {
+        const errors: Record<string, string> = {};
+        for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? 'tokenLifetimeDays')] ??= issue.message;
+        return c.html(<SettingsPage {...shell(c)} values={values} errors={errors} />, 422);
+      }
+      await updateOrganisationSettings(deps.db, c.get('user').orgId, parsed.data);
+      return c.redirect('/settings?saved=1', 303);
+    });
+}

@@ -1,0 +1,100 @@
+import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
+import type { Queryable } from '../client.ts';
+import { newId } from '../ids.ts';
+import { contacts, notes, tasks, users } from '../schema/index.ts';
+import { recordTimelineEvent } from './timeline.ts';
+
+// The CSM's own work on an account: tasks, extra contacts, notes. Each write lands in the account's
+// timeline in the same transaction, so the activity feed never shows something that was not kept
+// (nor misses something that was). Actors are user emails, as in every other timeline event.
+
+export interface Actor { userId: string; email: string }
+
+/** Open tasks first (soonest due first, undated last), then completed ones, most recent first. */
+export async function listTasks(db: Queryable, orgId: string, accountId: string) {
+  return db.select({
+    id: tasks.id, title: tasks.title, dueDate: tasks.dueDate, completedAt: tasks.completedAt, createdAt: tasks.createdAt,
+  }).from(tasks)
+    .where(and(eq(tasks.orgId, orgId), eq(tasks.accountId, accountId)))
+    .orderBy(sql`${tasks.completedAt} is not null`, asc(tasks.dueDate), desc(tasks.completedAt), asc(tasks.createdAt), asc(tasks.id));
+}
+
+export async function addTask(db: Queryable, orgId: string, accountId: string, input: { title: string; dueDate: string | null }, actor: Actor) {
+  const id = newId();
+  await db.transaction(async (tx) => {
+    await tx.insert(tasks).values({ id, orgId, accountId, title: input.title, dueDate: input.dueDate, createdByUserId: actor.userId });
+    await recordTimelineEvent(tx, {
+      orgId, accountId, type: 'task_created', actor: actor.email, dedupeKey: `task:${id}:created`,
+      message: `Task added: ${input.title}${input.dueDate ? ` (due ${input.dueDate})` : ''}`,
+      data: { taskId: id, dueDate: input.dueDate },
+    });
+  });
+  return { id };
+}
+
+/** 'not_found' for another account's (or org's) task; 'already_completed' when someone got there first. */
+export async function completeTask(db: Queryable, orgId: string, accountId: string, taskId: string, actor: Actor): Promise<'completed' | 'already_completed' | 'not_found'> {
+  return db.transaction(async (tx) => {
+    const [done] = await tx.update(tasks).set({ completedAt: new Date() })
+      .where(and(eq(tasks.orgId, orgId), eq(tasks.accountId, accountId), eq(tasks.id, taskId), isNull(tasks.completedAt)))
+      .returning({ title: tasks.title });
+    if (!done) {
+      const [existing] = await tx.select({ id: tasks.id }).from(tasks)
+        .where(and(eq(tasks.orgId, orgId), eq(tasks.accountId, accountId), eq(tasks.id, taskId)));
+      return existing ? 'already_completed' : 'not_found';
+    }
+    await recordTimelineEvent(tx, {
+      orgId, accountId, type: 'task_completed', actor: actor.email, dedupeKey: `task:${taskId}:completed`,
+      message: `Task completed: ${done.title}`, data: { taskId },
+    });
+    return 'completed';
+  });
+}
+
+export async function listContacts(db: Queryable, orgId: string, accountId: string) {
+  return db.select({ id: contacts.id, name: contacts.name, email: contacts.email, role: contacts.role, createdAt: contacts.createdAt })
+    .from(contacts)
+    .where(and(eq(contacts.orgId, orgId), eq(contacts.accountId, accountId)))
+    .orderBy(asc(contacts.createdAt), asc(contacts.id));
+}
+
+/** Emails are stored lowercased; the same person twice on one account is refused rather than listed twice. */
+export async function addContact(db: Queryable, orgId: string, accountId: string, input: { name: string; email: string; role: string | null }, actor: Actor): Promise<{ id: string } | 'duplicate'> {
+  const email = input.email.toLowerCase();
+  return db.transaction(async (tx) => {
+    const [existing] = await tx.select({ id: contacts.id }).from(contacts)
+      .where(and(eq(contacts.orgId, orgId), eq(contacts.accountId, accountId), eq(contacts.email, email)));
+    if (existing) return 'duplicate' as const;
+    const id = newId();
+    await tx.insert(contacts).values({ id, orgId, accountId, name: input.name, email, role: input.role });
+    await recordTimelineEvent(tx, {
+      orgId, accountId, type: 'contact_added', actor: actor.email, dedupeKey: `contact:${id}:added`,
+      message: `Contact added: ${input.name}${input.role ? ` (${input.role})` : ''}`,
+      data: { contactId: id, email },
+    });
+    return { id };
+  });
+}
+
+export async function listNotes(db: Queryable, orgId: string, accountId: string) {
+  return db.select({ id: notes.id, body: notes.body, createdAt: notes.createdAt, authorName: users.name, authorEmail: users.email })
+    .from(notes)
+    .innerJoin(users, and(eq(users.id, notes.authorUserId), eq(users.orgId, notes.orgId)))
+    .where(and(eq(notes.orgId, orgId), eq(notes.accountId, accountId)))
+    .orderBy(desc(notes.createdAt), desc(notes.id));
+}
+
+export async function addNote(db: Queryable, orgId: string, accountId: string, body: string, actor: Actor) {
+  const id = newId();
+  await db.transaction(async (tx) => {
+    await tx.insert(notes).values({ id, orgId, accountId, authorUserId: actor.userId, body });
+    const firstLine = body.split('\n').find((l) => l.trim())?.trim() ?? '';
+    await recordTimelineEvent(tx, {
+      orgId, accountId, type: 'note', actor: actor.email, dedupeKey: `note:${id}:added`,
+      // The timeline shows plain text: a short excerpt of the markdown as typed, never rendered HTML.
+      message: `Note added: ${firstLine.length > 120 ? `${firstLine.slice(0, 117)}…` : firstLine}`,
+      data: { noteId: id },
+    });
+  });
+  return { id };
+}

@@ -1,0 +1,85 @@
+import { accountInputSchema, type AccountInput } from '../../domain/accountInput.ts';
+import type { ImportRowError } from '../../db/schema/imports.ts';
+import { unescapeFormula } from './csvCells.ts';
+import { columnLabel, IMPORT_COLUMNS, type HeaderMatch, type ImportField } from './importColumns.ts';
+import type { CsvRecord } from './readCsvFile.ts';
+
+export interface AccountRow {
+  row: number;
+  /** The body createAccount will receive (cells cleaned up, never re-validated differently). */
+  input: Record<string, unknown> | null;
+  /** Set when the row is valid: the same parse the API does. */
+  account: AccountInput | null;
+  errors: ImportRowError[];
+}
+
+/** `$120,000` → 120000; anything else stays text so the schema names the problem. */
+function arrValue(cell: string): number | string {
+  const compact = cell.replace(/[\s$,_]/g, '').replace(/^usd/i, '');
+  return /^-?\d+(\.\d+)?$/.test(compact) ? Number(compact) : cell;
+}
+
+/** A bare host (`acme.com`) is what spreadsheets hold; the schema wants an https URL. */
+function websiteValue(cell: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(cell) ? cell : `https://${cell}`;
+}
+
+function cellsToInput(match: HeaderMatch, cells: string[]): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const [field, index] of match.indexByField) {
+    const cell = unescapeFormula((cells[index] ?? '').trim());
+    // An empty optional cell means "not given", not "given as empty".
+    if (!cell) continue;
+    input[field] = field === 'arr' ? arrValue(cell) : field === 'website' ? websiteValue(cell) : cell;
+  }
+  return input;
+}
+
+/**
+ * Turns records into account bodies and validates each with the API's own schema. Template names
+ * are matched case-insensitively and replaced by the stored spelling, which createAccount looks up.
+ */
+export function toAccountRows(match: HeaderMatch, headerCount: number, records: CsvRecord[], templateNames: string[]): AccountRow[] {
+  const templates = new Map(templateNames.map((name) => [name.trim().toLowerCase(), name]));
+  const templateColumn = columnLabel(match, 'templateName');
+  return records.map(({ row, cells }): AccountRow => {
+    if (cells.length !== headerCount) {
+      return {
+        row, input: null, account: null,
+        errors: [{ column: '(row)', message: `has ${cells.length} cell${cells.length === 1 ? '' : 's'} but the header has ${headerCount}: check for an unquoted comma or a missing cell` }],
+      };
+    }
+    const input = cellsToInput(match, cells);
+    const errors: ImportRowError[] = [];
+    const templateName = typeof input.templateName === 'string' ? input.templateName : undefined;
+    if (!templateName) {
+      errors.push({ column: templateColumn, message: 'a template is required' });
+    } else {
+      const stored = templates.get(templateName.toLowerCase());
+      if (stored) input.templateName = stored;
+      else errors.push({ column: templateColumn, message: `no template named "${templateName}" in this organisation (templates: ${templateNames.join(', ') || 'none'})` });
+    }
+    const empty = new Set<string>();
+    for (const spec of IMPORT_COLUMNS) {
+      if (spec.required && spec.field !== 'templateName' && input[spec.field] === undefined) {
+        empty.add(spec.field);
+        errors.push({ column: columnLabel(match, spec.field), message: 'is empty; it is required' });
+      }
+    }
+    const parsed = accountInputSchema.safeParse(input);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const field = String(issue.path[0] ?? '');
+        if (!empty.has(field)) errors.push({ column: columnLabel(match, field as ImportField), message: issue.message });
+      }
+    }
+    errors.sort((a, b) => order(match, a.column) - order(match, b.column));
+    return { row, input, account: parsed.success && !errors.length ? parsed.data : null, errors };
+  });
+}
+
+/** Errors listed left to right, as the columns appear in the file. */
+function order(match: HeaderMatch, column: string): number {
+  for (const [field, header] of match.headerByField) if (header === column) return match.indexByField.get(field) ?? 0;
+  return Number.MAX_SAFE_INTEGER;
+}

@@ -1,0 +1,40 @@
+import type { Client } from '@temporalio/client';
+import type { Database } from '../../db/client.ts';
+import { getImport, markImportRunning, type ImportRecord } from '../../db/repositories/imports.ts';
+import type { bulkImport } from '../../workflows/bulkImport.ts';
+import { bulkImportWorkflowId } from '../../workflows/bulkImportDefinitions.ts';
+import { SEARCH_ATTRIBUTES } from '../../workflows/definitions.ts';
+import { RelayError } from '../errors.ts';
+
+export interface ConfirmImportDeps {
+  db: Database;
+  temporal: Client;
+  taskQueue: string;
+  /** Tests lower these to exercise batching and continue-as-new. */
+  importBatchSize?: number;
+  importBatchesPerRun?: number;
+}
+
+/**
+ * Starts (or finds) the import's bulkImport run. Confirming twice is harmless: the run's ID comes
+ * from the import, and a finished import is left as it is.
+ */
+export async function confirmImport(deps: ConfirmImportDeps, orgId: string, importId: string): Promise<ImportRecord> {
+  const record = await getImport(deps.db, orgId, importId);
+  if (!record) throw new RelayError('not_found', 'no such import');
+  if (record.status === 'completed') return record;
+  await deps.temporal.workflow.start<typeof bulkImport>('bulkImport', {
+    workflowId: bulkImportWorkflowId(orgId, importId),
+    taskQueue: deps.taskQueue,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    args: [{
+      orgId, importId,
+      ...(deps.importBatchSize ? { batchSize: deps.importBatchSize } : {}),
+      ...(deps.importBatchesPerRun ? { batchesPerRun: deps.importBatchesPerRun } : {}),
+    }],
+    typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.orgId, value: orgId }],
+  });
+  // After the start, and only from previewed/failed: a tiny import may already be completed.
+  await markImportRunning(deps.db, orgId, importId);
+  return (await getImport(deps.db, orgId, importId)) ?? record;
+}

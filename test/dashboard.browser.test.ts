@@ -1,0 +1,133 @@
+import { and, desc, eq } from 'drizzle-orm';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outboxEmails } from '../db/schema/index.ts';
+import { launchChromium, onServedApp, screenshot, serveApp, type ServedApp } from './browser/chromium.ts';
+import { accountBody, createHarness, eventually, type Harness, type TestOrganisation } from './harness.ts';
+
+let h: Harness;
+let browser: Browser;
+let served: ServedApp;
+beforeAll(async () => {
+  h = await createHarness();
+  served = await serveApp(h);
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await served?.close();
+  await h?.close();
+});
+
+async function latestEmail(org: TestOrganisation, kind: string, to: string) {
+  return eventually(async () => (await h.database.db.select().from(outboxEmails)
+    .where(and(eq(outboxEmails.orgId, org.orgId), eq(outboxEmails.kind, kind)))
+    .orderBy(desc(outboxEmails.createdAt))).find((m) => m.toAddresses.includes(to)), { what: `a ${kind} email to ${to}` });
+}
+
+/** Signs in the way a person does: the form, the emailed link, the confirm button. */
+async function signInWithBrowser(page: Page, org: TestOrganisation): Promise<void> {
+  await page.goto(`${served.baseUrl}/accounts`);
+  expect(new URL(page.url()).pathname).toBe('/login');
+  await page.getByLabel('Work email').fill(org.adminEmail);
+  await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+  await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+  const mail = await latestEmail(org, 'sign_in', org.adminEmail);
+  await page.goto(onServedApp(mail.links[0]!, served));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/accounts$/);
+}
+
+describe('a CSM team lead onboarding a customer in Chromium', () => {
+  it('signs in, creates an account, hands it off through the AE link, and flags it at risk', async () => {
+    const org = await h.newOrganisation();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signInWithBrowser(page, org);
+    await screenshot(page, 'accounts-list-empty');
+
+    await page.getByRole('link', { name: 'New account' }).click();
+    await page.getByLabel(/^Company name/).fill('Vandelay Industries');
+    await page.getByLabel(/^ARR/).fill('96000');
+    await page.getByLabel(/^Close date/).fill('2026-11-20');
+    await page.getByLabel(/^Website/).fill('https://vandelay.example');
+    await page.getByLabel(/^Primary contact name/).fill('Art Vandelay');
+    await page.getByLabel(/^Primary contact email/).fill('art@vandelay.example');
+    await page.getByLabel(/^AE email/).fill('ae-e2e@relay.test');
+    await page.getByLabel(/^Onboarding template/).selectOption({ label: 'Quick Start (v1)' });
+    await page.getByLabel(/^Deal notes/).fill('Goal: ship latex imports on time. Risk: legacy ERP integration.');
+    await screenshot(page, 'account-create-form');
+    await page.getByRole('button', { name: /create account/i }).click();
+    await page.waitForURL(/\/accounts\/[0-9a-f-]{36}$/, { timeout: 10_000 }).catch(async (error: unknown) => {
+      await screenshot(page, 'account-create-failed');
+      throw new Error(`no account page after create (at ${page.url()}): ${await page.locator('main').textContent()}`, { cause: error });
+    });
+    const accountUrl = page.url();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('Vandelay Industries');
+    expect(await page.locator('h1 + .status, h1 .status').first().textContent()).toBe('Pending handoff');
+    await screenshot(page, 'account-detail-pending');
+
+    // The AE's email arrives in the dev outbox; the handoff link there is what the AE clicks.
+    await page.getByRole('link', { name: 'Dev outbox' }).click();
+    const handoffCard = page.locator('[data-email-kind="handoff_link"]', { hasText: 'Vandelay Industries' });
+    await eventually(async () => (await page.reload(), await handoffCard.count() > 0), { what: 'the handoff email in the dev outbox' });
+    await screenshot(page, 'dev-outbox');
+    const link = await handoffCard.first().locator('a.email-link').first().getAttribute('href');
+    const ae = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await ae.goto(onServedApp(link!, served));
+    await ae.getByLabel('CSM who will onboard this customer').selectOption({ label: `Sam CSM (${org.csms[2]!.email})` });
+    await ae.getByRole('button', { name: 'Submit handoff' }).click();
+    await ae.getByRole('heading', { name: /Thank you/ }).waitFor();
+    await ae.close();
+
+    await eventually(async () => {
+      await page.goto(accountUrl);
+      const status = await page.locator('h1 + .status, h1 .status').first().textContent();
+      return status === 'Active' && (await page.locator('body').textContent() ?? '').includes('Sam CSM');
+    }, { what: 'the account page to show it active with Sam' }).catch(async (error: unknown) => {
+      await screenshot(page, 'account-detail-not-active');
+      throw error;
+    });
+    await screenshot(page, 'account-detail-active');
+
+    await page.getByLabel('New status').selectOption('at_risk');
+    await page.getByLabel(/^Why/).fill('Champion left; renewal call booked for Monday.');
+    await page.getByRole('button', { name: /change status/i }).click();
+    await page.waitForURL(accountUrl);
+    const timeline = page.locator('#timeline, [aria-labelledby="timeline-title"]').first();
+    await eventually(async () => (await timeline.textContent() ?? '').includes('Champion left; renewal call booked for Monday.'), { what: 'the timeline entry' });
+    expect(await timeline.textContent()).toContain(org.adminEmail);
+    expect(await page.locator('h1 + .status, h1 .status').first().textContent()).toBe('At risk');
+    await screenshot(page, 'account-detail-at-risk');
+
+    await page.goto(`${served.baseUrl}/accounts`);
+    expect(await page.locator('table').textContent()).toContain('Vandelay Industries');
+    await screenshot(page, 'accounts-list');
+    for (const [path, name] of [['/templates', 'templates'], ['/users', 'users'], ['/settings', 'settings'], ['/imports', 'imports']] as const) {
+      const res = await page.goto(`${served.baseUrl}${path}`);
+      expect(res?.status(), path).toBe(200);
+      await screenshot(page, name);
+    }
+    await page.close();
+  });
+
+  it('shows a company named <script>alert(1)</script> as text on every page, running nothing', async () => {
+    const org = await h.newOrganisation();
+    const hostile = '<script>alert(1)</script>';
+    const created = await org.api('/api/accounts', { body: { ...accountBody(), companyName: hostile, notes: '<img src=x onerror=alert(2)>' } });
+    const { id } = await created.json() as { id: string };
+    const page = await browser.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => { dialogs.push(dialog.message()); void dialog.dismiss(); });
+    await signInWithBrowser(page, org);
+    const link = (await latestEmail(org, 'handoff_link', 'ae@relay.test')).links[0]!;
+    const outboxRow = await latestEmail(org, 'handoff_link', 'ae@relay.test');
+    for (const url of [`${served.baseUrl}/accounts`, `${served.baseUrl}/accounts/${id}`, `${served.baseUrl}/dev/outbox`,
+      `${served.baseUrl}/dev/outbox/${outboxRow.id}`, onServedApp(link, served)]) {
+      await page.goto(url);
+      if (!url.includes('/dev/outbox/')) expect(await page.locator('body').textContent(), url).toContain(hostile);
+    }
+    await screenshot(page, 'hostile-company-name');
+    expect(dialogs).toEqual([]);
+    await page.close();
+  });
+});

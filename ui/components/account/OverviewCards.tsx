@@ -1,0 +1,134 @@
+import { canWorkMilestones, manualTransitionError } from '../../../domain/lifecycle.ts';
+import { CsrfField } from '../CsrfField.tsx';
+import { accountPath, type AccountView } from './accountView.ts';
+import { humanize, money, StatusBadge, Time } from './formFields.tsx';
+
+export function milestoneProgress(detail: AccountView) {
+  const completed = detail.milestones.filter((m) => m.status === 'completed').length;
+  return { completed, total: detail.milestones.length };
+}
+
+export function ProgressBar(p: { completed: number; total: number }) {
+  const pct = p.total ? Math.round((p.completed / p.total) * 100) : 0;
+  return (
+    <span style="display:flex;gap:8px;align-items:center">
+      <span class="progress" style="flex:1" role="img" aria-label={`${p.completed} of ${p.total} milestones done`}><span style={`width:${pct}%`} /></span>
+      <span class="small">{p.completed} / {p.total}</span>
+    </span>
+  );
+}
+
+export function AccountOverview(p: { detail: AccountView }) {
+  const { account, csm, template, domains } = p.detail;
+  return (
+    <section class="card" aria-labelledby="overview-title">
+      <h2 id="overview-title">Overview</h2>
+      <dl class="facts">
+        <dt>Company</dt><dd>{account.companyName}</dd>
+        <dt>ARR</dt><dd>{money(account.arr)} <span class="muted">(MRR {money(Math.round(account.arr / 12))})</span></dd>
+        <dt>Status</dt><dd><StatusBadge status={account.status} /></dd>
+        <dt>CSM</dt><dd>{csm?.id ? `${csm.name} (${csm.email})` : <span class="muted">Not assigned yet</span>}</dd>
+        <dt>Close date</dt><dd>{account.closeDate}</dd>
+        <dt>Primary contact</dt>
+        <dd>{account.primaryContactName}{account.primaryContactRole ? `, ${account.primaryContactRole}` : ''} · <a href={`mailto:${account.primaryContactEmail}`}>{account.primaryContactEmail}</a></dd>
+        <dt>Domains</dt>
+        <dd>{domains.length ? domains.map((d, i) => <>{i ? ', ' : ''}{d.domain}{d.isPrimary ? <span class="muted small"> (primary)</span> : null}</>) : <span class="muted">None</span>}</dd>
+        <dt>Template</dt><dd>{template.name} <span class="muted">v{template.version}</span></dd>
+        <dt>Milestones</dt><dd><ProgressBar {...milestoneProgress(p.detail)} /></dd>
+        {account.website ? <><dt>Website</dt><dd>{account.website}</dd></> : null}
+        {account.industry ? <><dt>Industry</dt><dd>{account.industry}</dd></> : null}
+        {account.companySize ? <><dt>Size</dt><dd>{account.companySize} employees</dd></> : null}
+        {account.aeEmail ? <><dt>AE</dt><dd>{account.aeEmail}</dd></> : null}
+      </dl>
+      {account.notes ? <><h3 style="margin-top:12px">Notes from creation</h3><p style="white-space:pre-wrap;margin:0">{account.notes}</p></> : null}
+    </section>
+  );
+}
+
+export function MilestonesCard(p: { detail: AccountView; csrfToken: string }) {
+  const { account, milestones } = p.detail;
+  const workable = canWorkMilestones(account.status);
+  const progress = milestoneProgress(p.detail);
+  const allDone = progress.total > 0 && progress.completed === progress.total;
+  const canComplete = manualTransitionError(account.status, 'completed') === null;
+  return (
+    <section class="card" id="milestones" aria-labelledby="milestones-title">
+      <h2 id="milestones-title">Milestones</h2>
+      <ProgressBar {...progress} />
+      {!milestones.length ? <p class="muted">The template's milestones are being set up.</p> : null}
+      {account.status === 'pending_handoff' && milestones.length ? <p class="muted small">Milestones start when the AE submits the handoff.</p> : null}
+      <ol class="timeline">
+        {milestones.map((m) => (
+          <li style="display:flex;justify-content:space-between;gap:12px;align-items:center;flex-wrap:wrap">
+            <span>
+              <strong>{m.sequence}. {m.name}</strong> <span class={`status status-milestone-${m.status}`}>{humanize(m.status)}</span>
+              <br /><span class="muted small">
+                {m.durationDays} days
+                {m.startedAt ? <> · started <Time at={m.startedAt} /></> : null}
+                {m.completedAt ? <> · completed <Time at={m.completedAt} /></> : null}
+              </span>
+            </span>
+            {workable && m.status !== 'completed' ? (
+              <form method="post" action={accountPath(account.id, `/milestones/${encodeURIComponent(m.id)}/complete`)}>
+                <CsrfField token={p.csrfToken} />
+                <button type="submit" class="secondary" style="margin:0" aria-label={`Complete milestone ${m.name}`}>Complete</button>
+              </form>
+            ) : null}
+          </li>
+        ))}
+      </ol>
+      {allDone && canComplete ? (
+        <form method="post" action={accountPath(account.id, '/status')} class="flash ok" style="margin-top:12px">
+          <CsrfField token={p.csrfToken} />
+          <input type="hidden" name="status" value="completed" />
+          <input type="hidden" name="note" value="All milestones completed" />
+          <p style="margin:0">Every milestone is done. Mark the account completed when the customer has launched.</p>
+          <button type="submit">Mark completed</button>
+        </form>
+      ) : null}
+    </section>
+  );
+}
+
+export function HandoffCard(p: { detail: AccountView; csrfToken: string }) {
+  const { account, handoff } = p.detail;
+  if (!handoff?.drafter) {
+    return (
+      <section class="card" id="handoff" aria-labelledby="handoff-title">
+        <h2 id="handoff-title">Handoff Q&amp;A</h2>
+        <p class="muted">The handoff questions are being drafted.</p>
+      </section>
+    );
+  }
+  const unverified = handoff.qa.some((q) => !q.verified);
+  const drafterLabel = handoff.drafter === 'openai'
+    ? (unverified ? 'Drafted by AI — unverified' : 'Drafted by AI, confirmed by the AE')
+    : (unverified ? 'Drafted by rules — unverified' : 'Drafted by rules, confirmed by the AE');
+  const pending = !handoff.submittedAt && account.status === 'pending_handoff';
+  return (
+    <section class="card" id="handoff" aria-labelledby="handoff-title">
+      <h2 id="handoff-title">Handoff Q&amp;A</h2>
+      <p style="margin:0 0 8px"><span class="status status-drafter">{drafterLabel}</span></p>
+      {handoff.submittedAt ? <p>Submitted by the AE <Time at={handoff.submittedAt} />.</p> : null}
+      {pending ? (
+        <form method="post" action={accountPath(account.id, '/handoff/resend')} style="margin-bottom:8px">
+          <CsrfField token={p.csrfToken} />
+          <p style="margin:0">
+            Waiting for the AE{account.aeEmail ? ` (${account.aeEmail})` : ''}.
+            {handoff.tokenExpiresAt ? <> The link expires <Time at={handoff.tokenExpiresAt} />.</> : null}
+          </p>
+          <button type="submit" class="secondary">Resend handoff link</button>
+        </form>
+      ) : null}
+      {!handoff.submittedAt && !pending ? <p class="muted">The handoff closed without a submission.</p> : null}
+      <dl class="qa">
+        {handoff.qa.map((q) => (
+          <>
+            <dt><strong>{q.question}</strong>{q.verified ? null : <span class="status status-unverified" style="margin-left:6px">unverified</span>}</dt>
+            <dd style="margin:2px 0 10px;white-space:pre-wrap">{q.answer ? q.answer : <span class="muted">No answer</span>}</dd>
+          </>
+        ))}
+      </dl>
+    </section>
+  );
+}

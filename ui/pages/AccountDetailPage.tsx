@@ -1,0 +1,75 @@
+import { AppLayout, type Viewer } from '../components/AppLayout.tsx';
+import { AccountActions } from '../components/account/ActionCards.tsx';
+import type { AccountView } from '../components/account/accountView.ts';
+import { EMPTY_FORM, StatusBadge, type FormState } from '../components/account/formFields.tsx';
+import { AccountOverview, HandoffCard, MilestonesCard } from '../components/account/OverviewCards.tsx';
+import { TimelineCard, type TimelineRow } from '../components/account/TimelineCard.tsx';
+import { ContactsCard, NotesCard, TasksCard, type ContactRow, type NoteRow, type TaskRow } from '../components/account/WorkCards.tsx';
+
+export type AccountFormName = 'status' | 'csm' | 'task' | 'contact' | 'note';
+
+export interface AccountDetailPageProps {
+  viewer: Viewer;
+  csrfToken: string;
+  devOutbox: boolean;
+  detail: AccountView;
+  csms: { id: string; email: string; name: string }[];
+  tasks: TaskRow[];
+  contacts: ContactRow[];
+  notes: NoteRow[];
+  timeline: TimelineRow[];
+  timelineType: string | undefined;
+  timelineTypeError?: string | undefined;
+  temporalUrl: string;
+  /** Today (YYYY-MM-DD, UTC): tasks due before it are overdue. */
+  today: string;
+  flash: { kind: 'ok' | 'error'; message: string } | null;
+  /** A form that failed validation, re-rendered with what was typed and why it was refused. */
+  failedForm?: { form: AccountFormName; state: FormState } | undefined;
+}
+
+export function AccountDetailPage(p: AccountDetailPageProps) {
+  const { account } = p.detail;
+  const formState = (form: AccountFormName): FormState => (p.failedForm?.form === form ? p.failedForm.state : EMPTY_FORM);
+  return (
+    <AppLayout title={account.companyName} section="accounts" viewer={p.viewer} csrfToken={p.csrfToken} devOutbox={p.devOutbox}>
+      <div class="page-head">
+        <div>
+          <p class="small" style="margin:0"><a href="/accounts">← Accounts</a></p>
+          <h1>{account.companyName} <StatusBadge status={account.status} /></h1>
+        </div>
+        <a class="button secondary" href={p.temporalUrl} target="_blank" rel="noopener noreferrer">Open run in Temporal UI</a>
+      </div>
+      {p.flash ? <p class={`flash ${p.flash.kind}`} role={p.flash.kind === 'error' ? 'alert' : 'status'}>{p.flash.message}</p> : null}
+      {p.failedForm ? <p class="flash error" role="alert">That was not saved: see the marked field below.</p> : null}
+      <div class="grid">
+        <AccountOverview detail={p.detail} />
+        <AccountActions detail={p.detail} csrfToken={p.csrfToken} csms={p.csms} statusForm={formState('status')} csmForm={formState('csm')} />
+      </div>
+      <div class="grid">
+        <MilestonesCard detail={p.detail} csrfToken={p.csrfToken} />
+        <HandoffCard detail={p.detail} csrfToken={p.csrfToken} />
+      </div>
+      <div class="grid">
+        <TasksCard accountId={account.id} tasks={p.tasks} today={p.today} csrfToken={p.csrfToken} form={formState('task')} />
+        <ContactsCard detail={p.detail} contacts={p.contacts} csrfToken={p.csrfToken} form={formState('contact')} />
+      </div>
+      <div class="grid">
+        <NotesCard accountId={account.id} notes={p.notes} csrfToken={p.csrfToken} form={formState('note')} />
+        <TimelineCard accountId={account.id} events={p.timeline} type={p.timelineType} typeError={p.timelineTypeError} />
+      </div>
+    </AppLayout>
+  );
+}
+
+/** The same answer for an unknown ID and another organisation's: nothing says which it was. */
+export function AccountNotFoundPage(p: { viewer: Viewer; csrfToken: string; devOutbox: boolean }) {
+  return (
+    <AppLayout title="Account not found" section="accounts" viewer={p.viewer} csrfToken={p.csrfToken} devOutbox={p.devOutbox}>
+      <div class="card">
+        <h1>Account not found</h1>
+        <p>There is no such account in your organisation. <a href="/accounts">Back to accounts</a>.</p>
+      </div>
+    </AppLayout>
+  );
+}

@@ -1,0 +1,280 @@
+import type { FieldError } from '../../domain/accountInput.ts';
+import {
+  DEFAULT_SORT_DIRECTION, type AccountSort, type ListedAccount, type SortDirection, type StatusCounts,
+} from '../../db/repositories/accounts.ts';
+import type { AccountFilterOptions } from '../../db/repositories/listOptions.ts';
+import { ACCOUNT_STATUSES, type AccountStatus } from '../../db/schema/index.ts';
+import { AppLayout, type Viewer } from '../components/AppLayout.tsx';
+
+/** The list's query parameters, in the order links write them (the API's schema validates them). */
+export const LIST_PARAMS = [
+  'q', 'status', 'arrMin', 'arrMax', 'mrrMin', 'mrrMax', 'template', 'csm', 'activeWithin', 'inactiveFor',
+  'activityFrom', 'activityTo', 'sort', 'dir', 'page', 'pageSize',
+] as const;
+export type ListParam = (typeof LIST_PARAMS)[number];
+export type ListValues = Partial<Record<ListParam, string>>;
+
+export interface AccountsListResult {
+  items: ListedAccount[];
+  counts: StatusCounts;
+  /** Accounts matching every filter but status (the "All" tab). */
+  all: number;
+  /** Accounts matching every filter, status included. */
+  total: number;
+  page: number;
+  pageSize: number;
+  sort: AccountSort;
+  dir: SortDirection;
+}
+
+export interface AccountsListPageProps {
+  viewer: Viewer;
+  csrfToken: string;
+  devOutbox: boolean;
+  /** The query string as received, so the form shows back what was typed even when it was refused. */
+  values: ListValues;
+  errors: FieldError[];
+  options: AccountFilterOptions;
+  /** Null when the query string was refused. */
+  result: AccountsListResult | null;
+  /** Every account of the org, whatever the filters; null when unknown. */
+  orgTotal: number | null;
+  now: Date;
+}
+
+export const STATUS_LABELS: Record<AccountStatus, string> = {
+  pending_handoff: 'Pending handoff', active: 'Active', at_risk: 'At risk', completed: 'Completed', churned: 'Churned',
+};
+
+/** Parameters whose absence already means this value: left out of links so URLs stay short. */
+const DEFAULTS: ListValues = { page: '1', pageSize: '25' };
+const MORE_FILTERS: ListParam[] = ['arrMin', 'arrMax', 'mrrMin', 'mrrMax', 'activeWithin', 'inactiveFor', 'activityFrom', 'activityTo'];
+const FILTER_PARAMS: ListParam[] = [
+  'q', 'arrMin', 'arrMax', 'mrrMin', 'mrrMax', 'template', 'csm', 'activeWithin', 'inactiveFor', 'activityFrom', 'activityTo',
+];
+
+/** A link to the list with some parameters changed (undefined removes one); blanks and defaults are dropped. */
+export function listHref(values: ListValues, changes: ListValues = {}): string {
+  const merged: ListValues = { ...values, ...changes };
+  const params = new URLSearchParams();
+  for (const key of LIST_PARAMS) {
+    const value = merged[key]?.trim();
+    if (value && value !== DEFAULTS[key]) params.set(key, value);
+  }
+  const query = params.toString();
+  return query ? `/accounts?${query}` : '/accounts';
+}
+
+const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
+const wholeNumber = new Intl.NumberFormat('en-US');
+
+/** Recent activity reads better as "3 days ago"; past a month the date says more. */
+export function describeLastActivity(at: Date, now: Date): string {
+  const ms = now.getTime() - at.getTime();
+  const hours = Math.floor(ms / 3_600_000);
+  const days = Math.floor(ms / 86_400_000);
+  if (ms < 3_600_000) return 'within the hour';
+  if (hours < 24) return `${hours} h ago`;
+  if (days === 1) return 'yesterday';
+  if (days < 30) return `${days} days ago`;
+  return at.toISOString().slice(0, 10);
+}
+
+function StatusTabs(p: { values: ListValues; counts: StatusCounts; all: number }) {
+  const current = p.values.status;
+  const tab = (status: AccountStatus | undefined, label: string, n: number) => (
+    <a href={listHref(p.values, { status, page: undefined })} aria-current={current === status ? 'page' : undefined}>
+      {label}<span class="count">{wholeNumber.format(n)}</span>
+    </a>
+  );
+  return (
+    <nav class="tabs" aria-label="Status">
+      {tab(undefined, 'All', p.all)}
+      {ACCOUNT_STATUSES.map((s) => tab(s, STATUS_LABELS[s], p.counts[s]))}
+    </nav>
+  );
+}
+
+function Field(p: { name: ListParam; label: string; values: ListValues; errors: Map<string, string>; type?: string; placeholder?: string; inputmode?: 'numeric' }) {
+  const error = p.errors.get(p.name);
+  return (
+    <div>
+      <label for={`f-${p.name}`}>{p.label}</label>
+      <input id={`f-${p.name}`} name={p.name} type={p.type ?? 'text'} value={p.values[p.name] ?? ''} placeholder={p.placeholder}
+        inputmode={p.inputmode} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? `e-${p.name}` : undefined} />
+      {error ? <div class="field-error" id={`e-${p.name}`}>{error}</div> : null}
+    </div>
+  );
+}
+
+function Choice(p: { name: ListParam; label: string; values: ListValues; errors: Map<string, string>; choices: { value: string; label: string }[] }) {
+  const error = p.errors.get(p.name);
+  const selected = p.values[p.name] ?? '';
+  return (
+    <div>
+      <label for={`f-${p.name}`}>{p.label}</label>
+      <select id={`f-${p.name}`} name={p.name} aria-invalid={error ? 'true' : undefined}>
+        {p.choices.map((c) => <option value={c.value} selected={c.value === selected}>{c.label}</option>)}
+      </select>
+      {error ? <div class="field-error">{error}</div> : null}
+    </div>
+  );
+}
+
+function FilterForm(p: { values: ListValues; errors: Map<string, string>; options: AccountFilterOptions }) {
+  const common = { values: p.values, errors: p.errors };
+  const hasFilters = FILTER_PARAMS.some((k) => p.values[k]?.trim());
+  return (
+    <form class="card" method="get" action="/accounts" role="search" aria-label="Filter accounts">
+      {/* The tab and the sort stay as they are when filters change; the page starts over. */}
+      {p.values.status ? <input type="hidden" name="status" value={p.values.status} /> : null}
+      {p.values.sort ? <input type="hidden" name="sort" value={p.values.sort} /> : null}
+      {p.values.dir ? <input type="hidden" name="dir" value={p.values.dir} /> : null}
+      <div class="filters">
+        <Field {...common} name="q" label="Search" placeholder="Company, contact, email, domain" />
+        <Choice {...common} name="template" label="Template" choices={[{ value: '', label: 'Any template' }, ...p.options.templates.map((t) => ({ value: t.id, label: t.name }))]} />
+        <Choice {...common} name="csm" label="CSM" choices={[
+          { value: '', label: 'Anyone' }, { value: 'unassigned', label: 'Unassigned' },
+          ...p.options.owners.map((u) => ({ value: u.id, label: u.role === 'admin' ? `${u.name} (admin)` : u.name })),
+        ]} />
+        <Choice {...common} name="pageSize" label="Rows per page" choices={['25', '50', '100'].map((n) => ({ value: n, label: n }))} />
+      </div>
+      {/* Folded away on first sight (a phone shows the list sooner); open whenever one is in use or wrong. */}
+      <details open={MORE_FILTERS.some((k) => p.values[k]?.trim() || p.errors.has(k))}>
+        <summary>ARR, MRR and activity filters</summary>
+        <div class="filters">
+          <Field {...common} name="arrMin" label="ARR from ($)" inputmode="numeric" />
+          <Field {...common} name="arrMax" label="ARR to ($)" inputmode="numeric" />
+          <Field {...common} name="mrrMin" label="MRR from ($)" inputmode="numeric" />
+          <Field {...common} name="mrrMax" label="MRR to ($)" inputmode="numeric" />
+          <Field {...common} name="activeWithin" label="Active in the last (days)" inputmode="numeric" />
+          <Field {...common} name="inactiveFor" label="Inactive for over (days)" inputmode="numeric" />
+          <Field {...common} name="activityFrom" label="Last activity from" type="date" />
+          <Field {...common} name="activityTo" label="Last activity to" type="date" />
+        </div>
+      </details>
+      <button type="submit">Apply filters</button>
+      {hasFilters ? <> <a class="button secondary" href={listHref({ status: p.values.status, sort: p.values.sort, dir: p.values.dir })}>Clear filters</a></> : null}
+    </form>
+  );
+}
+
+function SortHeader(p: { column: AccountSort; label: string; result: AccountsListResult; values: ListValues }) {
+  const active = p.result.sort === p.column;
+  const nextDir = active ? (p.result.dir === 'asc' ? 'desc' : 'asc') : DEFAULT_SORT_DIRECTION[p.column];
+  const ariaSort = active ? (p.result.dir === 'asc' ? 'ascending' : 'descending') : 'none';
+  return (
+    <th scope="col" aria-sort={ariaSort}>
+      <a href={listHref(p.values, { sort: p.column, dir: nextDir, page: undefined })}>
+        {p.label}{active ? (p.result.dir === 'asc' ? ' ▲' : ' ▼') : ''}
+      </a>
+    </th>
+  );
+}
+
+function Progress(p: { done: number; total: number }) {
+  const percent = p.total ? Math.round((p.done / p.total) * 100) : 0;
+  return (
+    <div>
+      <div class="progress" role="progressbar" aria-label="Milestones done" aria-valuemin={0} aria-valuemax={p.total} aria-valuenow={p.done}>
+        <span style={`width:${percent}%`}></span>
+      </div>
+      <span class="small muted">{p.done}/{p.total}</span>
+    </div>
+  );
+}
+
+function AccountsTable(p: { result: AccountsListResult; values: ListValues; now: Date }) {
+  const header = (column: AccountSort, label: string) => <SortHeader column={column} label={label} result={p.result} values={p.values} />;
+  return (
+    <div class="card table-wrap">
+      <table>
+        <thead>
+          <tr>
+            {header('name', 'Company')}{header('arr', 'ARR / MRR')}{header('status', 'Status')}
+            <th scope="col">CSM</th>{header('progress', 'Milestones')}{header('lastActivity', 'Last activity')}
+          </tr>
+        </thead>
+        <tbody>
+          {p.result.items.map((a) => (
+            <tr>
+              <td><a href={`/accounts/${a.id}`}>{a.companyName}</a>{a.primaryDomain ? <div class="small muted">{a.primaryDomain}</div> : null}</td>
+              <td>{money.format(a.arr)}<div class="small muted">{money.format(a.mrr)} / mo</div></td>
+              <td><span class={`status status-${a.status}`}>{STATUS_LABELS[a.status]}</span></td>
+              <td>{a.csmName ?? <span class="muted">Unassigned</span>}</td>
+              <td><Progress done={a.milestonesCompleted} total={a.milestonesTotal} /></td>
+              <td><time datetime={a.lastActivityAt.toISOString()} title={a.lastActivityAt.toISOString()}>{describeLastActivity(a.lastActivityAt, p.now)}</time></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Pager(p: { result: AccountsListResult; values: ListValues }) {
+  const { page, pageSize, total } = p.result;
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const first = (page - 1) * pageSize + 1;
+  const last = Math.min(total, page * pageSize);
+  return (
+    <nav class="pager" aria-label="Pages">
+      <span class="muted">Showing {wholeNumber.format(first)}–{wholeNumber.format(last)} of {wholeNumber.format(total)}</span>
+      {page > 1 ? <a class="button secondary" rel="prev" href={listHref(p.values, { page: String(Math.min(page - 1, pages)) })}>Previous</a> : null}
+      <span class="small muted">Page {page} of {pages}</span>
+      {page < pages ? <a class="button secondary" rel="next" href={listHref(p.values, { page: String(page + 1) })}>Next</a> : null}
+    </nav>
+  );
+}
+
+function EmptyState(p: { result: AccountsListResult; values: ListValues; orgTotal: number | null }) {
+  const pages = Math.ceil(p.result.total / p.result.pageSize);
+  if (p.result.total > 0 && p.result.page > pages) {
+    return (
+      <div class="card">
+        <p>There is no page {p.result.page}: these filters match {p.result.total} accounts.</p>
+        <a href={listHref(p.values, { page: undefined })}>Go to the first page</a>
+      </div>
+    );
+  }
+  if (p.orgTotal === 0) {
+    return (
+      <div class="card">
+        <h2>No accounts yet</h2>
+        <p>Accounts appear here as deals are handed over: from the form, a CSV upload, HubSpot, Notion or the API.</p>
+        <a class="button" href="/accounts/new">Create an account</a>
+      </div>
+    );
+  }
+  return (
+    <div class="card">
+      <h2>No accounts match</h2>
+      <p>Nothing in this view matches the filters.</p>
+      <a href={listHref({ sort: p.values.sort, dir: p.values.dir })}>Show all accounts</a>
+    </div>
+  );
+}
+
+export function AccountsListPage(p: AccountsListPageProps) {
+  const errors = new Map(p.errors.map((e) => [e.field, e.message]));
+  const r = p.result;
+  return (
+    <AppLayout title="Accounts" section="accounts" viewer={p.viewer} csrfToken={p.csrfToken} devOutbox={p.devOutbox}>
+      <div class="page-head">
+        <h1>Accounts</h1>
+        {p.orgTotal !== null ? <span class="muted">{wholeNumber.format(p.orgTotal)} {p.orgTotal === 1 ? 'account' : 'accounts'} in total</span> : null}
+      </div>
+      {p.errors.length ? (
+        <div class="flash error" role="alert">
+          <strong>This link has filters Relay cannot use:</strong>
+          <ul>{p.errors.map((e) => <li><code>{e.field}</code>: {e.message}</li>)}</ul>
+          <a href="/accounts">Start over with all accounts</a>
+        </div>
+      ) : null}
+      {r ? <StatusTabs values={p.values} counts={r.counts} all={r.all} /> : null}
+      <FilterForm values={p.values} errors={errors} options={p.options} />
+      {r && r.items.length ? <><AccountsTable result={r} values={p.values} now={p.now} /><Pager result={r} values={p.values} /></> : null}
+      {r && !r.items.length ? <EmptyState result={r} values={p.values} orgTotal={p.orgTotal} /> : null}
+    </AppLayout>
+  );
+}

@@ -1,0 +1,35 @@
+import { AppLayout } from '../components/AppLayout.tsx';
+import { CsrfField } from '../components/CsrfField.tsx';
+import type { PageShell } from './TemplatesPages.tsx';
+
+/** The handoff settings as typed: days, reminders as a comma-separated list. */
+export interface HandoffSettingsForm { tokenLifetimeDays: string; reminderDelaysDays: string; escalationDelayDays: string }
+
+export function SettingsPage(p: PageShell & { values: HandoffSettingsForm; errors: Record<string, string>; saved?: boolean }) {
+  const field = (name: keyof HandoffSettingsForm, label: string, hint: string) => (
+    <div>
+      <label for={`settings-${name}`}>{label}</label>
+      <input id={`settings-${name}`} name={name} type="text" inputmode="decimal" value={p.values[name]}
+        aria-describedby={`settings-${name}-hint${p.errors[name] ? ` settings-${name}-error` : ''}`} {...(p.errors[name] ? { 'aria-invalid': 'true' } : {})} />
+      <p class="muted small" id={`settings-${name}-hint`} style="margin:2px 0 0">{hint}</p>
+      {p.errors[name] ? <p class="field-error" id={`settings-${name}-error`}>{p.errors[name]}</p> : null}
+    </div>
+  );
+  const errorCount = Object.keys(p.errors).length;
+  return (
+    <AppLayout title="Settings" section="settings" viewer={p.viewer} csrfToken={p.csrfToken} devOutbox={p.devOutbox}>
+      <div class="page-head"><h1>Settings</h1></div>
+      {p.saved ? <p class="flash ok" role="status">Saved. New accounts' handoffs use these settings.</p> : null}
+      {errorCount > 0 ? <p class="flash error" role="alert">Nothing was saved: fix the {errorCount === 1 ? 'field' : `${errorCount} fields`} marked below.</p> : null}
+      <form class="card" method="post" action="/settings" novalidate>
+        <h2>AE handoff</h2>
+        <p class="muted">Applies to accounts created from now on. Accounts already waiting for their AE keep the timing they started with.</p>
+        <CsrfField token={p.csrfToken} />
+        {field('tokenLifetimeDays', 'Handoff link lifetime (days)', 'How long the link in the handoff email works. Default 14.')}
+        {field('reminderDelaysDays', 'Reminders after (days, comma-separated)', 'When to remind an AE who has not answered, counted from the first email, e.g. "2, 5". Leave empty for no reminders.')}
+        {field('escalationDelayDays', 'Escalate to admins after (days)', 'When the organisation\'s admins hear about a handoff nobody answered. Default 7; after the last reminder.')}
+        <button type="submit">Save settings</button>
+      </form>
+    </AppLayout>
+  );
+}
