@@ -18,6 +18,8 @@ const envSchema = z.object({
   RELAY_SEED_API_KEY: z.string().min(20).optional(),
   RELAY_SEED_ADMIN_EMAIL: z.string().email().default('admin@example.com'),
   RELAY_LOG_QUIET: flag.default(false),
+  /** Behind a reverse proxy that sets X-Forwarded-For: rate limits count the real client, not the proxy. */
+  RELAY_TRUST_PROXY: flag.default(false),
   EMAIL_FROM: z.string().min(3).default('Relay <onboarding@relay.local>'),
   EMAIL_REPLY_TO: z.string().email().optional(),
   /** Without it, email stays in the dev outbox (never in production: see platform/services.ts). */

@@ -20,6 +20,7 @@ export function buildAppDeps(env: Env, database: DatabaseHandle, temporal: { cli
     mailer,
     publicUrl: base,
     secureCookies: base.startsWith('https:'),
+    trustProxy: env.RELAY_TRUST_PROXY,
     checkHealth: async () => {
       const [db, tq] = await Promise.allSettled([
         database.ping(),
