@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import postgres from 'postgres';
 import { openDatabase, type Database } from '../db/client.ts';
+import { recreateDatabase } from '../db/scratchDatabase.ts';
 import {
   accountListStatements, accountStatusCountStatement, countAccountsByStatus, listAccounts, listAccountsWithStatusCounts,
   type AccountListFilters, type AccountListQuery,
@@ -21,7 +22,6 @@ import { seedOrganisation } from '../db/seed/seedOrganisation.ts';
 import { templateVersions, templates } from '../db/schema/index.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DATABASE = 'relay_bench';
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
 /** A second, smaller org shares the table, so every plan has to use org_id and not just the table. */
@@ -39,19 +39,6 @@ const FIRST = ['Ada', 'Grace', 'Alan', 'Linus', 'Margaret', 'Ken', 'Barbara', 'D
 const LAST = ['Lovelace', 'Hopper', 'Turing', 'Torvalds', 'Hamilton', 'Thompson', 'Liskov', 'Ritchie', 'Allen', 'Dijkstra', 'Perlman', 'Lee'];
 
 const textArray = (values: string[]) => `array[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(',')}]::text[]`;
-
-async function recreateDatabase(): Promise<string> {
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`drop database if exists ${DATABASE} with (force)`);
-    await admin.unsafe(`create database ${DATABASE}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${DATABASE}`;
-  return url.toString();
-}
 
 /**
  * Accounts made in SQL, not row by row: a realistic spread of statuses (mostly active/completed),
@@ -160,7 +147,7 @@ async function explain(sql: postgres.Sql, statement: { sql: string; params: unkn
 }
 
 async function main() {
-  const url = await recreateDatabase();
+  const url = await recreateDatabase(DATABASE);
   const handle = await openDatabase({ url, dataDir: '.data', max: 10 });
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {

@@ -18,6 +18,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../api/app.tsx';
 import type { AppDeps } from '../api/deps.ts';
 import { openDatabase } from '../db/client.ts';
+import { recreateDatabase } from '../db/scratchDatabase.ts';
 import { accounts, outboxEmails } from '../db/schema/index.ts';
 import { seedOrganisation } from '../db/seed/seedOrganisation.ts';
 import { createRuleBasedDrafter } from '../integrations/drafting/ruleBasedDrafter.ts';
@@ -27,7 +28,6 @@ import { connectTemporal, ensureSearchAttributes } from '../platform/temporalCli
 import { startTemporalDevServer, type DevServer } from '../platform/temporalDevServer.ts';
 import { createRelayWorker } from '../worker.ts';
 
-const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DATABASE = 'relay_bench_import';
 const ROWS = Number(process.argv[2] ?? process.env.BENCH_IMPORT_ROWS ?? 10_000);
 const REFERENCE_CREATES = Number(process.env.BENCH_REFERENCE_CREATES ?? 100);
@@ -44,19 +44,6 @@ if (!Number.isInteger(ROWS) || ROWS < 1 || ROWS > 10_000) {
   process.exit(2);
 }
 
-async function recreateDatabase(): Promise<string> {
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`drop database if exists ${DATABASE} with (force)`);
-    await admin.unsafe(`create database ${DATABASE}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${DATABASE}`;
-  return url.toString();
-}
-
 function csvOf(rows: number): string {
   const lines = ['company_name,arr,close_date,primary_contact_name,primary_contact_email,ae_email,template_name,website,notes'];
   for (let i = 1; i <= rows; i++) {
@@ -70,7 +57,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
-  const databaseUrl = await recreateDatabase();
+  const databaseUrl = await recreateDatabase(DATABASE);
   const database = await openDatabase({ url: databaseUrl, dataDir: '.data', max: 20 });
   await database.migrate();
 

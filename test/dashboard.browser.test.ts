@@ -1,47 +1,35 @@
 import { and, desc, eq } from 'drizzle-orm';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { outboxEmails } from '../db/schema/index.ts';
-import { launchChromium, onServedApp, screenshot, serveApp, type ServedApp } from './browser/chromium.ts';
-import { accountBody, createHarness, eventually, type Harness, type TestOrganisation } from './harness.ts';
+import { onServedApp, screenshot, useBrowserSession } from './browser/chromium.ts';
+import { accountBody, eventually, type TestOrganisation } from './harness.ts';
 
-let h: Harness;
-let browser: Browser;
-let served: ServedApp;
-beforeAll(async () => {
-  h = await createHarness();
-  served = await serveApp(h);
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await served?.close();
-  await h?.close();
-});
+const session = useBrowserSession();
 
 async function latestEmail(org: TestOrganisation, kind: string, to: string) {
-  return eventually(async () => (await h.database.db.select().from(outboxEmails)
+  return eventually(async () => (await session.h.database.db.select().from(outboxEmails)
     .where(and(eq(outboxEmails.orgId, org.orgId), eq(outboxEmails.kind, kind)))
     .orderBy(desc(outboxEmails.createdAt))).find((m) => m.toAddresses.includes(to)), { what: `a ${kind} email to ${to}` });
 }
 
 /** Signs in the way a person does: the form, the emailed link, the confirm button. */
 async function signInWithBrowser(page: Page, org: TestOrganisation): Promise<void> {
-  await page.goto(`${served.baseUrl}/accounts`);
+  await page.goto(`${session.served.baseUrl}/accounts`);
   expect(new URL(page.url()).pathname).toBe('/login');
   await page.getByLabel('Work email').fill(org.adminEmail);
   await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
   await page.getByRole('heading', { name: 'Check your email' }).waitFor();
   const mail = await latestEmail(org, 'sign_in', org.adminEmail);
-  await page.goto(onServedApp(mail.links[0]!, served));
+  await page.goto(onServedApp(mail.links[0]!, session.served));
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/accounts$/);
 }
 
 describe('a CSM team lead onboarding a customer in Chromium', () => {
   it('signs in, creates an account, hands it off through the AE link, and flags it at risk', async () => {
-    const org = await h.newOrganisation();
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const org = await session.h.newOrganisation();
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
     await signInWithBrowser(page, org);
     await screenshot(page, 'accounts-list-empty');
 
@@ -72,8 +60,8 @@ describe('a CSM team lead onboarding a customer in Chromium', () => {
     await eventually(async () => (await page.reload(), await handoffCard.count() > 0), { what: 'the handoff email in the dev outbox' });
     await screenshot(page, 'dev-outbox');
     const link = await handoffCard.first().locator('a.email-link').first().getAttribute('href');
-    const ae = await browser.newPage({ viewport: { width: 390, height: 844 } });
-    await ae.goto(onServedApp(link!, served));
+    const ae = await session.browser.newPage({ viewport: { width: 390, height: 844 } });
+    await ae.goto(onServedApp(link!, session.served));
     await ae.getByLabel('CSM who will onboard this customer').selectOption({ label: `Sam CSM (${org.csms[2]!.email})` });
     await ae.getByRole('button', { name: 'Submit handoff' }).click();
     await ae.getByRole('heading', { name: /Thank you/ }).waitFor();
@@ -99,11 +87,11 @@ describe('a CSM team lead onboarding a customer in Chromium', () => {
     expect(await page.locator('h1 + .status, h1 .status').first().textContent()).toBe('At risk');
     await screenshot(page, 'account-detail-at-risk');
 
-    await page.goto(`${served.baseUrl}/accounts`);
+    await page.goto(`${session.served.baseUrl}/accounts`);
     expect(await page.locator('table').textContent()).toContain('Vandelay Industries');
     await screenshot(page, 'accounts-list');
     for (const [path, name] of [['/templates', 'templates'], ['/users', 'users'], ['/settings', 'settings'], ['/imports', 'imports']] as const) {
-      const res = await page.goto(`${served.baseUrl}${path}`);
+      const res = await page.goto(`${session.served.baseUrl}${path}`);
       expect(res?.status(), path).toBe(200);
       await screenshot(page, name);
     }
@@ -111,18 +99,18 @@ describe('a CSM team lead onboarding a customer in Chromium', () => {
   });
 
   it('shows a company named <script>alert(1)</script> as text on every page, running nothing', async () => {
-    const org = await h.newOrganisation();
+    const org = await session.h.newOrganisation();
     const hostile = '<script>alert(1)</script>';
     const created = await org.api('/api/accounts', { body: { ...accountBody(), companyName: hostile, notes: '<img src=x onerror=alert(2)>' } });
     const { id } = await created.json() as { id: string };
-    const page = await browser.newPage();
+    const page = await session.browser.newPage();
     const dialogs: string[] = [];
     page.on('dialog', (dialog) => { dialogs.push(dialog.message()); void dialog.dismiss(); });
     await signInWithBrowser(page, org);
     const link = (await latestEmail(org, 'handoff_link', 'ae@relay.test')).links[0]!;
     const outboxRow = await latestEmail(org, 'handoff_link', 'ae@relay.test');
-    for (const url of [`${served.baseUrl}/accounts`, `${served.baseUrl}/accounts/${id}`, `${served.baseUrl}/dev/outbox`,
-      `${served.baseUrl}/dev/outbox/${outboxRow.id}`, onServedApp(link, served)]) {
+    for (const url of [`${session.served.baseUrl}/accounts`, `${session.served.baseUrl}/accounts/${id}`, `${session.served.baseUrl}/dev/outbox`,
+      `${session.served.baseUrl}/dev/outbox/${outboxRow.id}`, onServedApp(link, session.served)]) {
       await page.goto(url);
       if (!url.includes('/dev/outbox/')) expect(await page.locator('body').textContent(), url).toContain(hostile);
     }

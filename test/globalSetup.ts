@@ -1,8 +1,8 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../db/client.ts';
+import { dropDatabase, recreateDatabase } from '../db/scratchDatabase.ts';
 import { findTemporalCli, PROJECT_ROOT } from '../platform/temporalCli.ts';
 import { startTemporalDevServer, type DevServer } from '../platform/temporalDevServer.ts';
 import { connectTemporal, ensureSearchAttributes } from '../platform/temporalClient.ts';
@@ -14,32 +14,18 @@ declare module 'vitest' {
   }
 }
 
-const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 // One database per run (dropped after it), so two runs on one machine never share rows.
 const TEST_DATABASE = process.env.RELAY_TEST_DATABASE ?? `relay_test_${process.pid}`;
 
-/** A fresh database for this run, so reruns never see an earlier run's rows. */
-async function adminQuery(statement: string): Promise<void> {
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(statement);
-  } finally {
-    await admin.end();
-  }
-}
-
 async function freshDatabase(): Promise<string> {
-  await adminQuery(`drop database if exists "${TEST_DATABASE}" with (force)`);
-  await adminQuery(`create database "${TEST_DATABASE}"`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${TEST_DATABASE}`;
-  const database = await openDatabase({ url: url.toString(), dataDir: '.data', max: 1 });
+  const url = await recreateDatabase(TEST_DATABASE);
+  const database = await openDatabase({ url, dataDir: '.data', max: 1 });
   try {
     await database.migrate();
   } finally {
     await database.close();
   }
-  return url.toString();
+  return url;
 }
 
 export default async function setup(project: TestProject) {
@@ -62,6 +48,6 @@ export default async function setup(project: TestProject) {
   project.provide('temporalAddress', temporalAddress);
   return async () => {
     await server?.stop();
-    if (!process.env.RELAY_TEST_DATABASE) await adminQuery(`drop database if exists "${TEST_DATABASE}" with (force)`);
+    if (!process.env.RELAY_TEST_DATABASE) await dropDatabase(TEST_DATABASE);
   };
 }

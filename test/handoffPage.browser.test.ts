@@ -1,34 +1,21 @@
 import { eq } from 'drizzle-orm';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handoffs, outboxEmails } from '../db/schema/index.ts';
-import { launchChromium, onServedApp, screenshot, serveApp, type ServedApp } from './browser/chromium.ts';
-import { accountBody, createHarness, eventually, type Harness } from './harness.ts';
+import { onServedApp, screenshot, useBrowserSession } from './browser/chromium.ts';
+import { accountBody, eventually } from './harness.ts';
 
-let h: Harness;
-let browser: Browser;
-let served: ServedApp;
-beforeAll(async () => {
-  h = await createHarness();
-  served = await serveApp(h);
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await served?.close();
-  await h?.close();
-});
+const session = useBrowserSession();
 
 describe('the AE handoff page in Chromium', () => {
   it('lets the AE correct an answer, pick a CSM and submit, then refuses the used link', async () => {
-    const org = await h.newOrganisation();
+    const org = await session.h.newOrganisation();
     const created = await org.api('/api/accounts', { body: accountBody({ companyName: 'Globex Browser Test' }) });
     const { id } = await created.json() as { id: string };
-    const link = await eventually(async () => (await h.database.db.select().from(outboxEmails)
+    const link = await eventually(async () => (await session.h.database.db.select().from(outboxEmails)
       .where(eq(outboxEmails.accountId, id)))[0]?.links[0], { what: 'the handoff email' });
 
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-    await page.goto(onServedApp(link, served));
+    const page = await session.browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(onServedApp(link, session.served));
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('Globex Browser Test');
     expect(await page.getByText('unverified draft').count()).toBeGreaterThan(0);
     await screenshot(page, 'handoff-page');
@@ -48,10 +35,10 @@ describe('the AE handoff page in Chromium', () => {
       return body.status === 'active' ? body : undefined;
     }, { what: 'the account to become active' });
     expect(account.csm?.email).toBe(org.csms[1]!.email);
-    const [handoff] = await h.database.db.select().from(handoffs).where(eq(handoffs.accountId, id));
+    const [handoff] = await session.h.database.db.select().from(handoffs).where(eq(handoffs.accountId, id));
     expect(handoff!.qa.find((q) => q.key === 'goals')?.answer).toBe('Retire the spreadsheet process by March; the AE checked this.');
 
-    await page.goto(onServedApp(link, served));
+    await page.goto(onServedApp(link, session.served));
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('already been submitted');
     expect(await page.textContent('body')).not.toContain('Globex');
     await page.close();

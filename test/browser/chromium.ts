@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PROJECT_ROOT } from '../../platform/temporalCli.ts';
 import { startHttpServer, type RunningHttpServer } from '../../platform/httpServer.ts';
-import type { Harness } from '../harness.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { createHarness, type Harness } from '../harness.ts';
 
 /** Debian's Chromium unless CI found another; `.ci/run` and scripts/ensure-browser.sh provide it. */
 export const CHROMIUM_PATH = process.env.RELAY_CHROMIUM_PATH || '/usr/bin/chromium';
@@ -39,4 +40,22 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+export interface BrowserSession { h: Harness; browser: Browser; served: ServedApp }
+
+/** One harness (real Temporal and Postgres), served over HTTP, and one Chromium, per test file. */
+export function useBrowserSession(): BrowserSession {
+  const session = {} as BrowserSession;
+  beforeAll(async () => {
+    session.h = await createHarness();
+    session.served = await serveApp(session.h);
+    session.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await session.browser?.close();
+    await session.served?.close();
+    await session.h?.close();
+  });
+  return session;
 }
