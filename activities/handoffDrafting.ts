@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import type { HandoffAnswer } from '../db/schema/handoffs.ts';
 import type { HandoffQuestion } from '../domain/handoffQuestions.ts';
 import type { DraftingContext, HandoffDraft, HandoffDrafter } from '../integrations/drafting/drafter.ts';
 import { DraftingError } from '../integrations/drafting/draftingError.ts';
@@ -34,4 +35,21 @@ export async function draftOrFallBack(
       ...(delay === undefined ? {} : { nextRetryDelay: delay }),
     });
   }
+}
+
+/**
+ * The handoff's Q&A as stored: each answer carries its question's wording, kind and choices as they
+ * are now, so the open handoff keeps them whatever the admin edits later (SPEC §3, versioned questions).
+ */
+export function handoffAnswersFrom(questions: HandoffQuestion[], draft: HandoffDraft): HandoffAnswer[] {
+  const drafted = new Map(draft.answers.map((a) => [a.key, a]));
+  return questions.map((q) => {
+    const answer = drafted.get(q.key);
+    return {
+      key: q.key, question: q.question, answer: answer?.answer ?? '', verified: answer?.verified ?? false,
+      kind: q.kind, required: q.required,
+      ...(q.help ? { help: q.help } : {}),
+      ...(q.kind === 'multiple_choice' && q.options ? { options: q.options } : {}),
+    };
+  });
 }

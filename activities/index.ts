@@ -3,11 +3,11 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
 import { getAccount, listAccountMilestones } from '../db/repositories/accounts.ts';
+import { getHandoffQuestions } from '../db/repositories/organisations.ts';
 import { getTemplateVersion } from '../db/repositories/templates.ts';
 import { recordTimelineEvent } from '../db/repositories/timeline.ts';
 import { findUserByEmail, findUserById, listUsersByRole } from '../db/repositories/users.ts';
 import { accountMilestones, accounts, handoffs, type HandoffAnswer } from '../db/schema/index.ts';
-import { DEFAULT_HANDOFF_QUESTIONS } from '../domain/handoffQuestions.ts';
 import { handoffToken } from '../domain/handoffToken.ts';
 import { hashToken } from '../domain/secretTokens.ts';
 import type { LifecycleStatus } from '../domain/lifecycle.ts';
@@ -17,7 +17,7 @@ import { contactIntroEmail, csmAssignedEmail, handoffEscalationEmail, handoffLin
 import { FAILURE_TYPES, type CsmRef, type MilestoneState } from '../workflows/definitions.ts';
 import { deliverAccountEmail } from './emailDelivery.ts';
 import { createImportActivities } from './imports.ts';
-import { draftOrFallBack } from './handoffDrafting.ts';
+import { draftOrFallBack, handoffAnswersFrom } from './handoffDrafting.ts';
 
 export interface ActivityDeps {
   db: Database;
@@ -89,9 +89,12 @@ export function createActivities(deps: ActivityDeps) {
         .where(and(eq(handoffs.orgId, input.orgId), eq(handoffs.accountId, input.accountId)));
       if (existing) return existing;
       const account = await requireAccount(input);
-      const draft = await draftOrFallBack(deps.drafter, account, DEFAULT_HANDOFF_QUESTIONS, { retryDelayMs: deps.draftRetryDelayMs });
+      // Read at drafting time: the handoff then keeps these questions whatever the admin edits later.
+      const questions = await getHandoffQuestions(db, input.orgId);
+      const draft = await draftOrFallBack(deps.drafter, account, questions, { retryDelayMs: deps.draftRetryDelayMs });
+      const qa = handoffAnswersFrom(questions, draft);
       await db.transaction(async (tx) => {
-        await tx.insert(handoffs).values({ id: newId(), orgId: input.orgId, accountId: input.accountId, drafter: draft.drafter, qa: draft.answers })
+        await tx.insert(handoffs).values({ id: newId(), orgId: input.orgId, accountId: input.accountId, drafter: draft.drafter, qa })
           .onConflictDoNothing({ target: handoffs.accountId });
         await recordTimelineEvent(tx, {
           ...input, type: 'handoff_drafted', actor: 'relay', dedupeKey: input.eventKey,

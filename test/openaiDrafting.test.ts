@@ -68,6 +68,36 @@ describe('OpenAI drafter against a fake of the Chat Completions API', () => {
     expect(draft.answers.find((a) => a.key === 'risks')).toMatchObject({ answer: 'AI guess for risks', verified: false });
   });
 
+  it('constrains choice questions to their options in the schema, and drops an answer outside them', async () => {
+    const questions = [
+      DEFAULT_HANDOFF_QUESTIONS[0]!,
+      { key: 'plan', question: 'Which plan did they buy?', kind: 'multiple_choice' as const, required: true, options: ['Starter', 'Growth', 'Enterprise'] },
+      { key: 'sso', question: 'Do they need SSO on day one?', kind: 'yes_no' as const, required: false },
+      { key: 'seats', question: 'How many seats?', kind: 'multiple_choice' as const, required: false, options: ['Under 50', '50 or more'] },
+    ];
+    fake.always(openAiReply.answers([
+      { key: 'goals', answer: 'Cut onboarding time in half.', confidence: 0.9 },
+      { key: 'plan', answer: 'growth', confidence: 0.8 },
+      { key: 'sso', answer: 'Yes', confidence: 0.7 },
+      { key: 'seats', answer: 'about 70', confidence: 0.9 },
+    ]));
+    const draft = await drafter().draft(context, questions);
+
+    const body = fake.completions().at(-1)!;
+    const items = (body.response_format?.json_schema?.schema as { properties: { answers: { items: { anyOf: { properties: { key: { enum: string[] }; answer: { enum?: string[] } } }[] } } } })
+      .properties.answers.items.anyOf;
+    const branchFor = (key: string) => items.find((b) => b.properties.key.enum.includes(key))!.properties.answer;
+    expect(branchFor('plan').enum).toEqual(['Starter', 'Growth', 'Enterprise', '']);
+    expect(branchFor('sso').enum).toEqual(['yes', 'no', '']);
+    expect(branchFor('goals').enum).toBeUndefined();
+    expect(body.messages.map((m) => m.content).join('\n')).toContain('plan: Which plan did they buy? (multiple choice: answer with exactly one of "Starter", "Growth", "Enterprise"');
+
+    expect(draft.answers.find((a) => a.key === 'plan')).toMatchObject({ answer: 'Growth', verified: true });
+    expect(draft.answers.find((a) => a.key === 'sso')).toMatchObject({ answer: 'yes', verified: true });
+    // Not one of the options: kept out of the handoff rather than failing the draft.
+    expect(draft.answers.find((a) => a.key === 'seats')).toMatchObject({ answer: '', verified: false });
+  });
+
   it('turns a 429 into a retryable error carrying the provider\'s retry-after, without retrying itself', async () => {
     fake.always(openAiReply.rateLimited(7));
     const before = fake.requests.length;

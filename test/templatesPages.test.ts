@@ -143,6 +143,8 @@ describe('templates editor', () => {
       const html = await (await admin.get(path)).text();
       expect(html).not.toContain('<script>alert(1)</script>');
       expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+      // Escaping belongs to content: the stylesheet's child selectors must reach the browser intact.
+      expect(html).toContain('fieldset.template-milestone>legend');
     }
   });
 

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { Database } from '../../db/client.ts';
 import { findHandoffByTokenHash } from '../../db/repositories/handoffs.ts';
 import { listUsersByRole } from '../../db/repositories/users.ts';
+import type { HandoffAnswer } from '../../db/schema/handoffs.ts';
+import { isChoiceKind, normaliseChoice } from '../../domain/handoffQuestions.ts';
 import { looksLikeHandoffToken } from '../../domain/handoffToken.ts';
 import { hashToken } from '../../domain/secretTokens.ts';
 import { RelayError } from '../../services/errors.ts';
@@ -31,16 +33,46 @@ async function lookUpLink(db: Database, token: string): Promise<LinkLookup> {
   return { ok: true, found };
 }
 
+/**
+ * The AE's answers as posted, checked against the questions stored on this handoff (not the
+ * organisation's current ones). A field left out of the post keeps its drafted answer, so the
+ * required check looks at what would be stored.
+ */
+function readAnswers(qa: HandoffAnswer[], form: Record<string, unknown>) {
+  const answers = new Map<string, string>();
+  const answerErrors: Record<string, string> = {};
+  for (const q of qa) {
+    const value = form[`answer_${q.key}`];
+    if (typeof value === 'string') {
+      const typed = value.trim().slice(0, 10_000);
+      if (isChoiceKind(q.kind) && typed !== '') {
+        const choice = normaliseChoice(q, typed);
+        if (choice === null) answerErrors[q.key] = 'Choose one of the options listed.';
+        answers.set(q.key, choice ?? typed);
+      } else {
+        answers.set(q.key, typed);
+      }
+    }
+    if (q.required && !answerErrors[q.key] && !(answers.get(q.key) ?? q.answer).trim()) {
+      answerErrors[q.key] = isChoiceKind(q.kind) ? 'This question is required: choose an answer.' : 'This question is required: write an answer.';
+    }
+  }
+  return { answers, answerErrors };
+}
+
 export function handoffPageRoutes(deps: AppDeps) {
   const app = new Hono();
   const limits = deps.handoffRateLimit ?? { limit: 30, windowMs: 60_000 };
 
-  async function renderForm(found: Extract<LinkLookup, { ok: true }>['found'], extra: { error?: string; chosenCsmUserId?: string; answers?: Map<string, string> } = {}) {
+  async function renderForm(found: Extract<LinkLookup, { ok: true }>['found'], extra: {
+    error?: string; chosenCsmUserId?: string; answers?: Map<string, string>; answerErrors?: Record<string, string>;
+  } = {}) {
     const csms = await listUsersByRole(deps.db, found.account.orgId, 'csm');
     const qa = extra.answers ? found.handoff.qa.map((q) => ({ ...q, answer: extra.answers?.get(q.key) ?? q.answer })) : found.handoff.qa;
     return (
       <HandoffPage account={found.account} drafter={found.handoff.drafter} qa={qa} csms={csms}
         expiresAt={found.handoff.tokenExpiresAt} {...(extra.error ? { error: extra.error } : {})}
+        {...(extra.answerErrors ? { answerErrors: extra.answerErrors } : {})}
         {...(extra.chosenCsmUserId ? { chosenCsmUserId: extra.chosenCsmUserId } : {})} />
     );
   }
@@ -66,14 +98,16 @@ export function handoffPageRoutes(deps: AppDeps) {
       const link = await lookUpLink(deps.db, c.req.param('token'));
       if (!link.ok) return c.html(<HandoffLinkProblemPage reason={link.reason} />, link.status);
       const form = await c.req.parseBody();
-      const answers = new Map<string, string>();
-      for (const q of link.found.handoff.qa) {
-        const value = form[`answer_${q.key}`];
-        if (typeof value === 'string') answers.set(q.key, value.trim().slice(0, 10_000));
-      }
-      const parsed = submissionSchema.safeParse({ csmUserId: typeof form.csmUserId === 'string' ? form.csmUserId : '' });
-      if (!parsed.success) {
-        return c.html(await renderForm(link.found, { error: parsed.error.issues[0]?.message ?? 'invalid submission', answers }), 400);
+      const { answers, answerErrors } = readAnswers(link.found.handoff.qa, form);
+      const chosenCsmUserId = typeof form.csmUserId === 'string' ? form.csmUserId : '';
+      const parsed = submissionSchema.safeParse({ csmUserId: chosenCsmUserId });
+      const problems = Object.keys(answerErrors).length;
+      if (!parsed.success || problems) {
+        // Nothing reaches the workflow: the AE gets the page back with what they typed.
+        const error = problems
+          ? `${problems === 1 ? 'One answer needs' : `${problems} answers need`} your attention before the handoff can be submitted.`
+          : parsed.error?.issues[0]?.message ?? 'invalid submission';
+        return c.html(await renderForm(link.found, { error, answers, answerErrors, ...(chosenCsmUserId ? { chosenCsmUserId } : {}) }), 400);
       }
       try {
         const state = await updateAccountWorkflow(deps.temporal, link.found.account.workflowId, submitHandoffUpdate,

@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
+import { handoffQuestionsOf, type HandoffQuestion } from '../../domain/handoffQuestions.ts';
 import { apiKeys, DEFAULT_ORGANISATION_SETTINGS, organisations, type OrganisationSettings } from '../schema/index.ts';
 
 export async function getOrganisationSettings(db: Queryable, orgId: string): Promise<OrganisationSettings> {
@@ -23,5 +24,16 @@ export async function getOrganisationName(db: Queryable, orgId: string): Promise
  */
 export async function updateOrganisationSettings(db: Queryable, orgId: string, changes: Partial<OrganisationSettings>): Promise<void> {
   await db.update(organisations).set({ settings: sql`${organisations.settings} || ${JSON.stringify(changes)}::jsonb` })
+    .where(eq(organisations.id, orgId));
+}
+
+/** The questions new handoffs of this organisation ask (the defaults until an admin edits them). */
+export async function getHandoffQuestions(db: Queryable, orgId: string): Promise<HandoffQuestion[]> {
+  return handoffQuestionsOf(await getOrganisationSettings(db, orgId));
+}
+
+/** Drops the organisation's own questions, so its handoffs ask the defaults again (including later changes to them). */
+export async function resetHandoffQuestions(db: Queryable, orgId: string): Promise<void> {
+  await db.update(organisations).set({ settings: sql`${organisations.settings} - 'handoffQuestions'` })
     .where(eq(organisations.id, orgId));
 }

@@ -2,6 +2,7 @@ import { integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-o
 import { accounts } from './accounts.ts';
 import { organisations } from './organisations.ts';
 import { users } from './users.ts';
+import type { QuestionKind } from '../../domain/handoffQuestions.ts';
 
 export interface HandoffAnswer {
   key: string;
@@ -9,6 +10,14 @@ export interface HandoffAnswer {
   answer: string;
   /** false when a rule-based drafter guessed it (or left it blank) and nobody has confirmed it. */
   verified: boolean;
+  /**
+   * The question as it was when the handoff was drafted, so an admin's later edit never changes an
+   * open handoff. Absent on handoffs drafted before questions were configurable: long text, optional.
+   */
+  kind?: QuestionKind;
+  required?: boolean;
+  help?: string;
+  options?: string[];
 }
 
 export const HANDOFF_DRAFTERS = ['rule_based', 'openai'] as const;

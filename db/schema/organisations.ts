@@ -1,10 +1,13 @@
 import { integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { HandoffQuestion } from '../../domain/handoffQuestions.ts';
 
 /** Per-organisation knobs the account workflow reads when it starts (durations in seconds). */
 export interface OrganisationSettings {
   handoffTokenTtlSeconds: number;
   handoffReminderDelaysSeconds: number[];
   handoffEscalationDelaySeconds: number;
+  /** The questions new handoffs ask; absent means DEFAULT_HANDOFF_QUESTIONS (domain/handoffQuestions.ts). */
+  handoffQuestions?: HandoffQuestion[];
 }
 
 export const DEFAULT_ORGANISATION_SETTINGS: OrganisationSettings = {

@@ -1,7 +1,7 @@
 import OpenAI, { APIConnectionError, APIError } from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
-import type { HandoffQuestion } from '../../domain/handoffQuestions.ts';
+import { isChoiceKind, normaliseChoice, YES_NO_ANSWERS, type HandoffQuestion } from '../../domain/handoffQuestions.ts';
 import type { DraftingContext, HandoffDraft, HandoffDrafter } from './drafter.ts';
 import { DraftingError } from './draftingError.ts';
 
@@ -10,6 +10,7 @@ export const VERIFIED_CONFIDENCE = 0.5;
 
 export const RESPONSE_FORMAT_NAME = 'handoff_answers';
 
+/** What comes back is checked against this loose shape; per-question limits are applied afterwards. */
 const draftedAnswersSchema = z.object({
   answers: z.array(z.object({
     key: z.string(),
@@ -17,6 +18,28 @@ const draftedAnswersSchema = z.object({
     confidence: z.number().min(0).max(1),
   })),
 });
+
+const answerItem = (keys: [string, ...string[]], answer: z.ZodType) =>
+  z.object({ key: z.enum(keys), answer, confidence: z.number().min(0).max(1) });
+
+/**
+ * The schema the model must follow: free text for text questions, and for each choice question an
+ * enum of its options (or "yes"/"no"), empty string included for "the material does not say".
+ */
+export function responseSchemaFor(questions: HandoffQuestion[]) {
+  const textKeys = questions.filter((q) => !isChoiceKind(q.kind)).map((q) => q.key);
+  const items: z.ZodObject[] = [];
+  if (textKeys.length) items.push(answerItem(textKeys as [string, ...string[]], z.string()));
+  for (const q of questions) {
+    if (!isChoiceKind(q.kind)) continue;
+    const choices = q.kind === 'yes_no' ? [...YES_NO_ANSWERS] : q.options ?? [];
+    const values: string[] = [...choices, ''];
+    items.push(answerItem([q.key], z.enum(values as [string, ...string[]])));
+  }
+  const [first, second, ...rest] = items;
+  const item = first && second ? z.union([first, second, ...rest]) : first ?? answerItem(['none'], z.string());
+  return z.object({ answers: z.array(item) });
+}
 
 export interface OpenAiDrafterOptions {
   apiKey: string;
@@ -35,6 +58,7 @@ const SYSTEM_PROMPT = [
   'answer with an empty string and confidence 0; never invent names, dates or numbers.',
   'confidence is 0..1: how directly the material supports the answer.',
   'Return one entry per question, using the question key exactly as given.',
+  'For a multiple-choice or yes/no question, the answer is exactly one of the choices listed, or an empty string.',
 ].join(' ');
 
 function userPrompt(c: DraftingContext, questions: HandoffQuestion[]): string {
@@ -57,8 +81,17 @@ function userPrompt(c: DraftingContext, questions: HandoffQuestion[]): string {
     c.rawPayload?.trim() || '(none)',
     '',
     '## Questions',
-    ...questions.map((q) => `- ${q.key}: ${q.question}`),
+    ...questions.map((q) => `- ${q.key}: ${q.question}${answerRule(q)}`),
   ].join('\n');
+}
+
+function answerRule(q: HandoffQuestion): string {
+  switch (q.kind) {
+    case 'multiple_choice': return ` (multiple choice: answer with exactly one of ${(q.options ?? []).map((o) => JSON.stringify(o)).join(', ')}, or an empty string)`;
+    case 'yes_no': return ' (answer "yes" or "no", or an empty string)';
+    case 'text': return ' (one short line)';
+    default: return '';
+  }
 }
 
 /** Seconds or an HTTP date in retry-after; OpenAI also sends retry-after-ms. */
@@ -125,7 +158,7 @@ export function createOpenAiDrafter(opts: OpenAiDrafterOptions): HandoffDrafter 
             { role: 'system', content: SYSTEM_PROMPT },
             { role: 'user', content: userPrompt(context, questions) },
           ],
-          response_format: zodResponseFormat(draftedAnswersSchema, RESPONSE_FORMAT_NAME),
+          response_format: zodResponseFormat(responseSchemaFor(questions), RESPONSE_FORMAT_NAME),
         });
       } catch (error) {
         throw toDraftingError(error);
@@ -135,7 +168,8 @@ export function createOpenAiDrafter(opts: OpenAiDrafterOptions): HandoffDrafter 
       const byKey = parseAnswers(message?.content, questions);
       const answers = questions.map((q) => {
         const drafted = byKey.get(q.key)!;
-        const answer = drafted.answer.trim();
+        // A choice outside the question's options is dropped rather than failing the whole draft.
+        const answer = isChoiceKind(q.kind) ? normaliseChoice(q, drafted.answer) ?? '' : drafted.answer.trim();
         return { key: q.key, question: q.question, answer, verified: answer !== '' && drafted.confidence >= VERIFIED_CONFIDENCE };
       });
       return { drafter: 'openai', answers };

@@ -27,3 +27,18 @@ describe('rule-based drafter', () => {
     expect(draft.answers.find((a) => a.key === 'goals')?.answer).toBe('');
   });
 });
+
+describe('rule-based drafter with choice questions', () => {
+  const plan = { key: 'plan', question: 'Which plan did they buy?', kind: 'multiple_choice' as const, required: true, options: ['Starter', 'Growth', 'Enterprise'] };
+  const sso = { key: 'sso', question: 'Do they need SSO?', kind: 'yes_no' as const, required: false, cues: ['sso'] };
+
+  it('picks an option only when the notes name exactly one, and leaves yes/no to the AE', async () => {
+    const named = await createRuleBasedDrafter().draft({ ...context, rawPayload: 'They signed the Growth plan. SSO is a must.' }, [plan, sso]);
+    expect(named.answers).toEqual([
+      { key: 'plan', question: plan.question, answer: 'Growth', verified: false },
+      { key: 'sso', question: sso.question, answer: '', verified: false },
+    ]);
+    const unsure = await createRuleBasedDrafter().draft({ ...context, rawPayload: 'Torn between Starter and Growth; the product team is growing.' }, [plan]);
+    expect(unsure.answers[0]?.answer).toBe('');
+  });
+});

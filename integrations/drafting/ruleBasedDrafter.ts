@@ -1,4 +1,4 @@
-import type { HandoffQuestion } from '../../domain/handoffQuestions.ts';
+import { isChoiceKind, type HandoffQuestion } from '../../domain/handoffQuestions.ts';
 import type { DraftingContext, HandoffDraft, HandoffDrafter } from './drafter.ts';
 
 function sentences(text: string): string[] {
@@ -27,6 +27,26 @@ function fromFields(key: string, c: DraftingContext): string | null {
 }
 
 /**
+ * A choice only when the notes that mention the question name exactly one of its options; yes/no
+ * needs judgement, so it stays empty for the AE to answer.
+ */
+function choiceFromNotes(q: HandoffQuestion, notes: string[]): string {
+  if (q.kind !== 'multiple_choice') return '';
+  const relevant = (q.cues?.length ? matching(notes, q.cues) : notes).join(' ').toLowerCase();
+  const named = (q.options ?? []).filter((o) => mentions(relevant, o.toLowerCase()));
+  return named.length === 1 ? named[0]! : '';
+}
+
+/** `phrase` as a whole word or words of `text` ("pro" is not in "product"). */
+function mentions(text: string, phrase: string): boolean {
+  const isWordChar = (ch: string | undefined) => ch !== undefined && /[\p{L}\p{N}]/u.test(ch);
+  for (let at = text.indexOf(phrase); at !== -1; at = text.indexOf(phrase, at + 1)) {
+    if (!isWordChar(text[at - 1]) && !isWordChar(text[at + phrase.length])) return true;
+  }
+  return false;
+}
+
+/**
  * Drafts answers by picking the sentences of the CRM notes that mention each question's cues.
  * Every answer is marked unverified: it is a starting point for the AE, not a claim.
  */
@@ -35,7 +55,8 @@ export function createRuleBasedDrafter(): HandoffDrafter {
     draft: async function draftByRules(context: DraftingContext, questions: HandoffQuestion[]): Promise<HandoffDraft> {
       const notes = sentences([context.rawPayload, context.notes].filter(Boolean).join('\n'));
       const answers = questions.map((q) => {
-        const picked = matching(notes, q.cues).slice(0, 3);
+        if (isChoiceKind(q.kind)) return { key: q.key, question: q.question, answer: choiceFromNotes(q, notes), verified: false };
+        const picked = matching(notes, q.cues ?? []).slice(0, 3);
         const known = fromFields(q.key, context);
         const answer = [known, ...picked].filter(Boolean).join(' ');
         return { key: q.key, question: q.question, answer, verified: false };

@@ -1,3 +1,4 @@
+import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import { CsrfField } from './CsrfField.tsx';
 import { DASHBOARD_CSS } from './dashboardStyles.ts';
@@ -17,7 +18,7 @@ export function AppLayout(props: { title: string; section: Section; viewer: View
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title} · Relay</title>
-        <style>{DASHBOARD_CSS}</style>
+        <style>{raw(DASHBOARD_CSS)}</style>
         {props.head}
       </head>
       <body>
@@ -52,7 +53,7 @@ export function PublicLayout(props: { title: string; children: Child }) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title} · Relay</title>
-        <style>{DASHBOARD_CSS}</style>
+        <style>{raw(DASHBOARD_CSS)}</style>
       </head>
       <body>
         <header class="topbar"><span class="brand">Relay</span></header>

@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx';
+import { raw } from 'hono/html';
 
 const styles = `
 *{box-sizing:border-box}body{margin:0;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1f2430;background:#f4f5f7;line-height:1.5}
@@ -14,6 +15,11 @@ button{font:inherit;font-weight:600;background:#3b5bdb;color:#fff;border:0;borde
 .badge{display:inline-block;font-size:.75rem;font-weight:600;padding:2px 8px;border-radius:999px;background:#fff4e6;color:#b35c00;margin-left:6px}
 .error{background:#fdecec;color:#a61b1b;border-radius:6px;padding:10px 12px;margin-bottom:12px}
 .muted{color:#6b7280}
+fieldset.choices{border:0;padding:0;margin:16px 0 0;min-width:0}fieldset.choices legend{font-weight:600;padding:0;margin-bottom:4px}
+label.choice{display:flex;align-items:center;gap:8px;font-weight:400;margin:4px 0;padding:6px 0;cursor:pointer}label.choice input{width:1.1rem;height:1.1rem;margin:0}
+fieldset.choices.inline label.choice{display:inline-flex;margin-right:28px}
+p.help{margin:0 0 6px}.required{font-size:.75rem;font-weight:600;color:#a61b1b;margin-left:6px;text-transform:uppercase;letter-spacing:.03em}
+.field-error{color:#a61b1b;font-size:.9rem;margin:4px 0 0}[aria-invalid=true]{border-color:#a61b1b}
 @media (max-width:560px){main{margin:12px auto}.card{padding:16px}dl.summary{grid-template-columns:1fr}}
 `;
 
@@ -25,7 +31,7 @@ export function Layout(props: { title: string; children: Child }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
         <title>{props.title} · Relay</title>
-        <style>{styles}</style>
+        <style>{raw(styles)}</style>
       </head>
       <body>
         <header class="top">Relay</header>

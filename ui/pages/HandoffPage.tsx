@@ -8,7 +8,55 @@ export interface HandoffPageProps {
   csms: { id: string; name: string; email: string }[];
   expiresAt: Date | null;
   error?: string;
+  /** Problems with single answers, by question key, shown under the question. */
+  answerErrors?: Record<string, string>;
   chosenCsmUserId?: string;
+}
+
+const YES_NO_LABELS: Record<string, string> = { yes: 'Yes', no: 'No' };
+
+/** One question, drawn by its kind; handoffs drafted before kinds existed are long text. */
+function QuestionField(p: { item: HandoffAnswer; error: string | undefined }) {
+  const { item } = p;
+  const id = `answer_${item.key}`;
+  const kind = item.kind ?? 'long_text';
+  const describedBy = [item.help ? `${id}-help` : null, p.error ? `${id}-error` : null].filter(Boolean).join(' ');
+  const described = describedBy ? { 'aria-describedby': describedBy } : {};
+  const invalid = p.error ? { 'aria-invalid': 'true' } : {};
+  const marks = (
+    <>
+      {item.required ? <span class="required">required</span> : null}
+      {item.verified ? null : <span class="badge">unverified draft</span>}
+    </>
+  );
+  const help = item.help ? <p class="help" id={`${id}-help`}>{item.help}</p> : null;
+  const error = p.error ? <p class="field-error" id={`${id}-error`}>{p.error}</p> : null;
+  if (kind === 'multiple_choice' || kind === 'yes_no') {
+    const choices = kind === 'yes_no' ? ['yes', 'no'] : item.options ?? [];
+    return (
+      <fieldset class={`choices${kind === 'yes_no' ? ' inline' : ''}`} {...described}>
+        <legend>{item.question}{marks}</legend>
+        {help}
+        {choices.map((choice, i) => (
+          <label class="choice" for={`${id}-choice-${i}`}>
+            <input type="radio" id={`${id}-choice-${i}`} name={id} value={choice} checked={item.answer === choice} required={item.required === true} {...invalid} />
+            {' '}{kind === 'yes_no' ? YES_NO_LABELS[choice] : choice}
+          </label>
+        ))}
+        {error}
+      </fieldset>
+    );
+  }
+  return (
+    <div>
+      <label for={id}>{item.question}{marks}</label>
+      {help}
+      {kind === 'text'
+        ? <input type="text" id={id} name={id} value={item.answer} required={item.required === true} {...described} {...invalid} />
+        : <textarea id={id} name={id} required={item.required === true} {...described} {...invalid}>{item.answer}</textarea>}
+      {error}
+    </div>
+  );
 }
 
 const money = (n: number) => `$${n.toLocaleString('en-US')}`;
@@ -33,15 +81,7 @@ export function HandoffPage(p: HandoffPageProps) {
         <h2>Handoff Q&amp;A</h2>
         {p.error ? <p class="error" role="alert">{p.error}</p> : null}
         <p class="muted">{drafterNote}</p>
-        {p.qa.map((item) => (
-          <div>
-            <label for={`answer_${item.key}`}>
-              {item.question}
-              {item.verified ? null : <span class="badge">unverified draft</span>}
-            </label>
-            <textarea id={`answer_${item.key}`} name={`answer_${item.key}`}>{item.answer}</textarea>
-          </div>
-        ))}
+        {p.qa.map((item) => <QuestionField item={item} error={p.answerErrors?.[item.key]} />)}
         <label for="csmUserId">CSM who will onboard this customer</label>
         <select id="csmUserId" name="csmUserId" required>
           <option value="">Choose a CSM…</option>

@@ -5,7 +5,11 @@ import type { PageShell } from './TemplatesPages.tsx';
 /** The handoff settings as typed: days, reminders as a comma-separated list. */
 export interface HandoffSettingsForm { tokenLifetimeDays: string; reminderDelaysDays: string; escalationDelayDays: string }
 
-export function SettingsPage(p: PageShell & { values: HandoffSettingsForm; errors: Record<string, string>; saved?: boolean }) {
+export function SettingsPage(p: PageShell & {
+  values: HandoffSettingsForm; errors: Record<string, string>; saved?: boolean;
+  /** How many questions the handoff asks, and whether they are still Relay's defaults. */
+  questions?: { count: number; usingDefaults: boolean };
+}) {
   const field = (name: keyof HandoffSettingsForm, label: string, hint: string) => (
     <div>
       <label for={`settings-${name}`}>{label}</label>
@@ -30,6 +34,14 @@ export function SettingsPage(p: PageShell & { values: HandoffSettingsForm; error
         {field('escalationDelayDays', 'Escalate to admins after (days)', 'When the organisation\'s admins hear about a handoff nobody answered. Default 7; after the last reminder.')}
         <button type="submit">Save settings</button>
       </form>
+      <section class="card" aria-labelledby="settings-questions">
+        <h2 id="settings-questions">Handoff questions</h2>
+        <p class="muted">
+          {p.questions ? `${p.questions.count} question${p.questions.count === 1 ? '' : 's'}${p.questions.usingDefaults ? " (Relay's defaults)" : ''}. ` : ''}
+          What the AE answers on the handoff page: wording, kind of answer, required or optional, help text.
+        </p>
+        <a class="button secondary" href="/settings/questions">Edit handoff questions</a>
+      </section>
     </AppLayout>
   );
 }

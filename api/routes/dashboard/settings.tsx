@@ -1,7 +1,14 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { getOrganisationSettings, updateOrganisationSettings } from '../../../db/repositories/organisations.ts';
+import { getHandoffQuestions, getOrganisationSettings, resetHandoffQuestions, updateOrganisationSettings } from '../../../db/repositories/organisations.ts';
 import type { OrganisationSettings } from '../../../db/schema/organisations.ts';
+import { DEFAULT_HANDOFF_QUESTIONS, handoffQuestionsOf } from '../../../domain/handoffQuestions.ts';
+import {
+  applyQuestionEditorOp, formValuesFromBody as questionFormValuesFromBody, formValuesFromQuestions, parseQuestionEditorOp, validateQuestionsForm,
+  type QuestionsFormValues,
+} from '../../../ui/components/settings/questionForm.ts';
+import type { FormErrors } from '../../../ui/components/templates/templateForm.ts';
+import { HandoffQuestionsPage } from '../../../ui/pages/HandoffQuestionsPage.tsx';
 import { SettingsPage, type HandoffSettingsForm } from '../../../ui/pages/SettingsPage.tsx';
 import { ForbiddenPage } from '../../../ui/pages/SignInPages.tsx';
 import type { PageShell } from '../../../ui/pages/TemplatesPages.tsx';
@@ -52,6 +59,8 @@ function formFromSettings(s: OrganisationSettings): HandoffSettingsForm {
   };
 }
 
+const questionsSummary = (s: OrganisationSettings) => ({ count: handoffQuestionsOf(s).length, usingDefaults: !s.handoffQuestions?.length });
+
 /**
  * Admin-only organisation settings. The account workflow gets these as its input when the account
  * is created (services/createAccount.ts), so a change applies to new handoffs only.
@@ -61,11 +70,41 @@ export function settingsRoutes(deps: AppDeps) {
   const shell = (c: Ctx): PageShell => ({ viewer: c.get('user'), csrfToken: c.get('csrfToken'), devOutbox: deps.devOutbox });
   const text = (v: unknown) => (typeof v === 'string' ? v : '');
 
+  async function questionsPage(c: Ctx, values: QuestionsFormValues, errors: FormErrors, status: 200 | 400 | 422, flash?: string) {
+    const settings = await getOrganisationSettings(deps.db, c.get('user').orgId);
+    return c.html(
+      <HandoffQuestionsPage {...shell(c)} values={values} errors={errors} usingDefaults={!settings.handoffQuestions?.length} {...(flash ? { flash } : {})} />,
+      status,
+    );
+  }
+
   return new Hono<DashboardEnv>()
     .use('*', adminOnly)
     .get('/', async (c) => {
       const settings = await getOrganisationSettings(deps.db, c.get('user').orgId);
-      return c.html(<SettingsPage {...shell(c)} values={formFromSettings(settings)} errors={{}} saved={c.req.query('saved') === '1'} />);
+      return c.html(<SettingsPage {...shell(c)} values={formFromSettings(settings)} errors={{}} saved={c.req.query('saved') === '1'} questions={questionsSummary(settings)} />);
+    })
+    .get('/questions', async (c) => {
+      const settings = await getOrganisationSettings(deps.db, c.get('user').orgId);
+      const flash = c.req.query('saved') ? 'Saved. Handoffs drafted from now on ask these questions.'
+        : c.req.query('reset') ? 'Reset: handoffs drafted from now on ask the default questions.' : undefined;
+      return questionsPage(c, formValuesFromQuestions(handoffQuestionsOf(settings)), {}, 200, flash);
+    })
+    .post('/questions', async (c) => {
+      const body = await c.req.parseBody();
+      const values = questionFormValuesFromBody(body);
+      const op = parseQuestionEditorOp(body._op);
+      if (!op) return questionsPage(c, values, { form: 'That button is not part of this form. Nothing was saved.' }, 400);
+      if (op.op !== 'save') return questionsPage(c, applyQuestionEditorOp(values, op), {}, 200);
+      const orgId = c.get('user').orgId;
+      const checked = validateQuestionsForm(values, [...DEFAULT_HANDOFF_QUESTIONS, ...await getHandoffQuestions(deps.db, orgId)]);
+      if (!checked.ok) return questionsPage(c, values, checked.errors, 422);
+      await updateOrganisationSettings(deps.db, orgId, { handoffQuestions: checked.questions });
+      return c.redirect('/settings/questions?saved=1', 303);
+    })
+    .post('/questions/reset', async (c) => {
+      await resetHandoffQuestions(deps.db, c.get('user').orgId);
+      return c.redirect('/settings/questions?reset=1', 303);
     })
     .post('/', async (c) => {
       const body = await c.req.parseBody();
@@ -76,7 +115,8 @@ export function settingsRoutes(deps: AppDeps) {
       if (!parsed.success) {
         const errors: Record<string, string> = {};
         for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? 'tokenLifetimeDays')] ??= issue.message;
-        return c.html(<SettingsPage {...shell(c)} values={values} errors={errors} />, 422);
+        const settings = await getOrganisationSettings(deps.db, c.get('user').orgId);
+        return c.html(<SettingsPage {...shell(c)} values={values} errors={errors} questions={questionsSummary(settings)} />, 422);
       }
       await updateOrganisationSettings(deps.db, c.get('user').orgId, parsed.data);
       return c.redirect('/settings?saved=1', 303);
