@@ -1,8 +1,8 @@
 import { and, desc, eq } from 'drizzle-orm';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { outboxEmails } from '../db/schema/index.ts';
 import { onServedApp, screenshot, useBrowserSession } from './browser/chromium.ts';
+import { signInBrowser } from './browser/signInBrowser.ts';
 import { accountBody, eventually, type TestOrganisation } from './harness.ts';
 
 const session = useBrowserSession();
@@ -13,24 +13,11 @@ async function latestEmail(org: TestOrganisation, kind: string, to: string) {
     .orderBy(desc(outboxEmails.createdAt))).find((m) => m.toAddresses.includes(to)), { what: `a ${kind} email to ${to}` });
 }
 
-/** Signs in the way a person does: the form, the emailed link, the confirm button. */
-async function signInWithBrowser(page: Page, org: TestOrganisation): Promise<void> {
-  await page.goto(`${session.served.baseUrl}/accounts`);
-  expect(new URL(page.url()).pathname).toBe('/login');
-  await page.getByLabel('Work email').fill(org.adminEmail);
-  await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
-  await page.getByRole('heading', { name: 'Check your email' }).waitFor();
-  const mail = await latestEmail(org, 'sign_in', org.adminEmail);
-  await page.goto(onServedApp(mail.links[0]!, session.served));
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/accounts$/);
-}
-
 describe('a CSM team lead onboarding a customer in Chromium', () => {
   it('signs in, creates an account, hands it off through the AE link, and flags it at risk', async () => {
     const org = await session.h.newOrganisation();
     const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await signInWithBrowser(page, org);
+    await signInBrowser(page, session, org);
     await screenshot(page, 'accounts-list-empty');
 
     await page.getByRole('link', { name: 'New account' }).click();
@@ -106,7 +93,7 @@ describe('a CSM team lead onboarding a customer in Chromium', () => {
     const page = await session.browser.newPage();
     const dialogs: string[] = [];
     page.on('dialog', (dialog) => { dialogs.push(dialog.message()); void dialog.dismiss(); });
-    await signInWithBrowser(page, org);
+    await signInBrowser(page, session, org);
     const link = (await latestEmail(org, 'handoff_link', 'ae@relay.test')).links[0]!;
     const outboxRow = await latestEmail(org, 'handoff_link', 'ae@relay.test');
     for (const url of [`${session.served.baseUrl}/accounts`, `${session.served.baseUrl}/accounts/${id}`, `${session.served.baseUrl}/dev/outbox`,
