@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { updateOrganisationSettings } from '../db/repositories/organisations.ts';
 import { handoffs, outboxEmails } from '../db/schema/index.ts';
 import { onServedApp, screenshot, useBrowserSession } from './browser/chromium.ts';
 import { accountBody, eventually } from './harness.ts';
@@ -42,5 +43,38 @@ describe('the AE handoff page in Chromium', () => {
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('already been submitted');
     expect(await page.textContent('body')).not.toContain('Globex');
     await page.close();
+  });
+
+  it('asks an organisation\'s own questions: choices as radio buttons, help text, required answers', async () => {
+    const org = await session.h.newOrganisation();
+    await updateOrganisationSettings(session.h.database.db, org.orgId, {
+      handoffQuestions: [
+        { key: 'hosting', question: 'Where will they run it?', kind: 'multiple_choice', required: true, options: ['Cloud', 'On-premises'], help: 'As agreed in the order form.' },
+        { key: 'sso', question: 'Do they need SSO on day one?', kind: 'yes_no', required: true },
+        { key: 'goal', question: 'Main goal in one line', kind: 'text', required: false },
+      ],
+    });
+    const created = await org.api('/api/accounts', { body: accountBody({ companyName: 'Initrode Radio Test' }) });
+    const { id } = await created.json() as { id: string };
+    const link = await eventually(async () => (await session.h.database.db.select().from(outboxEmails)
+      .where(eq(outboxEmails.accountId, id)))[0]?.links[0], { what: 'the handoff email' });
+
+    const page = await session.browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(onServedApp(link, session.served));
+    const hosting = page.getByRole('group', { name: /Where will they run it/ });
+    expect(await hosting.getByRole('radio').count()).toBe(2);
+    expect(await page.getByText('As agreed in the order form.').isVisible()).toBe(true);
+    await screenshot(page, 'handoff-page-custom-questions');
+
+    await hosting.getByLabel('On-premises').check();
+    await page.getByRole('group', { name: /SSO on day one/ }).getByRole('radio', { name: 'Yes', exact: true }).check();
+    await page.getByLabel(/Main goal in one line/).fill('Close the books two days faster');
+    await page.getByLabel('CSM who will onboard this customer').selectOption({ label: `Casey CSM (${org.csms[0]!.email})` });
+    await page.getByRole('button', { name: 'Submit handoff' }).click();
+    await page.getByRole('heading', { name: /Thank you/ }).waitFor();
+    await page.close();
+
+    const [handoff] = await session.h.database.db.select().from(handoffs).where(eq(handoffs.accountId, id));
+    expect(handoff!.qa.map((q) => [q.key, q.answer])).toEqual([['hosting', 'On-premises'], ['sso', 'yes'], ['goal', 'Close the books two days faster']]);
   });
 });
