@@ -71,8 +71,9 @@ export function accountCreateRoutes(deps: AppDeps) {
             const key = field === 'templateName' ? 'templateId' : field;
             errors[key] ??= message;
           }
-          // The service checks the template only once the fields pass; say it now, with the rest.
-          if (!body.templateId) errors.templateId ??= 'choose an onboarding template';
+          // The service checks the template only once the fields pass (and names the API's fields):
+          // say it now, with the rest, in the form's words.
+          if (!body.templateId) errors.templateId = 'choose an onboarding template';
           return renderForm(c, { values, errors }, 400);
         }
         if (error.code === 'conflict') {
