@@ -26,7 +26,13 @@ export function createApp(deps: AppDeps) {
     .route('/exports', exportRoutes(deps));
 
   const app = new Hono()
-    .use('*', secureHeaders())
+    // No page runs script (they work without it), so none may run: a second wall behind escaping.
+    .use('*', secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameSrc: ["'self'"],
+        formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"],
+      },
+    }))
     .route('/api', api)
     .route('/handoff', handoffPageRoutes(deps));
   if (deps.devOutbox) app.route('/dev/outbox', devOutboxRoutes(deps));

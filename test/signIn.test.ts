@@ -82,4 +82,13 @@ describe('dashboard sign-in', () => {
     const mails = await h.database.db.select().from(outboxEmails).where(eq(outboxEmails.orgId, org.orgId));
     expect(mails).toHaveLength(2);
   });
+
+  it('serves pages with a policy that lets no script run and no other site frame them', async () => {
+    const res = await h.app.request('/login');
+    const policy = res.headers.get('content-security-policy') ?? '';
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).not.toContain('script-src');
+    expect(policy).toContain("frame-ancestors 'none'");
+    expect(policy).toContain("form-action 'self'");
+  });
 });
