@@ -43,6 +43,21 @@ export function createActivities(deps: ActivityDeps) {
     return account;
   }
 
+  /**
+   * The run is started inside the transaction that stores the account, so its first read can land a
+   * few milliseconds before the commit. Waiting that out here is cheaper than a failed attempt and a
+   * retry (which a 10,000-row import would pay thousands of times); after two seconds the retry
+   * policy takes over, and gives up if the record was never kept.
+   */
+  async function awaitCommittedAccount(ref: AccountRef) {
+    for (let waited = 0; waited < 2_000; waited += 50) {
+      const account = await getAccount(db, ref.orgId, ref.accountId);
+      if (account) return account;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return requireAccount(ref);
+  }
+
   const accountUrl = (accountId: string) => `${deps.publicUrl}/accounts/${accountId}`;
 
   function toCsmRef(user: { id: string; email: string; name: string }): CsmRef {
@@ -52,7 +67,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createImportActivities({ db }),
     async recordAccountCreated(input: AccountRef & { eventKey: string }): Promise<void> {
-      const account = await requireAccount(input);
+      const account = await awaitCommittedAccount(input);
       await recordTimelineEvent(db, {
         ...input, type: 'account_created', actor: 'relay', dedupeKey: input.eventKey,
         message: `Account created for ${account.companyName}`, data: { arr: account.arr, closeDate: account.closeDate },
