@@ -129,15 +129,18 @@ export function accountDetailRoutes(deps: AppDeps) {
     }
   }
 
-  /** Every write first proves the account is this organisation's; anything else is the same 404. */
   const ownAccount = (c: AccountContext, accountId: string) => getAccount(deps.db, c.get('user').orgId, accountId);
 
   return new Hono<DashboardEnv>()
     .get('/:id', (c) => renderPage(c, c.req.param('id')))
+    // Every action first proves the account is this organisation's; anything else is the same 404.
+    .post('/:id/*', async (c, next) => {
+      if (!await ownAccount(c, c.req.param('id'))) return notFound(c);
+      await next();
+    })
 
     .post('/:id/status', async (c) => {
       const id = c.req.param('id');
-      if (!await ownAccount(c, id)) return notFound(c);
       const form = await readForm(c, id, 'status');
       if (!form.ok) return form.response;
       const user = c.get('user');
@@ -149,7 +152,6 @@ export function accountDetailRoutes(deps: AppDeps) {
 
     .post('/:id/csm', async (c) => {
       const id = c.req.param('id');
-      if (!await ownAccount(c, id)) return notFound(c);
       const form = await readForm(c, id, 'csm');
       if (!form.ok) return form.response;
       const user = c.get('user');
@@ -162,7 +164,6 @@ export function accountDetailRoutes(deps: AppDeps) {
 
     .post('/:id/milestones/:milestoneId/complete', async (c) => {
       const id = c.req.param('id');
-      if (!await ownAccount(c, id)) return notFound(c);
       const user = c.get('user');
       return workflowAction(c, id, '#milestones', async () => {
         const done = await completeAccountMilestone(deps, user.orgId, id, c.req.param('milestoneId'), user.email);
@@ -174,7 +175,6 @@ export function accountDetailRoutes(deps: AppDeps) {
 
     .post('/:id/handoff/resend', async (c) => {
       const id = c.req.param('id');
-      if (!await ownAccount(c, id)) return notFound(c);
       const user = c.get('user');
       return workflowAction(c, id, '#handoff', async () => {
         await resendAccountHandoffLink(deps, user.orgId, id, user.email);
@@ -184,7 +184,6 @@ export function accountDetailRoutes(deps: AppDeps) {
 
     .post('/:id/tasks', async (c) => {
       const id = c.req.param('id');
-      if (!await ownAccount(c, id)) return notFound(c);
       const form = await readForm(c, id, 'task');
       if (!form.ok) return form.response;
       const user = c.get('user');
@@ -194,7 +193,6 @@ export function accountDetailRoutes(deps: AppDeps) {
 
     .post('/:id/tasks/:taskId/complete', async (c) => {
       const id = c.req.param('id');
-      if (!await ownAccount(c, id)) return notFound(c);
       const user = c.get('user');
       const result = await completeTask(deps.db, user.orgId, id, c.req.param('taskId'), { userId: user.id, email: user.email });
       if (result === 'not_found') return notFound(c);
@@ -203,7 +201,6 @@ export function accountDetailRoutes(deps: AppDeps) {
 
     .post('/:id/contacts', async (c) => {
       const id = c.req.param('id');
-      if (!await ownAccount(c, id)) return notFound(c);
       const form = await readForm(c, id, 'contact');
       if (!form.ok) return form.response;
       const user = c.get('user');
@@ -217,7 +214,6 @@ export function accountDetailRoutes(deps: AppDeps) {
 
     .post('/:id/notes', async (c) => {
       const id = c.req.param('id');
-      if (!await ownAccount(c, id)) return notFound(c);
       const form = await readForm(c, id, 'note');
       if (!form.ok) return form.response;
       const user = c.get('user');

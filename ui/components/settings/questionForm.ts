@@ -3,6 +3,7 @@ import {
   handoffQuestionListSchema, QUESTION_KEY, QUESTION_KINDS, QUESTION_LIMITS, questionKeyFrom, type HandoffQuestion,
 } from '../../../domain/handoffQuestions.ts';
 import { fieldNameOf, type FormErrors } from '../templates/templateForm.ts';
+import { editList, type ListEdit } from '../forms/listEdits.ts';
 
 /**
  * The handoff-questions editor's form, as typed (strings), following the template editor's pattern:
@@ -63,26 +64,8 @@ export function parseQuestionEditorOp(value: unknown): QuestionEditorOp | null {
 
 /** Applies a structural edit; out-of-range indices (a stale form) change nothing. */
 export function applyQuestionEditorOp(values: QuestionsFormValues, op: Exclude<QuestionEditorOp, { op: 'save' }>): QuestionsFormValues {
-  const questions = [...values.questions];
-  const swap = (a: number, b: number) => {
-    if (a < 0 || b >= questions.length) return;
-    [questions[a], questions[b]] = [questions[b]!, questions[a]!];
-  };
-  switch (op.op) {
-    case 'add':
-      if (questions.length < QUESTION_LIMITS.questions) questions.push(newQuestion());
-      break;
-    case 'remove':
-      if (op.index < questions.length) questions.splice(op.index, 1);
-      break;
-    case 'move-up':
-      swap(op.index - 1, op.index);
-      break;
-    case 'move-down':
-      swap(op.index, op.index + 1);
-      break;
-  }
-  return { questions };
+  const edit: ListEdit = op.op === 'add' ? { kind: 'add' } : { kind: op.op, index: op.index };
+  return { questions: editList(values.questions, edit, newQuestion, QUESTION_LIMITS.questions) };
 }
 
 const optionLines = z.string()

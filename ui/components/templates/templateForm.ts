@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { TemplateDefinition } from '../../../db/repositories/templates.ts';
 import { ACTION_KINDS, type ActionKind, type TemplateAction, type TemplateMilestone } from '../../../db/schema/templates.ts';
+import { editList, type ListEdit } from '../forms/listEdits.ts';
 
 /**
  * The template editor's form, as typed (strings), so a form with mistakes or a structural edit
@@ -104,36 +105,19 @@ export function parseEditorOp(value: unknown): EditorOp | null {
 
 /** Applies a structural edit; out-of-range indices (a stale form) change nothing. */
 export function applyEditorOp(values: TemplateFormValues, op: Exclude<EditorOp, { op: 'save' }>): TemplateFormValues {
-  const milestones = values.milestones.map((m) => ({ ...m, actions: [...m.actions] }));
-  const swap = (a: number, b: number) => {
-    if (a < 0 || b < 0 || a >= milestones.length || b >= milestones.length) return;
-    [milestones[a], milestones[b]] = [milestones[b]!, milestones[a]!];
-  };
+  const editMilestones = (edit: ListEdit) => ({ ...values, milestones: editList(values.milestones, edit, newMilestone, LIMITS.milestones) });
+  const editActions = (milestone: number, edit: ListEdit) => ({
+    ...values,
+    milestones: values.milestones.map((m, i) => (i === milestone ? { ...m, actions: editList(m.actions, edit, newAction, LIMITS.actionsPerMilestone) } : m)),
+  });
   switch (op.op) {
-    case 'add-milestone':
-      if (milestones.length < LIMITS.milestones) milestones.push(newMilestone());
-      break;
-    case 'remove-milestone':
-      if (op.milestone < milestones.length) milestones.splice(op.milestone, 1);
-      break;
-    case 'move-milestone-up':
-      swap(op.milestone - 1, op.milestone);
-      break;
-    case 'move-milestone-down':
-      swap(op.milestone, op.milestone + 1);
-      break;
-    case 'add-action': {
-      const m = milestones[op.milestone];
-      if (m && m.actions.length < LIMITS.actionsPerMilestone) m.actions.push(newAction());
-      break;
-    }
-    case 'remove-action': {
-      const m = milestones[op.milestone];
-      if (m && op.action < m.actions.length) m.actions.splice(op.action, 1);
-      break;
-    }
+    case 'add-milestone': return editMilestones({ kind: 'add' });
+    case 'remove-milestone': return editMilestones({ kind: 'remove', index: op.milestone });
+    case 'move-milestone-up': return editMilestones({ kind: 'move-up', index: op.milestone });
+    case 'move-milestone-down': return editMilestones({ kind: 'move-down', index: op.milestone });
+    case 'add-action': return editActions(op.milestone, { kind: 'add' });
+    case 'remove-action': return editActions(op.milestone, { kind: 'remove', index: op.action });
   }
-  return { ...values, milestones };
 }
 
 const wholeNumber = (label: string, min: number, max: number) => z.string().trim()
