@@ -17,6 +17,9 @@ describe('a CSM team lead onboarding a customer in Chromium', () => {
   it('signs in, creates an account, hands it off through the AE link, and flags it at risk', async () => {
     const org = await session.h.newOrganisation();
     const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // A blocked resource or a policy violation shows up here before a user notices a broken page.
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => { if (message.type() === 'error') consoleErrors.push(`${page.url()}: ${message.text()}`); });
     await signInBrowser(page, session, org);
     await screenshot(page, 'accounts-list-empty');
 
@@ -82,6 +85,7 @@ describe('a CSM team lead onboarding a customer in Chromium', () => {
       expect(res?.status(), path).toBe(200);
       await screenshot(page, name);
     }
+    expect(consoleErrors).toEqual([]);
     await page.close();
   });
 

@@ -17,6 +17,8 @@ export function AppLayout(props: { title: string; section: Section; viewer: View
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {/* No favicon to fetch: every page request stays a single, quiet request. */}
+        <link rel="icon" href="data:," />
         <title>{props.title} · Relay</title>
         <style>{raw(DASHBOARD_CSS)}</style>
         {props.head}
@@ -52,6 +54,8 @@ export function PublicLayout(props: { title: string; children: Child }) {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {/* No favicon to fetch: every page request stays a single, quiet request. */}
+        <link rel="icon" href="data:," />
         <title>{props.title} · Relay</title>
         <style>{raw(DASHBOARD_CSS)}</style>
       </head>
