@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import { createApp } from '../api/app.tsx';
-import { outboxEmails } from '../db/schema/index.ts';
+import { loginTokens, outboxEmails, sessions } from '../db/schema/index.ts';
 import { signIn } from './dashboardClient.ts';
 import { createHarness, type Harness } from './harness.ts';
 
@@ -90,5 +90,23 @@ describe('dashboard sign-in', () => {
     expect(policy).not.toContain('script-src');
     expect(policy).toContain("frame-ancestors 'none'");
     expect(policy).toContain("form-action 'self'");
+  });
+
+  it('sends someone whose session has expired back to sign in, and refuses an expired sign-in link', async () => {
+    const org = await h.newOrganisation();
+    const client = await signIn(h, org.adminEmail);
+    expect((await client.get('/accounts')).status).toBe(200);
+    await h.database.db.update(sessions).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(sessions.userId, org.adminId));
+    const after = await client.get('/accounts');
+    expect(after.status).toBe(303);
+    expect(after.headers.get('location')).toMatch(/^\/login/);
+
+    await h.app.request('/login', { method: 'POST', body: new URLSearchParams({ email: org.adminEmail }) });
+    await h.database.db.update(loginTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(loginTokens.userId, org.adminId));
+    const [mail] = await h.database.db.select().from(outboxEmails).where(eq(outboxEmails.orgId, org.orgId)).orderBy(desc(outboxEmails.createdAt)).limit(1);
+    const token = new URL(mail!.links[0]!).searchParams.get('token')!;
+    const verified = await h.app.request('/login/verify', { method: 'POST', body: new URLSearchParams({ token }) });
+    expect(verified.status).toBe(410);
+    expect(verified.headers.get('set-cookie')).toBeNull();
   });
 });
