@@ -58,7 +58,8 @@ async function main(): Promise<void> {
   });
   const workerDone = worker.run();
   const appDeps = buildAppDeps(env, database, temporal, activityDeps.mailer);
-  const server = await startHttpServer(createApp(appDeps).fetch, env.PORT);
+  // The dev outbox hands sign-in links to whoever opens it, so the dev app listens on this machine only.
+  const server = await startHttpServer(createApp(appDeps).fetch, env.PORT, '127.0.0.1');
 
   if (seed.created) {
     for (const account of DEMO_ACCOUNTS) await createAccount(appDeps, seed.orgId, account);
