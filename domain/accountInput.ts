@@ -4,6 +4,11 @@ import { COMPANY_SIZES } from '../db/schema/accounts.ts';
 const optionalText = (max: number) =>
   z.string().trim().max(max).optional().transform((v) => (v ? v : undefined));
 
+/** A missing field says "required"; a field of the wrong type says what it should be. */
+const requiredOr = (label: string, expected: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? `${label} is required` : `${label} must be ${expected}`),
+});
+
 function isRealDate(value: string): boolean {
   const d = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
@@ -14,15 +19,15 @@ function isRealDate(value: string): boolean {
  * connectors, so every path rejects the same things with the same field names.
  */
 export const accountInputSchema = z.object({
-  companyName: z.string().trim().min(1, 'company name is required').max(200),
-  arr: z.number({ error: 'ARR must be a whole number of dollars' })
+  companyName: z.string(requiredOr('company name', 'text')).trim().min(1, 'company name is required').max(200),
+  arr: z.number(requiredOr('ARR', 'a whole number of dollars'))
     .int('ARR must be a whole number of dollars')
     .positive('ARR must be greater than 0')
     .max(1e12, 'ARR is implausibly large'),
-  closeDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'close date must be YYYY-MM-DD')
+  closeDate: z.string(requiredOr('close date', 'a YYYY-MM-DD date')).regex(/^\d{4}-\d{2}-\d{2}$/, 'close date must be YYYY-MM-DD')
     .refine(isRealDate, 'close date is not a real calendar date'),
-  primaryContactName: z.string().trim().min(1, 'primary contact name is required').max(200),
-  primaryContactEmail: z.string().trim().toLowerCase().pipe(z.email('primary contact email is not a valid email')),
+  primaryContactName: z.string(requiredOr('primary contact name', 'text')).trim().min(1, 'primary contact name is required').max(200),
+  primaryContactEmail: z.string(requiredOr('primary contact email', 'an email address')).trim().toLowerCase().pipe(z.email('primary contact email is not a valid email')),
   primaryContactRole: optionalText(200),
   industry: optionalText(120),
   companySize: z.enum(COMPANY_SIZES, { error: `company size must be one of ${COMPANY_SIZES.join(', ')}` }).optional(),

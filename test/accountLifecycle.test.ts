@@ -223,6 +223,12 @@ describe('bad input', () => {
     const unknownTemplate = await org.api('/api/accounts', { body: accountBody({ templateName: 'Nope' }) });
     expect(unknownTemplate.status).toBe(400);
     expect(await unknownTemplate.json()).toMatchObject({ error: { fields: [{ field: 'templateName' }] } });
+    const empty = await org.api('/api/accounts', { body: {} });
+    expect(empty.status).toBe(400);
+    expect((await empty.json() as { error: { fields: unknown[] } }).error.fields).toEqual(expect.arrayContaining([
+      { field: 'companyName', message: 'company name is required' }, { field: 'arr', message: 'ARR is required' },
+      { field: 'closeDate', message: 'close date is required' }, { field: 'primaryContactEmail', message: 'primary contact email is required' },
+    ]));
     const notJson = await org.api('/api/accounts', { body: '{"companyName":' });
     expect(notJson.status).toBe(400);
     const [{ n }] = await h.database.db.select({ n: count() }).from(accounts).where(eq(accounts.orgId, org.orgId)) as [{ n: number }];
