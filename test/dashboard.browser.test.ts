@@ -23,7 +23,7 @@ describe('a CSM team lead onboarding a customer in Chromium', () => {
     await signInBrowser(page, session, org);
     await screenshot(page, 'accounts-list-empty');
 
-    await page.getByRole('link', { name: 'New account' }).click();
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'New account' }).click();
     await page.getByLabel(/^Company name/).fill('Vandelay Industries');
     await page.getByLabel(/^ARR/).fill('96000');
     await page.getByLabel(/^Close date/).fill('2026-11-20');

@@ -261,8 +261,15 @@ export function AccountsListPage(p: AccountsListPageProps) {
   return (
     <AppLayout title="Accounts" section="accounts" viewer={p.viewer} csrfToken={p.csrfToken} devOutbox={p.devOutbox}>
       <div class="page-head">
-        <h1>Accounts</h1>
-        {p.orgTotal !== null ? <span class="muted">{wholeNumber.format(p.orgTotal)} {p.orgTotal === 1 ? 'account' : 'accounts'} in total</span> : null}
+        <div>
+          <h1>Accounts</h1>
+          {p.orgTotal !== null ? <span class="muted">{wholeNumber.format(p.orgTotal)} {p.orgTotal === 1 ? 'account' : 'accounts'} in total</span> : null}
+        </div>
+        <span>
+          <a class="button secondary" href="/imports/export/accounts.csv">Export CSV</a>{' '}
+          <a class="button secondary" href="/imports">Import CSV</a>{' '}
+          <a class="button" href="/accounts/new">New account</a>
+        </span>
       </div>
       {p.errors.length ? (
         <div class="flash error" role="alert">
