@@ -130,6 +130,7 @@ export function ImportPreviewPage(p: Shell & { preview: ImportPreview; firstRows
                 ))}
               </tbody>
             </table>
+            {preview.duplicates.length > MAX_LISTED ? <p class="muted">…and {preview.duplicates.length - MAX_LISTED} more.</p> : null}
           </div>
         </>
       ) : null}
