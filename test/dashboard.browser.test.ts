@@ -85,6 +85,13 @@ describe('a CSM team lead onboarding a customer in Chromium', () => {
       expect(res?.status(), path).toBe(200);
       await screenshot(page, name);
     }
+    // On a phone the pages reflow: wide tables scroll inside their card, the page itself never does.
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [path, name] of [['/accounts', 'accounts-list-phone'], [new URL(accountUrl).pathname, 'account-detail-phone'], ['/accounts/new', 'account-create-phone']] as const) {
+      await page.goto(`${session.served.baseUrl}${path}`);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
+      await screenshot(page, name);
+    }
     expect(consoleErrors).toEqual([]);
     await page.close();
   });
