@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { ServiceError, type Client } from '@temporalio/client';
 import type { Database } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
 import { findAccountsByDomains, insertAccountWithDomains } from '../db/repositories/accounts.ts';
@@ -8,7 +8,7 @@ import { fieldErrors, accountInputSchema, type AccountInput } from '../domain/ac
 import { companyDomains } from '../domain/companyDomains.ts';
 import type { accountLifecycle } from '../workflows/accountLifecycle.ts';
 import { accountWorkflowId, SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
-import { RelayError } from './errors.ts';
+import { RelayError, workflowEngineUnavailable } from './errors.ts';
 
 export interface CreateAccountDeps {
   db: Database;
@@ -94,6 +94,8 @@ export async function createAccount(deps: CreateAccountDeps, orgId: string, body
     if (isUniqueViolation(error)) {
       await refuseKnownDomains(deps.db, orgId, domains);
     }
+    // The run could not be started, so the transaction rolled the account back: nothing half-made.
+    if (error instanceof ServiceError) throw workflowEngineUnavailable(error);
     throw error;
   }
   return { id, status: 'pending_handoff', workflowId };

@@ -23,3 +23,13 @@ export class RelayError extends Error {
     super(message);
   }
 }
+
+/**
+ * The workflow engine did not answer (down, unreachable, overloaded). What the caller was doing
+ * was not done, and can be tried again: a 503, never a 500.
+ */
+export function workflowEngineUnavailable(cause: unknown): RelayError {
+  const error = new RelayError('unavailable', 'Relay cannot reach its workflow engine right now; nothing was changed. Try again in a moment.');
+  error.cause = cause;
+  return error;
+}

@@ -1,7 +1,7 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 
-import { RelayError } from './errors.ts';
+import { RelayError, workflowEngineUnavailable } from './errors.ts';
 import { FAILURE_TYPES, type LifecycleState } from '../workflows/definitions.ts';
 
 function applicationFailureOf(error: unknown): ApplicationFailure | null {
@@ -37,6 +37,7 @@ export async function updateAccountWorkflow<Arg>(
       throw new RelayError('conflict', message);
     }
     if (isClosedWorkflow(error)) throw new RelayError('conflict', "this account's lifecycle has ended");
+    if (error instanceof ServiceError) throw workflowEngineUnavailable(error);
     throw error;
   }
 }

@@ -79,6 +79,8 @@ export function accountCreateRoutes(deps: AppDeps) {
         if (error.code === 'conflict') {
           return renderForm(c, { values, errors: {} }, 409, await duplicateProblem(user.orgId, error));
         }
+        // Keep what was typed: the person can simply submit again in a moment.
+        if (error.code === 'unavailable') return renderForm(c, { values, errors: {} }, 503, <p style="margin:0">{error.message}</p>);
         throw error;
       }
     });
