@@ -44,7 +44,7 @@ function accountBodyFromForm(form: Record<string, unknown>): { values: Record<st
 }
 
 export function accountCreateRoutes(deps: AppDeps) {
-  async function renderForm(c: Context<DashboardEnv>, state: FormState, status: 200 | 400 | 409, problem?: Child) {
+  async function renderForm(c: Context<DashboardEnv>, state: FormState, status: 200 | 400 | 409 | 503, problem?: Child) {
     const user = c.get('user');
     const templates = await listTemplates(deps.db, user.orgId);
     return c.html(
