@@ -8,6 +8,9 @@ import { createRuleBasedDrafter } from '../integrations/drafting/ruleBasedDrafte
 /** With a policy of unlimited attempts there is no "last" one: stop asking the provider after this many. */
 export const FALL_BACK_AFTER_ATTEMPTS = 5;
 
+/** Well inside the drafting activity's heartbeat timeout (workflows/accountLifecycle.ts). */
+export const DRAFTING_HEARTBEAT_MS = 2_000;
+
 /**
  * Drafts with the configured drafter. A failure retries the activity (after the provider's
  * retry-after, else `retryDelayMs`, else the workflow's backoff) until the last attempt the retry
@@ -17,10 +20,14 @@ export const FALL_BACK_AFTER_ATTEMPTS = 5;
 export async function draftOrFallBack(
   drafter: HandoffDrafter, context: DraftingContext, questions: HandoffQuestion[], opts: { retryDelayMs?: number | undefined } = {},
 ): Promise<HandoffDraft> {
+  // A model can take most of the activity's two minutes; heartbeats let a crashed worker's attempt be
+  // noticed within the heartbeat timeout instead, and retried elsewhere.
+  const activity = Context.current();
+  const heartbeat = setInterval(() => activity.heartbeat(), DRAFTING_HEARTBEAT_MS);
   try {
     return await drafter.draft(context, questions);
   } catch (error) {
-    const { attempt, retryPolicy } = Context.current().info;
+    const { attempt, retryPolicy } = activity.info;
     // The policy the server actually applies, rather than a copy of the workflow's constant.
     const maxAttempts = retryPolicy?.maximumAttempts || FALL_BACK_AFTER_ATTEMPTS;
     const retryable = !(error instanceof DraftingError) || error.retryable;
@@ -34,6 +41,8 @@ export async function draftOrFallBack(
       type: 'HandoffDraftingFailed', message, cause: error instanceof Error ? error : undefined,
       ...(delay === undefined ? {} : { nextRetryDelay: delay }),
     });
+  } finally {
+    clearInterval(heartbeat);
   }
 }
 

@@ -26,6 +26,8 @@ const firstRead = proxyActivities<Activities>({
 
 const drafting = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  // The activity heartbeats while it waits for the model, so a crashed worker costs seconds, not minutes.
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
 });
 
