@@ -41,6 +41,15 @@ export const accountInputSchema = z.object({
 
 export type AccountInput = z.infer<typeof accountInputSchema>;
 
+/**
+ * ARR as people type it into a form or a spreadsheet ("$120,000", "120 000", "USD 120000") as the
+ * number the schema wants; anything else stays text, so the schema names the problem.
+ */
+export function arrFromText(text: string): number | string {
+  const compact = text.replace(/[\s$,_]/g, '').replace(/^usd/i, '');
+  return /^-?\d+(\.\d+)?$/.test(compact) ? Number(compact) : text;
+}
+
 export interface FieldError { field: string; message: string }
 
 export function fieldErrors(error: z.ZodError): FieldError[] {

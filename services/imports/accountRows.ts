@@ -1,4 +1,4 @@
-import { accountInputSchema, type AccountInput } from '../../domain/accountInput.ts';
+import { accountInputSchema, arrFromText, type AccountInput } from '../../domain/accountInput.ts';
 import type { ImportRowError } from '../../db/schema/imports.ts';
 import { unescapeFormula } from './csvCells.ts';
 import { columnLabel, IMPORT_COLUMNS, type HeaderMatch, type ImportField } from './importColumns.ts';
@@ -13,12 +13,6 @@ export interface AccountRow {
   errors: ImportRowError[];
 }
 
-/** `$120,000` → 120000; anything else stays text so the schema names the problem. */
-function arrValue(cell: string): number | string {
-  const compact = cell.replace(/[\s$,_]/g, '').replace(/^usd/i, '');
-  return /^-?\d+(\.\d+)?$/.test(compact) ? Number(compact) : cell;
-}
-
 /** A bare host (`acme.com`) is what spreadsheets hold; the schema wants an https URL. */
 function websiteValue(cell: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(cell) ? cell : `https://${cell}`;
@@ -30,7 +24,7 @@ function cellsToInput(match: HeaderMatch, cells: string[]): Record<string, unkno
     const cell = unescapeFormula((cells[index] ?? '').trim());
     // An empty optional cell means "not given", not "given as empty".
     if (!cell) continue;
-    input[field] = field === 'arr' ? arrValue(cell) : field === 'website' ? websiteValue(cell) : cell;
+    input[field] = field === 'arr' ? arrFromText(cell) : field === 'website' ? websiteValue(cell) : cell;
   }
   return input;
 }

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import { getAccount } from '../../../db/repositories/accounts.ts';
 import { listTemplates } from '../../../db/repositories/templates.ts';
-import { accountInputSchema } from '../../../domain/accountInput.ts';
+import { accountInputSchema, arrFromText } from '../../../domain/accountInput.ts';
 import { createAccount } from '../../../services/createAccount.ts';
 import { RelayError } from '../../../services/errors.ts';
 import type { FormState } from '../../../ui/components/account/formFields.tsx';
@@ -15,12 +15,6 @@ const FORM_FIELDS = Object.keys(ACCOUNT_FIELD_LABELS);
 /** Fields the schema lets one leave out; a blank required field goes in as "" so its own message names it. */
 const OMITTABLE = new Set(Object.entries(accountInputSchema.shape)
   .filter(([, schema]) => schema.safeParse(undefined).success).map(([field]) => field));
-
-/** "$120,000" and "120 000" are how people write ARR; anything else goes to the schema to be named. */
-function parseArr(value: string): unknown {
-  const compact = value.replace(/[$,\s_]/g, '');
-  return /^-?\d+(\.\d+)?$/.test(compact) ? Number(compact) : value;
-}
 
 /**
  * The form's strings as the API's JSON body: blank optional fields are "not given" (some of the
@@ -38,7 +32,7 @@ function accountBodyFromForm(form: Record<string, unknown>): { values: Record<st
       if (!OMITTABLE.has(field)) body[field] = '';
       continue;
     }
-    body[field] = field === 'arr' ? parseArr(value) : value.trim();
+    body[field] = field === 'arr' ? arrFromText(value) : value.trim();
   }
   return { values, body };
 }
