@@ -5,6 +5,7 @@ import {
 import type { AccountFilterOptions } from '../../db/repositories/listOptions.ts';
 import { ACCOUNT_STATUSES, type AccountStatus } from '../../db/schema/index.ts';
 import { AppLayout, type Viewer } from '../components/AppLayout.tsx';
+import { count, dollars, plural } from '../format.ts';
 
 /** The list's query parameters, in the order links write them (the API's schema validates them). */
 export const LIST_PARAMS = [
@@ -65,8 +66,6 @@ export function listHref(values: ListValues, changes: ListValues = {}): string {
   return query ? `/accounts?${query}` : '/accounts';
 }
 
-const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
-const wholeNumber = new Intl.NumberFormat('en-US');
 
 /** Recent activity reads better as "3 days ago"; past a month the date says more. */
 export function describeLastActivity(at: Date, now: Date): string {
@@ -84,7 +83,7 @@ function StatusTabs(p: { values: ListValues; counts: StatusCounts; all: number }
   const current = p.values.status;
   const tab = (status: AccountStatus | undefined, label: string, n: number) => (
     <a href={listHref(p.values, { status, page: undefined })} aria-current={current === status ? 'page' : undefined}>
-      {label}<span class="count">{wholeNumber.format(n)}</span>
+      {label}<span class="count">{count(n)}</span>
     </a>
   );
   return (
@@ -199,7 +198,7 @@ function AccountsTable(p: { result: AccountsListResult; values: ListValues; now:
           {p.result.items.map((a) => (
             <tr>
               <td><a href={`/accounts/${a.id}`}>{a.companyName}</a>{a.primaryDomain ? <div class="small muted">{a.primaryDomain}</div> : null}</td>
-              <td>{money.format(a.arr)}<div class="small muted">{money.format(a.mrr)} / mo</div></td>
+              <td>{dollars(a.arr)}<div class="small muted">{dollars(a.mrr)} / mo</div></td>
               <td><span class={`status status-${a.status}`}>{STATUS_LABELS[a.status]}</span></td>
               <td>{a.csmName ?? <span class="muted">Unassigned</span>}</td>
               <td><Progress done={a.milestonesCompleted} total={a.milestonesTotal} /></td>
@@ -219,7 +218,7 @@ function Pager(p: { result: AccountsListResult; values: ListValues }) {
   const last = Math.min(total, page * pageSize);
   return (
     <nav class="pager" aria-label="Pages">
-      <span class="muted">Showing {wholeNumber.format(first)}–{wholeNumber.format(last)} of {wholeNumber.format(total)}</span>
+      <span class="muted">Showing {count(first)}–{count(last)} of {count(total)}</span>
       {page > 1 ? <a class="button secondary" rel="prev" href={listHref(p.values, { page: String(Math.min(page - 1, pages)) })}>Previous</a> : null}
       <span class="small muted">Page {page} of {pages}</span>
       {page < pages ? <a class="button secondary" rel="next" href={listHref(p.values, { page: String(page + 1) })}>Next</a> : null}
@@ -263,7 +262,7 @@ export function AccountsListPage(p: AccountsListPageProps) {
       <div class="page-head">
         <div>
           <h1>Accounts</h1>
-          {p.orgTotal !== null ? <span class="muted">{wholeNumber.format(p.orgTotal)} {p.orgTotal === 1 ? 'account' : 'accounts'} in total</span> : null}
+          {p.orgTotal !== null ? <span class="muted">{plural(p.orgTotal, 'account')} in total</span> : null}
         </div>
         <span>
           <a class="button secondary" href="/imports/export/accounts.csv">Export CSV</a>{' '}

@@ -1,5 +1,6 @@
 import type { HandoffAnswer } from '../../db/schema/handoffs.ts';
 import { Layout } from '../components/Layout.tsx';
+import { dollars } from '../format.ts';
 
 export interface HandoffPageProps {
   account: { companyName: string; arr: number; closeDate: string; primaryContactName: string; primaryContactEmail: string; primaryContactRole: string | null; website: string | null };
@@ -59,7 +60,6 @@ function QuestionField(p: { item: HandoffAnswer; error: string | undefined }) {
   );
 }
 
-const money = (n: number) => `$${n.toLocaleString('en-US')}`;
 
 export function HandoffPage(p: HandoffPageProps) {
   const drafterNote = p.drafter === 'rule_based'
@@ -70,7 +70,7 @@ export function HandoffPage(p: HandoffPageProps) {
       <div class="card">
         <h1>Hand {p.account.companyName} over to customer success</h1>
         <dl class="summary">
-          <dt>ARR</dt><dd>{money(p.account.arr)} (MRR {money(Math.round(p.account.arr / 12))})</dd>
+          <dt>ARR</dt><dd>{dollars(p.account.arr)} (MRR {dollars(Math.round(p.account.arr / 12))})</dd>
           <dt>Close date</dt><dd>{p.account.closeDate}</dd>
           <dt>Primary contact</dt><dd>{p.account.primaryContactName}{p.account.primaryContactRole ? `, ${p.account.primaryContactRole}` : ''} · {p.account.primaryContactEmail}</dd>
           {p.account.website ? <><dt>Website</dt><dd>{p.account.website}</dd></> : null}

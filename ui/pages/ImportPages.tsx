@@ -2,13 +2,13 @@ import type { ImportRecord, ImportRowRecord } from '../../db/repositories/import
 import type { ImportPreview } from '../../services/imports/previewImport.ts';
 import { AppLayout, type Viewer } from '../components/AppLayout.tsx';
 import { CsrfField } from '../components/CsrfField.tsx';
+import { count, plural } from '../format.ts';
 
 interface Shell { viewer: Viewer; csrfToken: string; devOutbox: boolean }
 
 const MAX_LISTED = 500;
 
 const date = (d: Date | string | null) => (d ? new Date(d).toISOString().slice(0, 16).replace('T', ' ') : '—');
-const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 
 function UploadForm(p: { csrfToken: string; label: string }) {
   return (
@@ -171,7 +171,7 @@ export function ImportProgressPage(p: Shell & { record: ImportRecord; rows: Impo
       head={running ? <meta http-equiv="refresh" content="2" /> : undefined}>
       <div class="page-head"><h1>Import: {record.filename}</h1><StatusBadge status={record.status} /></div>
       <div class="card">
-        <p><strong>{percent}%</strong> · {done.toLocaleString('en-US')} of {plural(record.total, 'row')} done{running ? ' (this page refreshes itself)' : ''}</p>
+        <p><strong>{percent}%</strong> · {count(done)} of {plural(record.total, 'row')} done{running ? ' (this page refreshes itself)' : ''}</p>
         <div class="progress" role="progressbar" aria-label="Import progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
           <span style={`width:${percent}%`}></span>
         </div>

@@ -2,6 +2,7 @@ import type { TemplateMilestone } from '../../db/schema/templates.ts';
 import { AppLayout, type Viewer } from '../components/AppLayout.tsx';
 import { TemplateEditor } from '../components/templates/TemplateEditor.tsx';
 import type { FormErrors, TemplateFormValues } from '../components/templates/templateForm.ts';
+import { plural } from '../format.ts';
 
 export interface PageShell { viewer: Viewer; csrfToken: string; devOutbox: boolean }
 
@@ -16,7 +17,6 @@ export interface TemplateSummary {
   accountsUsing: number;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export function TemplatesListPage(p: PageShell & { templates: TemplateSummary[]; flash?: string }) {
   const isAdmin = p.viewer.role === 'admin';

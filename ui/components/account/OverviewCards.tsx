@@ -1,7 +1,8 @@
 import { canWorkMilestones, manualTransitionError } from '../../../domain/lifecycle.ts';
 import { CsrfField } from '../CsrfField.tsx';
 import { accountPath, type AccountView } from './accountView.ts';
-import { humanize, money, StatusBadge, Time } from './formFields.tsx';
+import { dollars } from '../../format.ts';
+import { humanize, StatusBadge, Time } from './formFields.tsx';
 
 export function milestoneProgress(detail: AccountView) {
   const completed = detail.milestones.filter((m) => m.status === 'completed').length;
@@ -25,7 +26,7 @@ export function AccountOverview(p: { detail: AccountView }) {
       <h2 id="overview-title">Overview</h2>
       <dl class="facts">
         <dt>Company</dt><dd>{account.companyName}</dd>
-        <dt>ARR</dt><dd>{money(account.arr)} <span class="muted">(MRR {money(Math.round(account.arr / 12))})</span></dd>
+        <dt>ARR</dt><dd>{dollars(account.arr)} <span class="muted">(MRR {dollars(Math.round(account.arr / 12))})</span></dd>
         <dt>Status</dt><dd><StatusBadge status={account.status} /></dd>
         <dt>CSM</dt><dd>{csm?.id ? `${csm.name} (${csm.email})` : <span class="muted">Not assigned yet</span>}</dd>
         <dt>Close date</dt><dd>{account.closeDate}</dd>

@@ -52,7 +52,6 @@ export function TextAreaField(p: { id: string; name: string; label: Child; state
   );
 }
 
-export const money = (n: number): string => `$${n.toLocaleString('en-US')}`;
 
 /** Times in UTC, minute precision: the same on every viewer's screen and in every test. */
 export function Time(p: { at: Date }) {
