@@ -1,14 +1,14 @@
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { deliverEmail } from '../../activities/emailDelivery.ts';
 import {
-  consumeLoginToken, findUsersByEmailAcrossOrganisations, insertLoginToken, insertSession,
+  consumeLoginToken, findUsersByEmailAcrossOrganisations, insertSession,
 } from '../../db/repositories/sessions.ts';
 import { hashToken, newSecretToken } from '../../domain/secretTokens.ts';
 import { signInEmail } from '../../ui/emails/signInEmail.tsx';
 import { CheckYourEmailPage, ConfirmSignInPage, SignInLinkProblemPage, SignInPage } from '../../ui/pages/SignInPages.tsx';
 import { log } from '../../platform/log.ts';
+import { sendSignInLink } from '../../services/signInLinks.ts';
 import { clientAddress } from '../clientAddress.ts';
 import type { AppDeps } from '../deps.ts';
 import { SESSION_COOKIE } from '../middleware/dashboardSession.ts';
@@ -37,12 +37,11 @@ export function signInRoutes(deps: AppDeps) {
         }
         // One link per organisation the person belongs to; the same answer whether or not any exist.
         for (const user of await findUsersByEmailAcrossOrganisations(deps.db, parsed.data)) {
-          const token = newSecretToken();
-          await insertLoginToken(deps.db, { orgId: user.orgId, userId: user.id, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + LINK_MINUTES * 60_000) });
-          const link = `${deps.publicUrl}/login/verify?token=${token}${next ? `&next=${encodeURIComponent(next)}` : ''}`;
-          const email = signInEmail({ name: user.name, orgName: user.orgName, link, minutes: LINK_MINUTES });
           try {
-            await deliverEmail(deps.db, deps.mailer, { ...email, orgId: user.orgId, accountId: null, kind: 'sign_in', to: [user.email], idempotencyKey: `sign-in:${hashToken(token)}` });
+            await sendSignInLink(deps, user, {
+              kind: 'sign_in', validForMs: LINK_MINUTES * 60_000, next,
+              compose: (link) => signInEmail({ name: user.name, orgName: user.orgName, link, minutes: LINK_MINUTES }),
+            });
           } catch (error) {
             // The outbox row keeps the provider's reason for an operator; the person gets a way forward.
             log.warn('sign-in email could not be delivered', { orgId: user.orgId, error: error instanceof Error ? error.message : String(error) });

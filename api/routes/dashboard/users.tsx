@@ -1,12 +1,10 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { deliverEmail } from '../../../activities/emailDelivery.ts';
 import { getOrganisationName } from '../../../db/repositories/organisations.ts';
-import { insertLoginToken } from '../../../db/repositories/sessions.ts';
 import { changeUserRole, findUserById, insertUser, listUsersWithLastSignIn } from '../../../db/repositories/users.ts';
 import { USER_ROLES, type users } from '../../../db/schema/users.ts';
-import { hashToken, newSecretToken } from '../../../domain/secretTokens.ts';
 import { log } from '../../../platform/log.ts';
+import { sendSignInLink } from '../../../services/signInLinks.ts';
 import { invitationEmail } from '../../../ui/emails/invitationEmail.tsx';
 import { ForbiddenPage } from '../../../ui/pages/SignInPages.tsx';
 import type { PageShell } from '../../../ui/pages/TemplatesPages.tsx';
@@ -44,15 +42,14 @@ export function usersRoutes(deps: AppDeps) {
 
   /** A single-use link through the same outbox and mailer as sign-in, so the dev outbox shows it too. */
   async function sendInvitation(c: Ctx, user: typeof users.$inferSelect): Promise<void> {
-    const token = newSecretToken();
-    await insertLoginToken(deps.db, {
-      orgId: user.orgId, userId: user.id, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + INVITATION_LINK_DAYS * 86_400_000),
+    const orgName = await getOrganisationName(deps.db, user.orgId) ?? 'your team';
+    await sendSignInLink(deps, user, {
+      kind: 'invitation', validForMs: INVITATION_LINK_DAYS * 86_400_000,
+      compose: (link) => invitationEmail({
+        name: user.name, invitedBy: c.get('user').name, orgName, role: user.role,
+        link, loginUrl: `${deps.publicUrl}/login`, days: INVITATION_LINK_DAYS,
+      }),
     });
-    const email = invitationEmail({
-      name: user.name, invitedBy: c.get('user').name, orgName: await getOrganisationName(deps.db, user.orgId) ?? 'your team', role: user.role,
-      link: `${deps.publicUrl}/login/verify?token=${token}`, loginUrl: `${deps.publicUrl}/login`, days: INVITATION_LINK_DAYS,
-    });
-    await deliverEmail(deps.db, deps.mailer, { ...email, orgId: user.orgId, accountId: null, kind: 'invitation', to: [user.email], idempotencyKey: `invitation:${hashToken(token)}` });
   }
 
   async function notedUser(c: Ctx) {
