@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.ts';
-import { loadEnv } from './config/env.ts';
-import { buildActivityDeps, describeProviders } from './platform/services.ts';
-import { openDatabase } from './db/client.ts';
+import { loadEnv, publicUrl, type Env } from './config/env.ts';
+import { buildDrafter, buildMailer, describeProviders, resolveTokenSecret } from './platform/providers.ts';
+import { openDatabase, type Database } from './db/client.ts';
 import { log } from './platform/log.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -18,13 +20,40 @@ export interface RelayWorkerOptions {
 }
 
 export async function createRelayWorker(opts: RelayWorkerOptions): Promise<Worker> {
+  const workflowBundle = opts.workflowBundle ?? prebuiltWorkflowBundle();
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: createActivities(opts.activityDeps),
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
+}
+
+/** The activities' dependencies from the environment: the providers it configures, or their stand-ins. */
+export function buildActivityDeps(env: Env, db: Database): ActivityDeps {
+  return { db, mailer: buildMailer(env), drafter: buildDrafter(env), publicUrl: publicUrl(env), tokenSecret: resolveTokenSecret(env) };
+}
+
+/** Where `npm run build:workflows` writes the workflow bundle and workers look for it. */
+export function workflowBundlePath(env = loadEnv()): string {
+  return resolve(fileURLToPath(new URL('.', import.meta.url)), env.RELAY_WORKFLOW_BUNDLE);
+}
+
+/**
+ * Production runs only the prebuilt bundle (the code that was built and replay-tested, not whatever
+ * is on disk at start-up, and no seconds of bundling per start); development bundles workflows/ as
+ * edited, so a leftover bundle can never hide an edit.
+ */
+function prebuiltWorkflowBundle(): { codePath: string } | undefined {
+  const env = loadEnv();
+  if (env.NODE_ENV !== 'production') return undefined;
+  const codePath = workflowBundlePath(env);
+  if (!existsSync(codePath)) {
+    throw new Error(`no prebuilt workflow bundle at ${codePath}: run \`npm run build:workflows\` when building (the Dockerfile does), or set RELAY_WORKFLOW_BUNDLE`);
+  }
+  log.info('worker runs the prebuilt workflow bundle', { codePath });
+  return { codePath };
 }
 
 /** The worker on its own (production shape): needs TEMPORAL_ADDRESS and DATABASE_URL. */
@@ -36,7 +65,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const worker = await createRelayWorker({
     connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE,
-    activityDeps: await buildActivityDeps(env, database.db),
+    activityDeps: buildActivityDeps(env, database.db),
   });
   log.info('worker started', { taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS, database: database.where, ...describeProviders(env) });
   try {

@@ -4,6 +4,7 @@ import type { HandoffQuestion } from '../domain/handoffQuestions.ts';
 import type { DraftingContext, HandoffDraft, HandoffDrafter } from '../integrations/drafting/drafter.ts';
 import { DraftingError } from '../integrations/drafting/draftingError.ts';
 import { createRuleBasedDrafter } from '../integrations/drafting/ruleBasedDrafter.ts';
+import { FAILURE_TYPES } from '../workflows/definitions.ts';
 
 /** With a policy of unlimited attempts there is no "last" one: stop asking the provider after this many. */
 export const FALL_BACK_AFTER_ATTEMPTS = 5;
@@ -38,7 +39,7 @@ export async function draftOrFallBack(
     }
     const delay = error instanceof DraftingError && error.retryAfterMs !== null ? error.retryAfterMs : opts.retryDelayMs;
     throw ApplicationFailure.create({
-      type: 'HandoffDraftingFailed', message, cause: error instanceof Error ? error : undefined,
+      type: FAILURE_TYPES.handoffDraftingFailed, message, cause: error instanceof Error ? error : undefined,
       ...(delay === undefined ? {} : { nextRetryDelay: delay }),
     });
   } finally {

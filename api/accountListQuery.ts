@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ACCOUNT_LIST_MAX_PAGE_SIZE, ACCOUNT_SORTS } from '../db/repositories/accounts.ts';
-import { ACCOUNT_STATUSES } from '../db/schema/index.ts';
+import { ACCOUNT_LIST_MAX_PAGE_SIZE, ACCOUNT_SORTS } from '../domain/accountList.ts';
+import { LIFECYCLE_STATUSES } from '../domain/lifecycle.ts';
 
 /**
  * The accounts list's query string, shared by GET /api/accounts and the dashboard's /accounts so a
@@ -25,7 +25,7 @@ const day = (name: string) => optional(z.iso.date({ error: `${name} must be a da
 const id = (name: string) => optional(z.string().trim().max(100, `${name} is too long`));
 
 export const accountListQuerySchema = z.object({
-  status: optional(z.enum(ACCOUNT_STATUSES, { error: `status must be one of ${ACCOUNT_STATUSES.join(', ')}` })),
+  status: optional(z.enum(LIFECYCLE_STATUSES, { error: `status must be one of ${LIFECYCLE_STATUSES.join(', ')}` })),
   q: optional(z.string().trim().max(200, 'q is at most 200 characters')),
   arrMin: money('arrMin'),
   arrMax: money('arrMax'),

@@ -1,7 +1,10 @@
 import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import { withLogFields } from '../platform/log.ts';
 import type { ApiEnv, AppDeps } from './deps.ts';
-import { handleError } from './errors.tsx';
+import { errorResponse, handleError } from './errors.tsx';
+import { RelayError } from '../services/errors.ts';
 import { apiKeyAuth } from './middleware/apiKeyAuth.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { dashboardRoutes } from './routes/dashboard/index.tsx';
@@ -26,6 +29,10 @@ export function createApp(deps: AppDeps) {
     .route('/exports', exportRoutes(deps));
 
   const app = new Hono()
+    // Every answer carries X-Request-Id; every error body and log line of the request names it.
+    .use('*', requestId(), async function requestLogFields(c, next) {
+      await withLogFields({ requestId: c.get('requestId') }, next);
+    })
     // No page runs script (they work without it), so none may run: a second wall behind escaping.
     .use('*', secureHeaders({
       contentSecurityPolicy: {
@@ -41,7 +48,7 @@ export function createApp(deps: AppDeps) {
     // Last: its session check answers every remaining path with a redirect to /login.
     .route('/', dashboardRoutes(deps));
   app.notFound((c) => (c.req.path.startsWith('/api/')
-    ? c.json({ error: { code: 'not_found', message: 'no such route' } }, 404)
+    ? errorResponse(c, new RelayError('not_found', 'no such route'))
     : c.text('Not found', 404)));
   app.onError(handleError);
   return app;

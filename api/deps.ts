@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client.ts';
 import type { Mailer } from '../integrations/email/mailer.ts';
-import type { UserRole } from '../db/schema/users.ts';
+import type { UserRole } from '../domain/users.ts';
 
 export interface AppDeps {
   db: Database;
@@ -9,7 +9,6 @@ export interface AppDeps {
   taskQueue: string;
   namespace: string;
   temporalUiUrl: string;
-  tokenSecret: string;
   /** Resolves when the database and Temporal answer; used by /api/health. */
   checkHealth(): Promise<{ database: boolean; temporal: boolean }>;
   historyLimit?: number;

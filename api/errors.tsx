@@ -1,28 +1,54 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ERROR_CODES, RelayError } from '../services/errors.ts';
+import { RelayError, type ErrorCode } from '../services/errors.ts';
 import { log } from '../platform/log.ts';
 import { ErrorPage } from '../ui/pages/ErrorPage.tsx';
 
+/** The one place that knows which HTTP status each error code answers with. */
+const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+  validation: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  payload_too_large: 413,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
+  return HTTP_STATUS[code];
+}
+
+function codeOfHttpStatus(status: number): ErrorCode {
+  const found = (Object.entries(HTTP_STATUS) as [ErrorCode, number][]).find(([, s]) => s === status);
+  return found ? found[0] : 'validation';
+}
+
+const isApiRequest = (c: Context) => c.req.path.startsWith('/api/') || c.req.path === '/api';
+
 /**
- * Every API error answer has one shape: `{ error: { code, message, fields?, ... } }`; a page request
- * (anything outside /api) gets the same status as a readable page instead.
+ * Every API error answer has one shape: `{ error: { code, message, requestId, fields?, ... } }`;
+ * a page request (anything outside /api) gets the same status as a readable page, with the same
+ * request ID to quote. The request ID is also on every log line the request wrote.
  */
+export function errorResponse(c: Context, error: RelayError): Response | Promise<Response> {
+  const status = HTTP_STATUS[error.code];
+  const requestId = c.get('requestId') as string | undefined;
+  if (isApiRequest(c)) return c.json({ error: { code: error.code, message: error.message, requestId, ...error.details } }, status);
+  return c.html(<ErrorPage status={status} message={error.message} requestId={requestId} />, status);
+}
+
 export function handleError(error: Error, c: Context): Response | Promise<Response> {
-  let status: ContentfulStatusCode;
-  let body: { code: string; message: string } & Record<string, unknown>;
-  if (error instanceof RelayError) {
-    status = ERROR_CODES[error.code];
-    body = { code: error.code, message: error.message, ...error.details };
-  } else if (error instanceof HTTPException) {
-    status = error.status as ContentfulStatusCode;
-    body = { code: error.status === 401 ? 'unauthorized' : error.status === 404 ? 'not_found' : 'validation', message: error.message || 'bad request' };
-  } else {
-    log.error('request failed', { method: c.req.method, path: c.req.path, error: error.message, stack: error.stack });
-    status = 500;
-    body = { code: 'internal', message: 'something went wrong on our side' };
+  if (error instanceof RelayError) return errorResponse(c, error);
+  if (error instanceof HTTPException) {
+    return errorResponse(c, new RelayError(codeOfHttpStatus(error.status), error.message || 'bad request'));
   }
-  if (c.req.path.startsWith('/api/') || c.req.path === '/api') return c.json({ error: body }, status);
-  return c.html(<ErrorPage status={status} message={body.message} />, status);
+  // The route pattern, not the path: a handoff link's token is a credential and must not reach the logs.
+  log.error('request failed', { method: c.req.method, route: c.req.routePath, error: error.message, stack: error.stack });
+  const requestId = c.get('requestId') as string | undefined;
+  if (isApiRequest(c)) return c.json({ error: { code: 'internal', message: 'something went wrong on our side', requestId } }, 500);
+  return c.html(<ErrorPage status={500} message="Something went wrong on our side." requestId={requestId} />, 500);
 }

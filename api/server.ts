@@ -1,11 +1,11 @@
 import { pathToFileURL } from 'node:url';
 import { loadEnv } from '../config/env.ts';
 import { openDatabase } from '../db/client.ts';
-import { buildAppDeps } from '../platform/appDeps.ts';
-import { buildMailer } from '../platform/services.ts';
+import { buildMailer } from '../platform/providers.ts';
 import { startHttpServer } from '../platform/httpServer.ts';
 import { log } from '../platform/log.ts';
 import { connectTemporal } from '../platform/temporalClient.ts';
+import { buildAppDeps } from './appDeps.ts';
 import { createApp } from './app.tsx';
 
 /** The API on its own (production shape): stateless, so run as many as you like behind a balancer. */

@@ -13,7 +13,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, count, eq } from 'drizzle-orm';
-import postgres from 'postgres';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../api/app.tsx';
 import type { AppDeps } from '../api/deps.ts';
@@ -82,7 +81,7 @@ async function main(): Promise<void> {
   try {
     const deps: AppDeps = {
       db: database.db, temporal: client, taskQueue: TASK_QUEUE, namespace: 'default', temporalUiUrl: 'http://temporal-ui.bench',
-      tokenSecret: 'bench-secret-for-handoff-tokens-0123456789', devOutbox: true, mailer, publicUrl: 'http://relay.bench',
+      devOutbox: true, mailer, publicUrl: 'http://relay.bench',
       secureCookies: false, checkHealth: async () => ({ database: true, temporal: true }),
     };
     const app = createApp(deps);

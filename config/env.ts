@@ -11,6 +11,8 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('relay-accounts'),
   TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
+  /** The workflow bundle `npm run build:workflows` writes (relative to the project root); production workers refuse to start without it. */
+  RELAY_WORKFLOW_BUNDLE: z.string().min(1).default('dist/workflow-bundle.js'),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   RELAY_PUBLIC_URL: z.string().url().optional(),
   /** Derives handoff tokens (HMAC); without it `npm start` keeps a generated one in the data dir. */
@@ -22,7 +24,7 @@ const envSchema = z.object({
   RELAY_TRUST_PROXY: flag.default(false),
   EMAIL_FROM: z.string().min(3).default('Relay <onboarding@relay.local>'),
   EMAIL_REPLY_TO: z.string().email().optional(),
-  /** Without it, email stays in the dev outbox (never in production: see platform/services.ts). */
+  /** Without it, email stays in the dev outbox (never in production: see platform/providers.ts). */
   RESEND_API_KEY: z.string().min(1).optional(),
   RESEND_BASE_URL: z.string().url().optional(),
   RESEND_TIMEOUT_MS: z.coerce.number().int().min(1000).max(25_000).default(10_000),

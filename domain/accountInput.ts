@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { COMPANY_SIZES } from '../db/schema/accounts.ts';
+
+export const COMPANY_SIZES = ['1-50', '51-500', '501-5000', '5000+'] as const;
 
 const optionalText = (max: number) =>
   z.string().trim().max(max).optional().transform((v) => (v ? v : undefined));

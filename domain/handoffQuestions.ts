@@ -1,5 +1,9 @@
 import { z } from 'zod';
 
+/** Who drafted a handoff's answers: stored on the handoff, shown to the AE and the CSM. */
+export const HANDOFF_DRAFTERS = ['rule_based', 'openai'] as const;
+export type HandoffDrafterName = (typeof HANDOFF_DRAFTERS)[number];
+
 export const QUESTION_KINDS = ['text', 'long_text', 'multiple_choice', 'yes_no'] as const;
 export type QuestionKind = (typeof QUESTION_KINDS)[number];
 

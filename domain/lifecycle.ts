@@ -1,7 +1,7 @@
 // Pure rules of the account lifecycle. Imported by the workflow (so: no side effects, no Node APIs).
-export type LifecycleStatus = 'pending_handoff' | 'active' | 'at_risk' | 'completed' | 'churned';
-
-export const LIFECYCLE_STATUSES: readonly LifecycleStatus[] = ['pending_handoff', 'active', 'at_risk', 'completed', 'churned'];
+// The one list of statuses: the workflow, the database column, the API's schemas and the pages read it.
+export const LIFECYCLE_STATUSES = ['pending_handoff', 'active', 'at_risk', 'completed', 'churned'] as const;
+export type LifecycleStatus = (typeof LIFECYCLE_STATUSES)[number];
 
 /** Where a CSM may move an account by hand. pending_handoff → active happens only through the handoff. */
 const MANUAL_TRANSITIONS: Record<LifecycleStatus, readonly LifecycleStatus[]> = {

@@ -1,12 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_DECLARATIONS } from '../workflows/definitions.ts';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/definitions.ts';
 
 export interface DevServer {
   address: string;
   uiUrl: string | null;
   stop(): Promise<void>;
+}
+
+function cliTypeName(type: string): string {
+  return type.toLowerCase().replace(/(^|_)([a-z])/g, (_m, _sep: string, c: string) => c.toUpperCase());
 }
 
 export async function freePort(): Promise<number> {
@@ -60,7 +64,8 @@ export async function startTemporalDevServer(opts: {
   if (opts.dbFile) {
     args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL');
   }
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_DECLARATIONS)) args.push('--search-attribute', `${name}=${type}`);
+  // The CLI names types in CamelCase (Keyword, Text, KeywordList); the SDK in CAPS (KEYWORD, TEXT, KEYWORD_LIST).
+  for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=${cliTypeName(key.type)}`);
   const child = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   if (opts.logFile) {
     child.stdout?.pipe(opts.logFile, { end: false });

@@ -8,14 +8,14 @@ import { createApp } from '../api/app.tsx';
 import { loadEnv, publicUrl } from '../config/env.ts';
 import { openDatabase } from '../db/client.ts';
 import { DEMO_ACCOUNTS, seedDemo } from '../db/seed/seedDemo.ts';
-import { buildAppDeps } from '../platform/appDeps.ts';
+import { buildAppDeps } from '../api/appDeps.ts';
 import { startHttpServer } from '../platform/httpServer.ts';
-import { buildActivityDeps, describeProviders } from '../platform/services.ts';
+import { describeProviders } from '../platform/providers.ts';
 import { connectTemporal, ensureSearchAttributes } from '../platform/temporalClient.ts';
 import { PROJECT_ROOT } from '../platform/temporalCli.ts';
 import { startTemporalDevServer, type DevServer } from '../platform/temporalDevServer.ts';
 import { createAccount } from '../services/createAccount.ts';
-import { createRelayWorker } from '../worker.ts';
+import { buildActivityDeps, createRelayWorker } from '../worker.ts';
 
 const env = loadEnv();
 // The SDK narrates bundling and every worker state change at INFO; a newcomer needs the URLs, not that.
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   await ensureSearchAttributes(temporal.connection, env.TEMPORAL_NAMESPACE);
 
   const seed = await seedDemo(database.db, { adminEmail: env.RELAY_SEED_ADMIN_EMAIL, apiKey: env.RELAY_SEED_API_KEY });
-  const activityDeps = await buildActivityDeps(env, database.db);
+  const activityDeps = buildActivityDeps(env, database.db);
   const workerConnection = await NativeConnection.connect({ address: temporalServer.address });
   const worker = await createRelayWorker({
     connection: workerConnection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, activityDeps,

@@ -1,61 +1,51 @@
 import type { Client } from '@temporalio/client';
-import { updateAccountWorkflow } from './workflowUpdates.ts';
 import type { Database } from '../db/client.ts';
-import { getAccountDetail } from '../db/repositories/accounts.ts';
-import type { LifecycleStatus } from '../domain/lifecycle.ts';
+import { accountExists } from '../db/repositories/accounts.ts';
+import { milestoneBelongsToAccount } from '../db/repositories/milestones.ts';
+import type { CsmAssignment, StatusChange } from '../domain/accountChanges.ts';
 import {
-  assignCsmUpdate, completeMilestoneUpdate, resendHandoffLinkUpdate, setStatusUpdate, type LifecycleState,
+  accountWorkflowId, assignCsmUpdate, completeMilestoneUpdate, resendHandoffLinkUpdate, setStatusUpdate, type LifecycleState,
 } from '../workflows/definitions.ts';
 import { RelayError } from './errors.ts';
+import { updateAccountWorkflow } from './workflowUpdates.ts';
 
 // What a person (dashboard) or an integration (JSON API) can do to one account. The workflow owns
-// lifecycle state, so each action is an update to the account's run; refusals come back as
-// RelayErrors (conflict / validation) whatever the caller, and another org's account is not_found.
+// lifecycle state, so each action is an update to the account's run, whose ID follows from the
+// account's; refusals come back as RelayErrors (conflict / validation) whatever the caller, and
+// another org's account is not_found.
 
 export interface AccountActionDeps { db: Database; temporal: Client }
 
-export type AccountDetail = NonNullable<Awaited<ReturnType<typeof getAccountDetail>>>;
+export interface AccountActionResult { id: string; state: LifecycleState }
 
-export async function requireAccountDetail(db: Database, orgId: string, accountId: string): Promise<AccountDetail> {
-  const detail = await getAccountDetail(db, orgId, accountId);
-  if (!detail) throw new RelayError('not_found', 'no such account');
-  return detail;
+async function requireAccount(db: Database, orgId: string, accountId: string): Promise<void> {
+  if (!await accountExists(db, orgId, accountId)) throw new RelayError('not_found', 'no such account');
 }
 
 export async function changeAccountStatus(
-  deps: AccountActionDeps, orgId: string, accountId: string,
-  change: { status: LifecycleStatus; note?: string | undefined }, actor: string,
-): Promise<{ account: AccountDetail['account']; state: LifecycleState }> {
-  const { account } = await requireAccountDetail(deps.db, orgId, accountId);
-  const state = await updateAccountWorkflow(deps.temporal, account.workflowId, setStatusUpdate, {
+  deps: AccountActionDeps, orgId: string, accountId: string, change: StatusChange, actor: string,
+): Promise<AccountActionResult> {
+  await requireAccount(deps.db, orgId, accountId);
+  const state = await updateAccountWorkflow(deps.temporal, accountWorkflowId(accountId), setStatusUpdate, {
     status: change.status, actor, ...(change.note ? { note: change.note } : {}),
   });
-  return { account, state };
-}
-
-export interface CsmAssignment {
-  csmEmail: string;
-  note?: string | undefined;
-  notifyCsm?: boolean | undefined;
-  notifyContact?: boolean | undefined;
+  return { id: accountId, state };
 }
 
 export async function assignAccountCsm(
   deps: AccountActionDeps, orgId: string, accountId: string, assignment: CsmAssignment, actor: string,
-): Promise<{ account: AccountDetail['account']; state: LifecycleState }> {
-  const { account } = await requireAccountDetail(deps.db, orgId, accountId);
-  const state = await updateAccountWorkflow(deps.temporal, account.workflowId, assignCsmUpdate, {
+): Promise<AccountActionResult> {
+  await requireAccount(deps.db, orgId, accountId);
+  const state = await updateAccountWorkflow(deps.temporal, accountWorkflowId(accountId), assignCsmUpdate, {
     csmEmail: assignment.csmEmail, actor,
     ...(assignment.note ? { note: assignment.note } : {}),
     ...(assignment.notifyCsm === undefined ? {} : { notifyCsm: assignment.notifyCsm }),
     ...(assignment.notifyContact === undefined ? {} : { notifyContact: assignment.notifyContact }),
   });
-  return { account, state };
+  return { id: accountId, state };
 }
 
-export interface MilestoneCompletion {
-  account: AccountDetail['account'];
-  state: LifecycleState;
+export interface MilestoneCompletion extends AccountActionResult {
   progress: { completed: number; total: number };
   /** SPEC §2: finishing the last milestone offers completion; it does not impose it. */
   readyToComplete: boolean;
@@ -64,17 +54,19 @@ export interface MilestoneCompletion {
 export async function completeAccountMilestone(
   deps: AccountActionDeps, orgId: string, accountId: string, milestoneId: string, actor: string,
 ): Promise<MilestoneCompletion> {
-  const { account, milestones } = await requireAccountDetail(deps.db, orgId, accountId);
-  if (!milestones.some((m) => m.id === milestoneId)) throw new RelayError('not_found', 'no such milestone on this account');
-  const state = await updateAccountWorkflow(deps.temporal, account.workflowId, completeMilestoneUpdate, { milestoneId, actor });
+  if (!await milestoneBelongsToAccount(deps.db, orgId, accountId, milestoneId)) {
+    await requireAccount(deps.db, orgId, accountId);
+    throw new RelayError('not_found', 'no such milestone on this account');
+  }
+  const state = await updateAccountWorkflow(deps.temporal, accountWorkflowId(accountId), completeMilestoneUpdate, { milestoneId, actor });
   const completed = state.milestones.filter((m) => m.status === 'completed').length;
-  return { account, state, progress: { completed, total: state.milestones.length }, readyToComplete: completed === state.milestones.length };
+  return { id: accountId, state, progress: { completed, total: state.milestones.length }, readyToComplete: completed === state.milestones.length };
 }
 
 export async function resendAccountHandoffLink(
   deps: AccountActionDeps, orgId: string, accountId: string, actor: string,
-): Promise<{ account: AccountDetail['account']; state: LifecycleState }> {
-  const { account } = await requireAccountDetail(deps.db, orgId, accountId);
-  const state = await updateAccountWorkflow(deps.temporal, account.workflowId, resendHandoffLinkUpdate, { actor });
-  return { account, state };
+): Promise<AccountActionResult> {
+  await requireAccount(deps.db, orgId, accountId);
+  const state = await updateAccountWorkflow(deps.temporal, accountWorkflowId(accountId), resendHandoffLinkUpdate, { actor });
+  return { id: accountId, state };
 }

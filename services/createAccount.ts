@@ -1,13 +1,13 @@
 import { ServiceError, type Client } from '@temporalio/client';
 import type { Database } from '../db/client.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 import { newId } from '../db/ids.ts';
 import { findAccountsByDomains, insertAccountWithDomains } from '../db/repositories/accounts.ts';
 import { getOrganisationSettings } from '../db/repositories/organisations.ts';
 import { findCurrentTemplateVersion } from '../db/repositories/templates.ts';
 import { fieldErrors, accountInputSchema, type AccountInput } from '../domain/accountInput.ts';
 import { companyDomains } from '../domain/companyDomains.ts';
-import type { accountLifecycle } from '../workflows/accountLifecycle.ts';
-import { accountWorkflowId, SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
+import { accountWorkflowId, SEARCH_ATTRIBUTES, type AccountLifecycleWorkflow } from '../workflows/definitions.ts';
 import { RelayError, workflowEngineUnavailable } from './errors.ts';
 
 export interface CreateAccountDeps {
@@ -19,13 +19,6 @@ export interface CreateAccountDeps {
 }
 
 export interface CreatedAccount { id: string; status: 'pending_handoff'; workflowId: string }
-
-function isUniqueViolation(error: unknown): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
-}
 
 async function refuseKnownDomains(db: Database, orgId: string, domains: string[]): Promise<void> {
   const holders = [...new Set((await findAccountsByDomains(db, orgId, domains)).map((h) => h.accountId))];
@@ -70,7 +63,7 @@ export async function createAccount(deps: CreateAccountDeps, orgId: string, body
         aeEmail: input.aeEmail ?? null, rawPayload: input.rawPayload ?? null, primaryDomain: domains[0] ?? null,
         status: 'pending_handoff', templateVersionId: version.id, workflowId,
       }, domains);
-      await deps.temporal.workflow.start<typeof accountLifecycle>('accountLifecycle', {
+      await deps.temporal.workflow.start<AccountLifecycleWorkflow>('accountLifecycle', {
         workflowId,
         taskQueue: deps.taskQueue,
         workflowIdConflictPolicy: 'USE_EXISTING',

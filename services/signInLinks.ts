@@ -1,9 +1,9 @@
-import { deliverEmail } from '../activities/emailDelivery.ts';
+import { deliverEmail } from './emailDelivery.ts';
 import type { Database } from '../db/client.ts';
 import { insertLoginToken } from '../db/repositories/sessions.ts';
 import { hashToken, newSecretToken } from '../domain/secretTokens.ts';
 import type { Mailer } from '../integrations/email/mailer.ts';
-import type { RenderedEmail } from '../ui/emails/handoffEmails.tsx';
+import type { RenderedEmail } from '../ui/emails/EmailLayout.tsx';
 
 export interface SignInLinkDeps { db: Database; mailer: Mailer; publicUrl: string }
 

@@ -1,8 +1,7 @@
 import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-
-import { RelayError, workflowEngineUnavailable } from './errors.ts';
-import { FAILURE_TYPES, type LifecycleState } from '../workflows/definitions.ts';
+import { FAILURE_TYPES, type FailureType, type LifecycleState } from '../workflows/definitions.ts';
+import { RelayError, workflowEngineUnavailable, type ErrorCode } from './errors.ts';
 
 function applicationFailureOf(error: unknown): ApplicationFailure | null {
   for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
@@ -11,11 +10,14 @@ function applicationFailureOf(error: unknown): ApplicationFailure | null {
   return null;
 }
 
-function isClosedWorkflow(error: unknown): boolean {
-  if (error instanceof WorkflowNotFoundError) return true;
-  const message = error instanceof Error ? error.message : '';
-  return /workflow execution already completed|not found/i.test(message);
-}
+/**
+ * What a refused update means to the caller, by the failure's type. A validator's refusal (a plain
+ * Error, "this handoff has already been submitted") and every type not listed is a conflict: the
+ * request was well-formed but came at the wrong time for this account.
+ */
+const UPDATE_FAILURE_CODES: Partial<Record<FailureType, ErrorCode>> = {
+  [FAILURE_TYPES.csmNotInOrganisation]: 'validation',
+};
 
 /**
  * Sends an update to an account's workflow and waits for its answer. A refused or failed update
@@ -31,12 +33,11 @@ export async function updateAccountWorkflow<Arg>(
     if (error instanceof WorkflowUpdateFailedError) {
       const failure = applicationFailureOf(error.cause);
       const message = failure?.message || error.cause?.message || error.message;
-      if (failure?.type === FAILURE_TYPES.csmNotInOrganisation) {
-        throw new RelayError('validation', message, { fields: [{ field: fieldOnCsmError, message }] });
-      }
-      throw new RelayError('conflict', message);
+      const code = (failure?.type && UPDATE_FAILURE_CODES[failure.type as FailureType]) || 'conflict';
+      throw new RelayError(code, message, code === 'validation' ? { fields: [{ field: fieldOnCsmError, message }] } : {});
     }
-    if (isClosedWorkflow(error)) throw new RelayError('conflict', "this account's lifecycle has ended");
+    // The run has ended (completed or churned accounts finish theirs): nothing is left to change.
+    if (error instanceof WorkflowNotFoundError) throw new RelayError('conflict', "this account's lifecycle has ended");
     if (error instanceof ServiceError) throw workflowEngineUnavailable(error);
     throw error;
   }

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertAccountWithDomains } from '../db/repositories/accounts.ts';
 import { findCurrentTemplateVersion, listTemplates, saveTemplate } from '../db/repositories/templates.ts';
-import type { AccountStatus } from '../db/schema/index.ts';
+import type { LifecycleStatus } from '../domain/lifecycle.ts';
 import { STARTER_TEMPLATES } from '../db/seed/starterTemplates.ts';
 import { signIn, type DashboardClient } from './dashboardClient.ts';
 import { createHarness, type Harness, type TestOrganisation } from './harness.ts';
@@ -13,7 +13,7 @@ const DAY = 86_400_000;
 interface Spec {
   name: string;
   arr: number;
-  status: AccountStatus;
+  status: LifecycleStatus;
   csm: number | null;
   template: string;
   idleDays: number;

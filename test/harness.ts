@@ -60,7 +60,7 @@ export async function createHarness(opts: {
   };
   const deps: AppDeps = {
     db: database.db, temporal: client, taskQueue, namespace: 'default', temporalUiUrl: 'http://temporal-ui.test',
-    tokenSecret: TEST_TOKEN_SECRET, devOutbox: activityDeps.mailer.provider === 'dev-outbox',
+    devOutbox: activityDeps.mailer.provider === 'dev-outbox',
     mailer: activityDeps.mailer, publicUrl: TEST_PUBLIC_URL, secureCookies: false,
     // In-process requests share one client address; the limiter has its own test.
     handoffRateLimit: { limit: 100_000, windowMs: 60_000 },

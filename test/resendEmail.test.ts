@@ -2,15 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliverEmail, type EmailToDeliver } from '../activities/emailDelivery.ts';
+import { emailFailure } from '../activities/accountEmails.ts';
+import { EmailDeliveryError } from '../integrations/email/deliveryError.ts';
+import { deliverEmail, type EmailToDeliver } from '../services/emailDelivery.ts';
 import type { Connection } from '@temporalio/client';
 import { createApp } from '../api/app.tsx';
 import { loadEnv } from '../config/env.ts';
 import { outboxEmails, timelineEvents } from '../db/schema/index.ts';
-import { EmailDeliveryError } from '../integrations/email/deliveryError.ts';
 import { createResendMailer } from '../integrations/email/resendMailer.ts';
-import { buildAppDeps } from '../platform/appDeps.ts';
-import { buildMailer, describeProviders } from '../platform/services.ts';
+import { buildAppDeps } from '../api/appDeps.ts';
+import { buildMailer, describeProviders } from '../platform/providers.ts';
 import { reply } from './fakes/jsonServer.ts';
 import { resendScript, startResendFake, type ResendFake } from './fakes/resendFake.ts';
 import { accountBody, createHarness, eventually, type Harness } from './harness.ts';
@@ -91,8 +92,11 @@ describe('email delivery through the outbox with Resend', () => {
     const message = toDeliver(org.orgId);
     fake.once(resendScript.acceptThenDrop());
     const lost = await failure(deliverEmail(h.database.db, h.activityDeps.mailer, message));
-    expect(lost).toBeInstanceOf(ApplicationFailure);
-    expect(lost).toMatchObject({ nonRetryable: false });
+    expect(lost).toBeInstanceOf(EmailDeliveryError);
+    expect(lost).toMatchObject({ retryable: true });
+    // What the activity makes of it: Temporal retries the step.
+    expect(emailFailure(lost)).toBeInstanceOf(ApplicationFailure);
+    expect(emailFailure(lost)).toMatchObject({ nonRetryable: false, type: 'EmailDeliveryFailed' });
     expect(await outboxRow(message.idempotencyKey)).toMatchObject({ status: 'failed', provider: 'resend' });
 
     await deliverEmail(h.database.db, h.activityDeps.mailer, message);
@@ -107,8 +111,10 @@ describe('email delivery through the outbox with Resend', () => {
     const org = await h.newOrganisation();
     const message = toDeliver(org.orgId, { to: ['nobody-at-all'] });
     const rejected = await failure(deliverEmail(h.database.db, h.activityDeps.mailer, message));
-    expect(rejected).toBeInstanceOf(ApplicationFailure);
-    expect(rejected).toMatchObject({ nonRetryable: true, type: 'EmailRejected' });
+    expect(rejected).toBeInstanceOf(EmailDeliveryError);
+    expect(rejected).toMatchObject({ retryable: false });
+    expect(emailFailure(rejected)).toBeInstanceOf(ApplicationFailure);
+    expect(emailFailure(rejected)).toMatchObject({ nonRetryable: true, type: 'EmailRejected' });
     expect((rejected as Error).message).toContain('Invalid `to` field');
     const row = await outboxRow(message.idempotencyKey);
     expect(row).toMatchObject({ status: 'failed' });

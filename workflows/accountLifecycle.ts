@@ -5,8 +5,8 @@ import {
 import type { createActivities } from '../activities/index.ts';
 import { canWorkMilestones, isTerminal, manualTransitionError, type LifecycleStatus } from '../domain/lifecycle.ts';
 import {
-  assignCsmUpdate, completeMilestoneUpdate, resendHandoffLinkUpdate, SEARCH_ATTRIBUTES, setStatusUpdate,
-  stateQuery, submitHandoffUpdate, type AccountLifecycleInput, type LifecycleState,
+  assignCsmUpdate, completeMilestoneUpdate, FAILURE_TYPES, resendHandoffLinkUpdate, SEARCH_ATTRIBUTES, setStatusUpdate,
+  stateQuery, submitHandoffUpdate, type AccountLifecycleInput, type AccountLifecycleResult, type LifecycleState,
 } from './definitions.ts';
 import { createSerializer } from './serialized.ts';
 
@@ -32,8 +32,6 @@ const drafting = proxyActivities<Activities>({
 });
 
 const DEFAULT_HISTORY_LIMIT = 10_000;
-
-export interface AccountLifecycleResult { status: LifecycleStatus }
 
 /**
  * One account's whole life: record → milestones → handoff draft → AE link → wait for the AE (with
@@ -83,7 +81,7 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
 
   setHandler(submitHandoffUpdate, (request) => serialized(async () => {
     if (state.handoff.phase !== 'awaiting_ae') {
-      throw ApplicationFailure.create({ type: 'HandoffNotOpen', message: 'this handoff is no longer open', nonRetryable: true });
+      throw ApplicationFailure.create({ type: FAILURE_TYPES.handoffNotOpen, message: 'this handoff is no longer open', nonRetryable: true });
     }
     const csm = await projections.recordHandoffSubmission({ orgId, accountId, answers: request.answers, csmUserId: request.csmUserId });
     state.handoff.phase = 'submitted';
@@ -107,7 +105,7 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
 
   setHandler(setStatusUpdate, (request) => serialized(async () => {
     const refusal = manualTransitionError(state.status, request.status);
-    if (refusal) throw ApplicationFailure.create({ type: 'InvalidTransition', message: refusal, nonRetryable: true });
+    if (refusal) throw ApplicationFailure.create({ type: FAILURE_TYPES.invalidTransition, message: refusal, nonRetryable: true });
     if (state.status === 'pending_handoff') state.handoff.phase = 'closed';
     await moveTo(request.status, request.actor, request.note);
     return state;
@@ -137,7 +135,7 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
   setHandler(completeMilestoneUpdate, (request) => serialized(async () => {
     const milestone = state.milestones.find((m) => m.id === request.milestoneId);
     if (!milestone || milestone.status === 'completed' || !canWorkMilestones(state.status)) {
-      throw ApplicationFailure.create({ type: 'MilestoneNotOpen', message: 'this milestone cannot be completed now', nonRetryable: true });
+      throw ApplicationFailure.create({ type: FAILURE_TYPES.milestoneNotOpen, message: 'this milestone cannot be completed now', nonRetryable: true });
     }
     milestone.status = 'completed';
     state.revision += 1;
@@ -155,7 +153,7 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
 
   setHandler(resendHandoffLinkUpdate, (_request) => serialized(async () => {
     if (state.handoff.phase !== 'awaiting_ae') {
-      throw ApplicationFailure.create({ type: 'HandoffNotOpen', message: 'this handoff is no longer open', nonRetryable: true });
+      throw ApplicationFailure.create({ type: FAILURE_TYPES.handoffNotOpen, message: 'this handoff is no longer open', nonRetryable: true });
     }
     state.handoff.linkVersion += 1;
     await sendHandoffLink('handoff_link');

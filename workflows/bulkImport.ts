@@ -1,6 +1,7 @@
 import { ApplicationFailure, continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { ImportActivities } from '../activities/imports.ts';
 import type { BulkImportInput, BulkImportResult } from './bulkImportDefinitions.ts';
+import { FAILURE_TYPES } from './definitions.ts';
 
 export type { BulkImportInput, BulkImportResult };
 
@@ -37,7 +38,7 @@ export async function bulkImport(input: BulkImportInput): Promise<BulkImportResu
     for (let done = 0; ; done += 1) {
       if (done >= batchesPerRun || workflowInfo().continueAsNewSuggested) break;
       const result = await batches.importAccountsBatch({ orgId, importId, afterRow, limit: batchSize });
-      if (!result) throw ApplicationFailure.nonRetryable(`import ${importId} is not in the database`);
+      if (!result) throw ApplicationFailure.nonRetryable(`import ${importId} is not in the database`, FAILURE_TYPES.importNotFound);
       counts = result.counts;
       if (result.lastRow === null) {
         await bookkeeping.finishImport({ orgId, importId, outcome: 'completed' });

@@ -15,3 +15,6 @@ export interface BulkImportInput {
 }
 
 export interface BulkImportResult { created: number; skipped: number; failed: number; total: number }
+
+/** The workflow's signature, for starting it by name without loading its code. */
+export type BulkImportWorkflow = (input: BulkImportInput) => Promise<BulkImportResult>;

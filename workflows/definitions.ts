@@ -4,8 +4,6 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { LifecycleStatus } from '../domain/lifecycle.ts';
 
-export const DEFAULT_TASK_QUEUE = 'relay-accounts';
-
 export const accountWorkflowId = (accountId: string): string => `account-${accountId}`;
 
 export const SEARCH_ATTRIBUTES = {
@@ -15,13 +13,8 @@ export const SEARCH_ATTRIBUTES = {
   csmEmail: defineSearchAttributeKey('RelayCsmEmail', SearchAttributeType.KEYWORD),
 } as const;
 
-/** `--search-attribute` arguments for `temporal server start-dev`, and what ensureSearchAttributes registers. */
-export const SEARCH_ATTRIBUTE_DECLARATIONS: Record<string, 'Keyword' | 'Text'> = {
-  RelayOrgId: 'Keyword',
-  RelayStatus: 'Keyword',
-  RelayCompany: 'Text',
-  RelayCsmEmail: 'Keyword',
-};
+/** Every attribute above, for whatever registers them on a server (dev server flags, operator API). */
+export const SEARCH_ATTRIBUTE_KEYS = Object.values(SEARCH_ATTRIBUTES);
 
 export interface HandoffTiming {
   tokenTtlSeconds: number;
@@ -66,6 +59,11 @@ export interface AccountLifecycleInput {
   carriedState?: LifecycleState;
 }
 
+export interface AccountLifecycleResult { status: LifecycleStatus }
+
+/** The workflow's signature, for starting it by name without loading its code (the API, imports). */
+export type AccountLifecycleWorkflow = (input: AccountLifecycleInput) => Promise<AccountLifecycleResult>;
+
 export interface SubmitHandoffRequest {
   answers: { key: string; answer: string }[];
   csmUserId: string;
@@ -92,10 +90,30 @@ export const completeMilestoneUpdate = defineUpdate<LifecycleState, [CompleteMil
 export const resendHandoffLinkUpdate = defineUpdate<LifecycleState, [ResendHandoffLinkRequest]>('resendHandoffLink');
 export const stateQuery = defineQuery<LifecycleState>('state');
 
-/** Application failure types the activities raise and the API maps to HTTP answers. */
+/**
+ * Every ApplicationFailure type Relay's workflows and activities raise: the workflow's refusals of
+ * an update, and the activities' failures. The API maps them to answers in one table
+ * (services/workflowUpdates.ts); Temporal's UI shows them as the failure's type.
+ */
 export const FAILURE_TYPES = {
+  // Refusals of an update by the workflow (the request came at the wrong time).
+  handoffNotOpen: 'HandoffNotOpen',
+  invalidTransition: 'InvalidTransition',
+  milestoneNotOpen: 'MilestoneNotOpen',
+  // Activities: the request names something that is not there.
   csmNotInOrganisation: 'CsmNotInOrganisation',
   handoffAlreadySubmitted: 'HandoffAlreadySubmitted',
   accountNotFound: 'AccountNotFound',
   milestoneNotFound: 'MilestoneNotFound',
+  // Activities: a record the workflow relies on is missing or unusable; retrying cannot help.
+  templateVersionMissing: 'TemplateVersionMissing',
+  handoffNotDrafted: 'HandoffNotDrafted',
+  noHandoffRecipient: 'NoHandoffRecipient',
+  importNotFound: 'ImportNotFound',
+  // Providers: a rejection (not retried) or a passing failure (retried on the provider's schedule).
+  emailRejected: 'EmailRejected',
+  emailDeliveryFailed: 'EmailDeliveryFailed',
+  handoffDraftingFailed: 'HandoffDraftingFailed',
 } as const;
+
+export type FailureType = (typeof FAILURE_TYPES)[keyof typeof FAILURE_TYPES];

@@ -5,8 +5,9 @@ import { RelayError } from '../../services/errors.ts';
 import { confirmImport } from '../../services/imports/confirmImport.ts';
 import { importTemplateCsv } from '../../services/imports/importTemplateCsv.ts';
 import { previewImport } from '../../services/imports/previewImport.ts';
-import { ImportFileError, MAX_IMPORT_BYTES } from '../../services/imports/readCsvFile.ts';
+import { importFileError, MAX_IMPORT_BYTES } from '../../services/imports/readCsvFile.ts';
 import type { ApiEnv, AppDeps } from '../deps.ts';
+import { errorResponse } from '../errors.tsx';
 
 /** Multipart framing and the CSRF field ride on top of the file itself. */
 const MULTIPART_OVERHEAD = 64 * 1024;
@@ -32,21 +33,17 @@ export async function readUpload(c: Context): Promise<{ bytes: Uint8Array; filen
     try {
       body = await c.req.parseBody();
     } catch {
-      throw new ImportFileError(400, 'The upload could not be read as a multipart form.');
+      throw importFileError('invalid', 'The upload could not be read as a multipart form.');
     }
     const file = body.file;
-    if (!(file instanceof File)) throw new ImportFileError(400, 'Choose a CSV file to upload (form field "file").');
-    if (file.size > MAX_IMPORT_BYTES) throw new ImportFileError(413, tooLargeMessage);
+    if (!(file instanceof File)) throw importFileError('invalid', 'Choose a CSV file to upload (form field "file").');
+    if (file.size > MAX_IMPORT_BYTES) throw importFileError('too_large', tooLargeMessage);
     return { bytes: new Uint8Array(await file.arrayBuffer()), filename: file.name };
   }
   if (!type || CSV_TYPES.some((t) => type.startsWith(t))) {
     return { bytes: new Uint8Array(await c.req.arrayBuffer()), filename: c.req.query('filename') };
   }
-  throw new ImportFileError(400, `Send the CSV as the body with Content-Type text/csv, or as multipart/form-data field "file" (got ${type}).`);
-}
-
-export function importFileErrorBody(error: ImportFileError) {
-  return { error: { code: error.status === 413 ? 'payload_too_large' : 'validation', message: error.message } };
+  throw importFileError('invalid', `Send the CSV as the body with Content-Type text/csv, or as multipart/form-data field "file" (got ${type}).`);
 }
 
 /** A CSV download; the BOM makes Excel read it as UTF-8. */
@@ -86,17 +83,12 @@ export function importRoutes(deps: AppDeps) {
   };
 
   return new Hono<ApiEnv>()
-    .use('/', importUploadLimit((c, message) => c.json({ error: { code: 'payload_too_large', message } }, 413)))
+    .use('/', importUploadLimit((c, message) => errorResponse(c, new RelayError('payload_too_large', message))))
     .get('/template.csv', () => csvDownload(importTemplateCsv(), 'relay-import-template.csv'))
     .post('/', async (c) => {
-      try {
-        const upload = await readUpload(c);
-        const preview = await previewImport(deps.db, c.get('orgId'), { ...upload, createdBy: 'api' });
-        return c.json(preview, 201);
-      } catch (error) {
-        if (error instanceof ImportFileError) return c.json(importFileErrorBody(error), error.status);
-        throw error;
-      }
+      const upload = await readUpload(c);
+      const preview = await previewImport(deps.db, c.get('orgId'), { ...upload, createdBy: 'api' });
+      return c.json(preview, 201);
     })
     .get('/', async (c) => c.json({ items: (await listImports(deps.db, c.get('orgId'))).map(importStatusBody) }))
     .get('/:id', async (c) => c.json(importStatusBody(await requireImport(c.get('orgId'), c.req.param('id')))))

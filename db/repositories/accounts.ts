@@ -1,7 +1,10 @@
 import { and, asc, count, desc, eq, gte, ilike, inArray, isNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import { ACCOUNT_STATUSES, accountMilestoneProgress, accountStatusRank, type AccountStatus } from '../schema/index.ts';
+import { ACCOUNT_LIST_MAX_PAGE_SIZE, DEFAULT_SORT_DIRECTION, type AccountSort, type SortDirection } from '../../domain/accountList.ts';
+import { LIFECYCLE_STATUSES, type LifecycleStatus } from '../../domain/lifecycle.ts';
+import { accountMilestoneProgress, accountStatusRank } from '../schema/index.ts';
 import type { Queryable } from '../client.ts';
+import { listAccountMilestones } from './milestones.ts';
 import { accountDomains, accountMilestones, accounts, handoffs, templateVersions, users } from '../schema/index.ts';
 
 export type NewAccount = typeof accounts.$inferInsert;
@@ -28,20 +31,42 @@ export async function findAccountsByDomains(db: Queryable, orgId: string, domain
     .where(and(eq(accountDomains.orgId, orgId), inArray(accountDomains.domain, domains)));
 }
 
-export async function deleteAccountRecord(db: Queryable, orgId: string, accountId: string): Promise<void> {
-  await db.delete(accountDomains).where(and(eq(accountDomains.orgId, orgId), eq(accountDomains.accountId, accountId)));
-  await db.delete(accounts).where(and(eq(accounts.orgId, orgId), eq(accounts.id, accountId)));
-}
-
 export async function getAccount(db: Queryable, orgId: string, accountId: string) {
   const [row] = await db.select().from(accounts).where(and(eq(accounts.orgId, orgId), eq(accounts.id, accountId)));
   return row ?? null;
 }
 
-export async function listAccountMilestones(db: Queryable, orgId: string, accountId: string) {
-  return db.select().from(accountMilestones)
-    .where(and(eq(accountMilestones.orgId, orgId), eq(accountMilestones.accountId, accountId)))
-    .orderBy(asc(accountMilestones.sequence));
+/** Whether the organisation has this account: the cheap ownership check before an action on its run. */
+export async function accountExists(db: Queryable, orgId: string, accountId: string): Promise<boolean> {
+  const [row] = await db.select({ id: accounts.id }).from(accounts).where(and(eq(accounts.orgId, orgId), eq(accounts.id, accountId)));
+  return Boolean(row);
+}
+
+const byAccount = (orgId: string, accountId: string) => and(eq(accounts.orgId, orgId), eq(accounts.id, accountId));
+
+/** Projections of the account's workflow onto its row. */
+export async function setAccountStatus(db: Queryable, orgId: string, accountId: string, status: LifecycleStatus): Promise<void> {
+  await db.update(accounts).set({ status, updatedAt: new Date() }).where(byAccount(orgId, accountId));
+}
+
+export async function setAccountCsm(db: Queryable, orgId: string, accountId: string, csmUserId: string): Promise<void> {
+  await db.update(accounts).set({ csmUserId, updatedAt: new Date() }).where(byAccount(orgId, accountId));
+}
+
+export async function setAccountMilestonesTotal(db: Queryable, orgId: string, accountId: string, total: number): Promise<void> {
+  await db.update(accounts).set({ milestonesTotal: total }).where(byAccount(orgId, accountId));
+}
+
+/** Counted, not incremented, so a retried projection cannot count a milestone twice. */
+export async function recountAccountMilestonesCompleted(db: Queryable, orgId: string, accountId: string): Promise<void> {
+  await db.update(accounts).set({
+    milestonesCompleted: sql`(select count(*) from ${accountMilestones} where ${accountMilestones.orgId} = ${orgId} and ${accountMilestones.accountId} = ${accountId} and ${accountMilestones.status} = 'completed')`,
+  }).where(byAccount(orgId, accountId));
+}
+
+/** The list's "last activity": every timeline event touches it. */
+export async function touchAccountActivity(db: Queryable, orgId: string, accountId: string): Promise<void> {
+  await db.update(accounts).set({ lastActivityAt: sql`now()` }).where(byAccount(orgId, accountId));
 }
 
 /** One account as the API and the dashboard show it. */
@@ -65,14 +90,10 @@ export async function getAccountDetail(db: Queryable, orgId: string, accountId: 
   return { ...row, milestones, domains };
 }
 
-export const ACCOUNT_SORTS = ['name', 'arr', 'status', 'lastActivity', 'created', 'progress'] as const;
-export type AccountSort = (typeof ACCOUNT_SORTS)[number];
-export type SortDirection = 'asc' | 'desc';
-export const ACCOUNT_LIST_MAX_PAGE_SIZE = 100;
 
 /** Everything that narrows the list. Ranges are inclusive; dates are whole UTC days (YYYY-MM-DD). */
 export interface AccountListFilters {
-  status?: AccountStatus | undefined;
+  status?: LifecycleStatus | undefined;
   q?: string | undefined;
   arrMin?: number | undefined;
   arrMax?: number | undefined;
@@ -96,10 +117,6 @@ export interface AccountListQuery extends AccountListFilters {
   pageSize: number;
 }
 
-/** The direction a column sorts in when first clicked: names A→Z, lifecycle from the start, figures biggest first. */
-export const DEFAULT_SORT_DIRECTION: Record<AccountSort, SortDirection> = {
-  name: 'asc', status: 'asc', arr: 'desc', lastActivity: 'desc', created: 'desc', progress: 'desc',
-};
 
 const DAY_MS = 86_400_000;
 
@@ -191,11 +208,11 @@ export async function listAccounts(db: Queryable, orgId: string, query: AccountL
   return { items: withMrr(items), total: counted?.n ?? 0 };
 }
 
-export type StatusCounts = Record<AccountStatus, number>;
+export type StatusCounts = Record<LifecycleStatus, number>;
 
 export async function countAccountsByStatus(db: Queryable, orgId: string, filters: AccountListFilters, now = new Date()): Promise<StatusCounts> {
   const rows = await accountStatusCountStatement(db, orgId, filters, now);
-  const counts = Object.fromEntries(ACCOUNT_STATUSES.map((s) => [s, 0])) as StatusCounts;
+  const counts = Object.fromEntries(LIFECYCLE_STATUSES.map((s) => [s, 0])) as StatusCounts;
   for (const row of rows) counts[row.status] = row.n;
   return counts;
 }
@@ -209,6 +226,6 @@ export async function listAccountsWithStatusCounts(db: Queryable, orgId: string,
     accountListStatements(db, orgId, query, now).items,
     countAccountsByStatus(db, orgId, query, now),
   ]);
-  const all = ACCOUNT_STATUSES.reduce((sum, s) => sum + counts[s], 0);
+  const all = LIFECYCLE_STATUSES.reduce((sum, s) => sum + counts[s], 0);
   return { items: withMrr(items), counts, all, total: query.status ? counts[query.status] : all };
 }

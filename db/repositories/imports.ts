@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, gt, inArray, ne, or, sql } from 'drizzle-orm';
-import type { Queryable } from '../client.ts';
+import type { Queryable, Transaction } from '../client.ts';
 import { importRows, imports, type ImportRowOutcome } from '../schema/index.ts';
 
 export type ImportRecord = typeof imports.$inferSelect;
@@ -100,4 +100,19 @@ export async function setImportRowOutcome(db: Queryable, orgId: string, importId
   outcome: ImportRowOutcome, fields: { accountId?: string | null; message?: string | null }): Promise<void> {
   await db.update(importRows).set({ outcome, accountId: fields.accountId ?? null, message: fields.message ?? null, updatedAt: new Date() })
     .where(and(eq(importRows.orgId, orgId), eq(importRows.importId, importId), eq(importRows.rowNumber, rowNumber)));
+}
+
+/** Locks one row of an import until the transaction ends, and returns it as it is now. */
+export async function lockImportRow(tx: Transaction, orgId: string, importId: string, rowNumber: number) {
+  const [row] = await tx.select().from(importRows)
+    .where(and(eq(importRows.orgId, orgId), eq(importRows.importId, importId), eq(importRows.rowNumber, rowNumber))).for('update');
+  return row ?? null;
+}
+
+/**
+ * Serialises the same row of the same file across two imports of it (until the transaction ends),
+ * so a row without a domain, which no unique index guards, is not created twice either.
+ */
+export async function lockFileRowAcrossImports(tx: Transaction, orgId: string, fileSha256: string, rowNumber: number): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`import-row:${orgId}:${fileSha256}:${rowNumber}`}, 0))`);
 }

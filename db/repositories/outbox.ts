@@ -1,6 +1,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
-import { outboxEmails } from '../schema/index.ts';
+import { newId } from '../ids.ts';
+import { outboxEmails, type EmailStatus } from '../schema/index.ts';
 
 export async function findOutboxEmailByKey(db: Queryable, idempotencyKey: string) {
   const [row] = await db.select().from(outboxEmails).where(eq(outboxEmails.idempotencyKey, idempotencyKey));
@@ -18,7 +19,32 @@ export async function listOutbox(db: Queryable, orgId: string, filter: { account
   }).from(outboxEmails).where(where).orderBy(desc(outboxEmails.createdAt)).limit(filter.limit);
 }
 
-export async function getOutboxEmail(db: Queryable, orgId: string, id: string) {
-  const [row] = await db.select().from(outboxEmails).where(and(eq(outboxEmails.orgId, orgId), eq(outboxEmails.id, id)));
+type NewOutboxEmail = Omit<typeof outboxEmails.$inferInsert, 'id' | 'createdAt'>;
+
+/** Records an email before it is handed to the mailer; a second record of the same key is ignored. */
+export async function insertOutboxEmail(db: Queryable, email: NewOutboxEmail): Promise<string> {
+  const id = newId();
+  await db.insert(outboxEmails).values({ id, ...email }).onConflictDoNothing({ target: outboxEmails.idempotencyKey });
+  return id;
+}
+
+/** What the mailer made of the email: held, sent (with the provider's ID) or failed (with its reason). */
+export async function setOutboxEmailOutcome(
+  db: Queryable, idempotencyKey: string,
+  outcome: { status: EmailStatus; providerMessageId?: string | null; error?: string | null },
+): Promise<void> {
+  await db.update(outboxEmails).set({
+    status: outcome.status, error: outcome.error ?? null,
+    ...(outcome.providerMessageId === undefined ? {} : { providerMessageId: outcome.providerMessageId }),
+  }).where(eq(outboxEmails.idempotencyKey, idempotencyKey));
+}
+
+/** The dev outbox spans organisations on purpose: it exists only on a developer's machine, without a mail provider. */
+export async function listHeldEmails(db: Queryable, limit: number) {
+  return db.select().from(outboxEmails).where(eq(outboxEmails.status, 'held')).orderBy(desc(outboxEmails.createdAt)).limit(limit);
+}
+
+export async function findHeldEmail(db: Queryable, id: string) {
+  const [row] = await db.select().from(outboxEmails).where(and(eq(outboxEmails.id, id), eq(outboxEmails.status, 'held')));
   return row ?? null;
 }

@@ -21,11 +21,6 @@ export async function consumeLoginToken(db: Queryable, tokenHash: string) {
   return row ?? null;
 }
 
-export async function findLoginTokenState(db: Queryable, tokenHash: string) {
-  const [row] = await db.select({ usedAt: loginTokens.usedAt, expiresAt: loginTokens.expiresAt }).from(loginTokens).where(eq(loginTokens.tokenHash, tokenHash));
-  return row ?? null;
-}
-
 export async function insertSession(db: Queryable, row: { orgId: string; userId: string; tokenHash: string; csrfToken: string; expiresAt: Date }): Promise<void> {
   await db.insert(sessions).values({ id: newId(), ...row });
 }

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
+import { isUniqueViolation } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { accounts, templates, templateVersions, type TemplateMilestone } from '../schema/index.ts';
 
@@ -93,13 +94,6 @@ function comparable(d: TemplateDefinition): string {
     m.sequence, m.name, m.durationDays,
     m.actions.map((a) => [a.kind, a.label, a.description, a.blocker, a.trigger.type, a.trigger.type === 'milestone_start' ? a.trigger.delayHours : null]),
   ])]);
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
 }
 
 /**

@@ -1,7 +1,8 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { newId } from '../ids.ts';
-import { accounts, timelineEvents, type TimelineEventType } from '../schema/index.ts';
+import { timelineEvents, type TimelineEventType } from '../schema/index.ts';
+import { touchAccountActivity } from './accounts.ts';
 
 export interface TimelineEntry {
   orgId: string;
@@ -20,8 +21,7 @@ export async function recordTimelineEvent(db: Queryable, entry: TimelineEntry): 
     message: entry.message, data: entry.data ?? {}, dedupeKey: entry.dedupeKey,
   }).onConflictDoNothing({ target: timelineEvents.dedupeKey }).returning({ id: timelineEvents.id });
   if (inserted.length) {
-    await db.update(accounts).set({ lastActivityAt: sql`now()` })
-      .where(and(eq(accounts.orgId, entry.orgId), eq(accounts.id, entry.accountId)));
+    await touchAccountActivity(db, entry.orgId, entry.accountId);
   }
 }
 

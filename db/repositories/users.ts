@@ -1,5 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Database, Queryable } from '../client.ts';
+import { isUniqueViolation } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { sessions, users, type UserRole } from '../schema/index.ts';
 
@@ -31,13 +32,6 @@ export async function listUsersWithLastSignIn(db: Queryable, orgId: string) {
 }
 
 export type InviteUserResult = { outcome: 'created'; user: typeof users.$inferSelect } | { outcome: 'email_taken' };
-
-function isUniqueViolation(error: unknown): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
-}
 
 export async function insertUser(db: Queryable, orgId: string, input: { email: string; name: string; role: UserRole }): Promise<InviteUserResult> {
   try {

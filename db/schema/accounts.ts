@@ -1,19 +1,18 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { COMPANY_SIZES } from '../../domain/accountInput.ts';
+import { LIFECYCLE_STATUSES } from '../../domain/lifecycle.ts';
 import { organisations } from './organisations.ts';
 import { templateVersions, type TemplateAction } from './templates.ts';
 import { users } from './users.ts';
 
-export const ACCOUNT_STATUSES = ['pending_handoff', 'active', 'at_risk', 'completed', 'churned'] as const;
-export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
-export const COMPANY_SIZES = ['1-50', '51-500', '501-5000', '5000+'] as const;
 
 /**
  * Sort keys the accounts list orders by, shared by the list query and the indexes that serve it:
  * Postgres uses an expression index only for the very same expression.
  */
 export function accountStatusRank(status: AnyPgColumn): SQL {
-  return sql`(case ${status} ${sql.join(ACCOUNT_STATUSES.map((s, i) => sql.raw(`when '${s}' then ${i}`)), sql` `)} end)`;
+  return sql`(case ${status} ${sql.join(LIFECYCLE_STATUSES.map((s, i) => sql.raw(`when '${s}' then ${i}`)), sql` `)} end)`;
 }
 
 /** Share of milestones done, 0–1; an account without milestones counts as 0. */
@@ -37,7 +36,7 @@ export const accounts = pgTable('accounts', {
   aeEmail: text('ae_email'),
   rawPayload: text('raw_payload'),
   primaryDomain: text('primary_domain'),
-  status: text('status', { enum: ACCOUNT_STATUSES }).notNull(),
+  status: text('status', { enum: LIFECYCLE_STATUSES }).notNull(),
   csmUserId: text('csm_user_id').references(() => users.id),
   templateVersionId: text('template_version_id').notNull().references(() => templateVersions.id),
   workflowId: text('workflow_id').notNull(),

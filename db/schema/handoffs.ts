@@ -2,7 +2,7 @@ import { integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-o
 import { accounts } from './accounts.ts';
 import { organisations } from './organisations.ts';
 import { users } from './users.ts';
-import type { QuestionKind } from '../../domain/handoffQuestions.ts';
+import { HANDOFF_DRAFTERS, type QuestionKind } from '../../domain/handoffQuestions.ts';
 
 export interface HandoffAnswer {
   key: string;
@@ -19,8 +19,6 @@ export interface HandoffAnswer {
   help?: string;
   options?: string[];
 }
-
-export const HANDOFF_DRAFTERS = ['rule_based', 'openai'] as const;
 
 export const handoffs = pgTable('handoffs', {
   id: text('id').primaryKey(),

@@ -1,23 +1,8 @@
 import { integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { TemplateMilestone } from '../../domain/templates.ts';
 import { organisations } from './organisations.ts';
 
-export const ACTION_KINDS = ['email', 'task', 'form', 'meeting', 'document'] as const;
-export type ActionKind = (typeof ACTION_KINDS)[number];
-
-export interface TemplateAction {
-  kind: ActionKind;
-  label: string;
-  description: string;
-  trigger: { type: 'milestone_start'; delayHours: number } | { type: 'manual' };
-  blocker: boolean;
-}
-
-export interface TemplateMilestone {
-  sequence: number;
-  name: string;
-  durationDays: number;
-  actions: TemplateAction[];
-}
+export type { ActionKind, TemplateAction, TemplateMilestone } from '../../domain/templates.ts';
 
 export const templates = pgTable('templates', {
   id: text('id').primaryKey(),

@@ -1,13 +1,9 @@
 import { index, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { accounts } from './accounts.ts';
+import { TIMELINE_EVENT_TYPES } from '../../domain/timeline.ts';
 import { organisations } from './organisations.ts';
 
-export const TIMELINE_EVENT_TYPES = [
-  'account_created', 'milestones_instantiated', 'handoff_drafted', 'email_sent', 'handoff_submitted',
-  'csm_assigned', 'status_changed', 'milestone_started', 'milestone_completed', 'note',
-  'task_created', 'task_completed', 'contact_added', 'email_failed',
-] as const;
-export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];
+export type { TimelineEventType } from '../../domain/timeline.ts';
 
 export const timelineEvents = pgTable('timeline_events', {
   id: text('id').primaryKey(),

@@ -1,8 +1,8 @@
 import { index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { USER_ROLES } from '../../domain/users.ts';
 import { organisations } from './organisations.ts';
 
-export const USER_ROLES = ['admin', 'csm'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
+export type { UserRole } from '../../domain/users.ts';
 
 export const users = pgTable('users', {
   id: text('id').primaryKey(),

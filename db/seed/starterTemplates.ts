@@ -1,4 +1,4 @@
-import type { TemplateAction } from '../schema/templates.ts';
+import type { TemplateAction } from '../../domain/templates.ts';
 import type { TemplateDefinition } from '../repositories/templates.ts';
 
 const onStart = (kind: TemplateAction['kind'], label: string, description: string, delayHours = 0, blocker = false): TemplateAction => ({

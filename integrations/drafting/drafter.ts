@@ -1,4 +1,4 @@
-import type { HandoffQuestion } from '../../domain/handoffQuestions.ts';
+import type { HandoffDrafterName, HandoffQuestion } from '../../domain/handoffQuestions.ts';
 
 export interface DraftingContext {
   companyName: string;
@@ -18,7 +18,7 @@ export interface DraftingContext {
 export interface DraftedAnswer { key: string; question: string; answer: string; verified: boolean }
 
 export interface HandoffDraft {
-  drafter: 'rule_based' | 'openai';
+  drafter: HandoffDrafterName;
   answers: DraftedAnswer[];
 }
 

@@ -1,8 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../../db/client.ts';
 import { getImport, markImportRunning, type ImportRecord } from '../../db/repositories/imports.ts';
-import type { bulkImport } from '../../workflows/bulkImport.ts';
-import { bulkImportWorkflowId } from '../../workflows/bulkImportDefinitions.ts';
+import { bulkImportWorkflowId, type BulkImportWorkflow } from '../../workflows/bulkImportDefinitions.ts';
 import { SEARCH_ATTRIBUTES } from '../../workflows/definitions.ts';
 import { RelayError } from '../errors.ts';
 
@@ -23,7 +22,7 @@ export async function confirmImport(deps: ConfirmImportDeps, orgId: string, impo
   const record = await getImport(deps.db, orgId, importId);
   if (!record) throw new RelayError('not_found', 'no such import');
   if (record.status === 'completed') return record;
-  await deps.temporal.workflow.start<typeof bulkImport>('bulkImport', {
+  await deps.temporal.workflow.start<BulkImportWorkflow>('bulkImport', {
     workflowId: bulkImportWorkflowId(orgId, importId),
     taskQueue: deps.taskQueue,
     workflowIdConflictPolicy: 'USE_EXISTING',

@@ -1,8 +1,9 @@
-import { and, eq, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { Database } from '../../db/client.ts';
-import { getImport, importRowsAfter, recountImport, rowsCreatedFromFile, setImportRowOutcome, type ImportRecord, type ImportRowRecord } from '../../db/repositories/imports.ts';
-import { importRows } from '../../db/schema/index.ts';
+import {
+  getImport, importRowsAfter, lockFileRowAcrossImports, lockImportRow, recountImport, rowsCreatedFromFile, setImportRowOutcome,
+  type ImportRecord, type ImportRowRecord,
+} from '../../db/repositories/imports.ts';
 import { createAccount } from '../createAccount.ts';
 import { RelayError } from '../errors.ts';
 
@@ -34,10 +35,9 @@ const ROW_CONCURRENCY = 4;
 async function importRow(deps: ImportBatchDeps, record: ImportRecord, rowNumber: number): Promise<void> {
   const { orgId, id: importId } = record;
   await deps.db.transaction(async (tx) => {
-    const [row] = await tx.select().from(importRows)
-      .where(and(eq(importRows.orgId, orgId), eq(importRows.importId, importId), eq(importRows.rowNumber, rowNumber))).for('update');
+    const row = await lockImportRow(tx, orgId, importId, rowNumber);
     if (!row || row.outcome !== 'pending') return;
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`import-row:${orgId}:${record.fileSha256}:${rowNumber}`}, 0))`);
+    await lockFileRowAcrossImports(tx, orgId, record.fileSha256, rowNumber);
     const earlier = (await rowsCreatedFromFile(tx, orgId, record.fileSha256, importId, [rowNumber])).get(rowNumber);
     if (earlier) {
       await setImportRowOutcome(tx, orgId, importId, rowNumber, 'skipped', { accountId: earlier.accountId, message: `already imported from this file on ${earlier.at.toISOString().slice(0, 10)}` });

@@ -10,7 +10,7 @@ import type { ImportRowDuplicate } from '../../db/schema/imports.ts';
 import { companyDomains } from '../../domain/companyDomains.ts';
 import { toAccountRows } from './accountRows.ts';
 import { matchHeaders } from './importColumns.ts';
-import { ImportFileError, readCsvFile } from './readCsvFile.ts';
+import { importFileError, readCsvFile } from './readCsvFile.ts';
 
 export interface ImportPreview {
   id: string;
@@ -52,7 +52,7 @@ function cleanFilename(name: string | undefined): string {
 export async function previewImport(db: Database, orgId: string, upload: { bytes: Uint8Array; filename?: string | undefined; createdBy: string }): Promise<ImportPreview> {
   const file = await readCsvFile(upload.bytes);
   const match = matchHeaders(file.headers);
-  if (match.problems.length) throw new ImportFileError(400, match.problems.join('; '));
+  if (match.problems.length) throw importFileError('invalid', match.problems.join('; '));
 
   const templates = await listTemplates(db, orgId);
   const rows = toAccountRows(match, file.headers.length, file.records, templates.map((t) => t.name));

@@ -1,18 +1,16 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
+import { RelayError } from '../errors.ts';
 
 export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 export const MAX_IMPORT_ROWS = 10_000;
 /** Room for the largest account (100k raw payload + 20k notes + the rest) and no more. */
 export const MAX_RECORD_CHARS = 200_000;
 
-/** The file as a whole cannot be imported; the message says why and what to do. */
-export class ImportFileError extends Error {
-  override name = 'ImportFileError';
-  constructor(readonly status: 400 | 413, message: string) {
-    super(message);
-  }
+/** The file as a whole cannot be imported (400, or 413 when too big); the message says why and what to do. */
+export function importFileError(problem: 'invalid' | 'too_large', message: string): RelayError {
+  return new RelayError(problem === 'too_large' ? 'payload_too_large' : 'validation', message);
 }
 
 export interface CsvRecord {
@@ -34,7 +32,7 @@ function decodeUtf8(bytes: Uint8Array): string {
     // fatal: a Latin-1 or Windows-1252 export must be refused, not read as mojibake; the BOM is dropped.
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new ImportFileError(400, 'The file is not UTF-8 text (it looks like Latin-1/Windows-1252 or a binary file). In Excel choose "Save As → CSV UTF-8", in Google Sheets "Download → CSV", then upload again.');
+    throw importFileError('invalid', 'The file is not UTF-8 text (it looks like Latin-1/Windows-1252 or a binary file). In Excel choose "Save As → CSV UTF-8", in Google Sheets "Download → CSV", then upload again.');
   }
 }
 
@@ -59,9 +57,9 @@ function describeCsvError(error: CsvError, nextRow: number): string {
  * the caller); blank lines keep their row number so numbers match what a spreadsheet shows.
  */
 export async function readCsvFile(bytes: Uint8Array): Promise<CsvFile> {
-  if (bytes.byteLength === 0) throw new ImportFileError(400, 'The file is empty: upload a CSV with a header row and at least one account.');
+  if (bytes.byteLength === 0) throw importFileError('invalid', 'The file is empty: upload a CSV with a header row and at least one account.');
   if (bytes.byteLength > MAX_IMPORT_BYTES) {
-    throw new ImportFileError(413, `The file is ${megabytes(bytes.byteLength)}; the limit is ${megabytes(MAX_IMPORT_BYTES)}. Split it into smaller files.`);
+    throw importFileError('too_large', `The file is ${megabytes(bytes.byteLength)}; the limit is ${megabytes(MAX_IMPORT_BYTES)}. Split it into smaller files.`);
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const text = decodeUtf8(bytes);
@@ -80,16 +78,16 @@ export async function readCsvFile(bytes: Uint8Array): Promise<CsvFile> {
       row += 1;
       if (cells.every((cell) => cell.trim() === '')) continue;
       if (records.length === MAX_IMPORT_ROWS) {
-        throw new ImportFileError(413, `The file has more than ${MAX_IMPORT_ROWS.toLocaleString('en-US')} accounts; the limit is ${MAX_IMPORT_ROWS.toLocaleString('en-US')} per upload. Split it into smaller files.`);
+        throw importFileError('too_large', `The file has more than ${MAX_IMPORT_ROWS.toLocaleString('en-US')} accounts; the limit is ${MAX_IMPORT_ROWS.toLocaleString('en-US')} per upload. Split it into smaller files.`);
       }
       records.push({ row, cells });
     }
   } catch (error) {
     parser.destroy();
-    if (error instanceof CsvError) throw new ImportFileError(400, describeCsvError(error, row + 1));
+    if (error instanceof CsvError) throw importFileError('invalid', describeCsvError(error, row + 1));
     throw error;
   }
-  if (!headers || headers.every((h) => h.trim() === '')) throw new ImportFileError(400, 'The file has no header row: the first line must name the columns (download the template CSV for an example).');
-  if (!records.length) throw new ImportFileError(400, 'The file has a header row but no accounts below it.');
+  if (!headers || headers.every((h) => h.trim() === '')) throw importFileError('invalid', 'The file has no header row: the first line must name the columns (download the template CSV for an example).');
+  if (!records.length) throw importFileError('invalid', 'The file has a header row but no accounts below it.');
   return { sha256, headers, records };
 }

@@ -1,5 +1,17 @@
 import type { Child } from 'hono/jsx';
 
+/** An email as every sender stores and sends it: the outbox row, the mailer and the dev outbox read these. */
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+  links: string[];
+}
+
+export function renderEmail(node: unknown): string {
+  return `<!doctype html>${String(node)}`;
+}
+
 export function EmailLayout(props: { title: string; children: Child }) {
   return (
     <html>

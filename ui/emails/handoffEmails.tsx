@@ -1,15 +1,4 @@
-import { EmailButton, EmailLayout } from './EmailLayout.tsx';
-
-export interface RenderedEmail {
-  subject: string;
-  html: string;
-  text: string;
-  links: string[];
-}
-
-function render(node: unknown): string {
-  return `<!doctype html>${String(node)}`;
-}
+import { EmailButton, EmailLayout, renderEmail as render, type RenderedEmail } from './EmailLayout.tsx';
 
 export function handoffLinkEmail(p: { companyName: string; link: string; expiresOn: string; reminder: boolean; toAdminsBecauseNoAe: boolean }): RenderedEmail {
   const subject = p.reminder

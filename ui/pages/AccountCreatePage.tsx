@@ -1,5 +1,5 @@
 import type { Child } from 'hono/jsx';
-import { COMPANY_SIZES } from '../../db/schema/accounts.ts';
+import { COMPANY_SIZES } from '../../domain/accountInput.ts';
 import { AppLayout, type Viewer } from '../components/AppLayout.tsx';
 import { CsrfField } from '../components/CsrfField.tsx';
 import { FieldError, TextAreaField, TextField, type FormState } from '../components/account/formFields.tsx';

@@ -1,9 +1,8 @@
 import type { FieldError } from '../../domain/accountInput.ts';
-import {
-  DEFAULT_SORT_DIRECTION, type AccountSort, type ListedAccount, type SortDirection, type StatusCounts,
-} from '../../db/repositories/accounts.ts';
+import type { ListedAccount, StatusCounts } from '../../db/repositories/accounts.ts';
+import { DEFAULT_SORT_DIRECTION, type AccountSort, type SortDirection } from '../../domain/accountList.ts';
 import type { AccountFilterOptions } from '../../db/repositories/listOptions.ts';
-import { ACCOUNT_STATUSES, type AccountStatus } from '../../db/schema/index.ts';
+import { LIFECYCLE_STATUSES, type LifecycleStatus } from '../../domain/lifecycle.ts';
 import { AppLayout, type Viewer } from '../components/AppLayout.tsx';
 import { count, dollars, plural } from '../format.ts';
 
@@ -43,7 +42,7 @@ export interface AccountsListPageProps {
   now: Date;
 }
 
-export const STATUS_LABELS: Record<AccountStatus, string> = {
+export const STATUS_LABELS: Record<LifecycleStatus, string> = {
   pending_handoff: 'Pending handoff', active: 'Active', at_risk: 'At risk', completed: 'Completed', churned: 'Churned',
 };
 
@@ -81,7 +80,7 @@ export function describeLastActivity(at: Date, now: Date): string {
 
 function StatusTabs(p: { values: ListValues; counts: StatusCounts; all: number }) {
   const current = p.values.status;
-  const tab = (status: AccountStatus | undefined, label: string, n: number) => (
+  const tab = (status: LifecycleStatus | undefined, label: string, n: number) => (
     <a href={listHref(p.values, { status, page: undefined })} aria-current={current === status ? 'page' : undefined}>
       {label}<span class="count">{count(n)}</span>
     </a>
@@ -89,7 +88,7 @@ function StatusTabs(p: { values: ListValues; counts: StatusCounts; all: number }
   return (
     <nav class="tabs" aria-label="Status">
       {tab(undefined, 'All', p.all)}
-      {ACCOUNT_STATUSES.map((s) => tab(s, STATUS_LABELS[s], p.counts[s]))}
+      {LIFECYCLE_STATUSES.map((s) => tab(s, STATUS_LABELS[s], p.counts[s]))}
     </nav>
   );
 }

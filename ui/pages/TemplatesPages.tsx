@@ -1,4 +1,4 @@
-import type { TemplateMilestone } from '../../db/schema/templates.ts';
+import type { TemplateMilestone } from '../../domain/templates.ts';
 import { AppLayout, type Viewer } from '../components/AppLayout.tsx';
 import { TemplateEditor } from '../components/templates/TemplateEditor.tsx';
 import type { FormErrors, TemplateFormValues } from '../components/templates/templateForm.ts';

@@ -1,4 +1,4 @@
-import { USER_ROLES, type UserRole } from '../../db/schema/users.ts';
+import { USER_ROLES, type UserRole } from '../../domain/users.ts';
 import { AppLayout } from '../components/AppLayout.tsx';
 import { CsrfField } from '../components/CsrfField.tsx';
 import type { PageShell } from './TemplatesPages.tsx';

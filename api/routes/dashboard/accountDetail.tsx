@@ -4,7 +4,8 @@ import { getAccount, getAccountDetail } from '../../../db/repositories/accounts.
 import { addContact, addNote, addTask, completeTask, listContacts, listNotes, listTasks } from '../../../db/repositories/accountWork.ts';
 import { listTimeline } from '../../../db/repositories/timeline.ts';
 import { listUsersByRole } from '../../../db/repositories/users.ts';
-import { ACCOUNT_STATUSES, TIMELINE_EVENT_TYPES } from '../../../db/schema/index.ts';
+import { TIMELINE_EVENT_TYPES } from '../../../domain/timeline.ts';
+import { csmAssignmentSchema, statusChangeSchema } from '../../../domain/accountChanges.ts';
 import { fieldErrors } from '../../../domain/accountInput.ts';
 import {
   assignAccountCsm, changeAccountStatus, completeAccountMilestone, resendAccountHandoffLink,
@@ -28,16 +29,8 @@ const isRealDate = (value: string) => {
 const checkbox = z.enum(['yes']).optional().transform((v) => v === 'yes');
 
 const FORM_SCHEMAS = {
-  status: z.object({
-    status: z.enum(ACCOUNT_STATUSES, { error: 'choose the new status' }),
-    note: optionalText(5000),
-  }),
-  csm: z.object({
-    csmEmail: z.string({ error: 'choose a CSM' }).trim().toLowerCase().pipe(z.email('choose a CSM')),
-    notifyCsm: checkbox,
-    notifyContact: checkbox,
-    note: optionalText(5000),
-  }),
+  status: statusChangeSchema,
+  csm: csmAssignmentSchema.extend({ notifyCsm: checkbox, notifyContact: checkbox }),
   task: z.object({
     title: z.string({ error: 'the task needs a title' }).trim().min(1, 'the task needs a title').max(300, 'at most 300 characters'),
     dueDate: z.string().trim().optional().transform((v) => v || null)

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { countAccountsByStatus, DEFAULT_SORT_DIRECTION, listAccountsWithStatusCounts } from '../../../db/repositories/accounts.ts';
+import { countAccountsByStatus, listAccountsWithStatusCounts } from '../../../db/repositories/accounts.ts';
+import { DEFAULT_SORT_DIRECTION } from '../../../domain/accountList.ts';
 import { listAccountFilterOptions } from '../../../db/repositories/listOptions.ts';
 import { fieldErrors } from '../../../domain/accountInput.ts';
 import { AccountsListPage, LIST_PARAMS, type ListValues } from '../../../ui/pages/AccountsListPage.tsx';

@@ -1,3 +1,4 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { getImport, listImportRows, listImports } from '../../../db/repositories/imports.ts';
@@ -5,7 +6,8 @@ import { accountsCsv, exportFilename } from '../../../services/imports/accountsC
 import { confirmImport } from '../../../services/imports/confirmImport.ts';
 import { importTemplateCsv } from '../../../services/imports/importTemplateCsv.ts';
 import { loadImportPreview, previewImport } from '../../../services/imports/previewImport.ts';
-import { ImportFileError } from '../../../services/imports/readCsvFile.ts';
+import { RelayError } from '../../../services/errors.ts';
+import { httpStatusOf } from '../../errors.tsx';
 import { ImportPreviewPage, ImportProgressPage, ImportsPage } from '../../../ui/pages/ImportPages.tsx';
 import type { AppDeps, DashboardEnv } from '../../deps.ts';
 import { csvDownload, importUploadLimit, readUpload } from '../imports.ts';
@@ -20,7 +22,7 @@ export function importsRoutes(deps: AppDeps) {
   const app = new Hono<DashboardEnv>();
   const shell = (c: Context<DashboardEnv>) => ({ viewer: c.get('user'), csrfToken: c.get('csrfToken'), devOutbox: deps.devOutbox });
 
-  async function listPage(c: Context<DashboardEnv>, error?: { status: 400 | 413; message: string }) {
+  async function listPage(c: Context<DashboardEnv>, error?: { status: ContentfulStatusCode; message: string }) {
     const imports = await listImports(deps.db, c.get('user').orgId);
     return c.html(<ImportsPage {...shell(c)} imports={imports} {...(error ? { error: error.message } : {})} />, error?.status ?? 200);
   }
@@ -36,7 +38,9 @@ export function importsRoutes(deps: AppDeps) {
       const preview = await previewImport(deps.db, user.orgId, { ...upload, createdBy: user.id });
       return c.redirect(`/imports/${preview.id}`, 303);
     } catch (error) {
-      if (error instanceof ImportFileError) return listPage(c, { status: error.status, message: error.message });
+      if (error instanceof RelayError && (error.code === 'validation' || error.code === 'payload_too_large')) {
+        return listPage(c, { status: httpStatusOf(error.code), message: error.message });
+      }
       throw error;
     }
   });

@@ -1,5 +1,5 @@
 import type { listTimeline } from '../../../db/repositories/timeline.ts';
-import { TIMELINE_EVENT_TYPES, type TimelineEventType } from '../../../db/schema/timeline.ts';
+import { TIMELINE_EVENT_TYPES, type TimelineEventType } from '../../../domain/timeline.ts';
 import { accountPath } from './accountView.ts';
 import { FieldError, Time } from './formFields.tsx';
 

@@ -1,4 +1,4 @@
-import { ACTION_KINDS } from '../../../db/schema/templates.ts';
+import { ACTION_KINDS } from '../../../domain/templates.ts';
 import { CsrfField } from '../CsrfField.tsx';
 import {
   actionField, LIMITS, milestoneField, type ActionFormValues, type FormErrors, type MilestoneFormValues, type TemplateFormValues,

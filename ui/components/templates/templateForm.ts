@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { TemplateDefinition } from '../../../db/repositories/templates.ts';
-import { ACTION_KINDS, type ActionKind, type TemplateAction, type TemplateMilestone } from '../../../db/schema/templates.ts';
+import { ACTION_KINDS, type ActionKind, type TemplateAction, type TemplateMilestone } from '../../../domain/templates.ts';
 import { editList, type ListEdit } from '../forms/listEdits.ts';
 
 /**

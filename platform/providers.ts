@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActivityDeps } from '../activities/index.ts';
-import { publicUrl, type Env } from '../config/env.ts';
-import type { Database } from '../db/client.ts';
+import type { Env } from '../config/env.ts';
 import type { HandoffDrafter } from '../integrations/drafting/drafter.ts';
 import { createOpenAiDrafter } from '../integrations/drafting/openAiDrafter.ts';
 import { createRuleBasedDrafter } from '../integrations/drafting/ruleBasedDrafter.ts';
@@ -49,15 +47,5 @@ export function describeProviders(env: Env): { drafter: string; mailer: string }
     mailer: env.RESEND_API_KEY
       ? `Resend${env.RESEND_BASE_URL ? ` at ${env.RESEND_BASE_URL}` : ''}, from ${env.EMAIL_FROM}`
       : 'dev outbox (set RESEND_API_KEY to send real email)',
-  };
-}
-
-export async function buildActivityDeps(env: Env, db: Database): Promise<ActivityDeps> {
-  return {
-    db,
-    mailer: buildMailer(env),
-    drafter: buildDrafter(env),
-    publicUrl: publicUrl(env),
-    tokenSecret: resolveTokenSecret(env),
   };
 }

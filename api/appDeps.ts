@@ -1,10 +1,9 @@
 import type { Client, Connection } from '@temporalio/client';
-import type { AppDeps } from '../api/deps.ts';
 import type { Env } from '../config/env.ts';
+import { publicUrl } from '../config/env.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { Mailer } from '../integrations/email/mailer.ts';
-import { publicUrl } from '../config/env.ts';
-import { resolveTokenSecret } from './services.ts';
+import type { AppDeps } from './deps.ts';
 
 /** What the API needs, from the environment and the open connections. */
 export function buildAppDeps(env: Env, database: DatabaseHandle, temporal: { client: Client; connection: Connection }, mailer: Mailer): AppDeps {
@@ -15,7 +14,6 @@ export function buildAppDeps(env: Env, database: DatabaseHandle, temporal: { cli
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     namespace: env.TEMPORAL_NAMESPACE,
     temporalUiUrl: env.TEMPORAL_UI_URL,
-    tokenSecret: resolveTokenSecret(env),
     devOutbox: mailer.provider === 'dev-outbox' && env.NODE_ENV !== 'production',
     mailer,
     publicUrl: base,

@@ -1,0 +1,80 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Database } from '../db/client.ts';
+import {
+  recountAccountMilestonesCompleted, setAccountMilestonesTotal, setAccountStatus,
+} from '../db/repositories/accounts.ts';
+import { copyTemplateMilestones, listAccountMilestones, setMilestoneStatus } from '../db/repositories/milestones.ts';
+import { getTemplateVersion } from '../db/repositories/templates.ts';
+import { recordTimelineEvent } from '../db/repositories/timeline.ts';
+import type { LifecycleStatus } from '../domain/lifecycle.ts';
+import { FAILURE_TYPES, type MilestoneState } from '../workflows/definitions.ts';
+import { awaitCommittedAccount, requireAccount, type AccountRef } from './accountRecords.ts';
+
+type MilestoneRef = AccountRef & { milestoneId: string; actor: string; eventKey: string };
+
+/**
+ * The account workflow's projections of its own state onto the account's rows: each one a single
+ * transaction with its timeline entry, keyed by the step key the workflow passes, so a retry
+ * writes nothing twice.
+ */
+export function createAccountProjectionActivities({ db }: { db: Database }) {
+  async function projectMilestone(input: MilestoneRef, status: 'in_progress' | 'completed'): Promise<void> {
+    await db.transaction(async (tx) => {
+      const milestone = await setMilestoneStatus(tx, input, status);
+      if (!milestone) throw ApplicationFailure.nonRetryable('no such milestone on this account', FAILURE_TYPES.milestoneNotFound);
+      if (status === 'completed') await recountAccountMilestonesCompleted(tx, input.orgId, input.accountId);
+      await recordTimelineEvent(tx, {
+        orgId: input.orgId, accountId: input.accountId, actor: input.actor, dedupeKey: input.eventKey,
+        type: status === 'completed' ? 'milestone_completed' : 'milestone_started',
+        message: `${status === 'completed' ? 'Milestone completed' : 'Milestone started'}: ${milestone.name}`, data: { milestoneId: input.milestoneId },
+      });
+    });
+  }
+
+  return {
+    async recordAccountCreated(input: AccountRef & { eventKey: string }): Promise<void> {
+      const account = await awaitCommittedAccount(db, input);
+      await recordTimelineEvent(db, {
+        orgId: input.orgId, accountId: input.accountId, type: 'account_created', actor: 'relay', dedupeKey: input.eventKey,
+        message: `Account created for ${account.companyName}`, data: { arr: account.arr, closeDate: account.closeDate },
+      });
+    },
+
+    /** Copies the template version's milestones onto the account: a snapshot later edits never touch. */
+    async instantiateMilestones(input: AccountRef & { eventKey: string }): Promise<MilestoneState[]> {
+      const account = await requireAccount(db, input);
+      const version = await getTemplateVersion(db, input.orgId, account.templateVersionId);
+      if (!version) throw ApplicationFailure.nonRetryable(`template version ${account.templateVersionId} is missing`, FAILURE_TYPES.templateVersionMissing);
+      await db.transaction(async (tx) => {
+        await copyTemplateMilestones(tx, { orgId: input.orgId, accountId: input.accountId, templateVersionId: version.id }, version.milestones);
+        await setAccountMilestonesTotal(tx, input.orgId, input.accountId, version.milestones.length);
+        await recordTimelineEvent(tx, {
+          orgId: input.orgId, accountId: input.accountId, type: 'milestones_instantiated', actor: 'relay', dedupeKey: input.eventKey,
+          message: `${version.milestones.length} milestones from ${version.name} v${version.version}`,
+          data: { templateVersionId: version.id },
+        });
+      });
+      const rows = await listAccountMilestones(db, input.orgId, input.accountId);
+      return rows.map((m) => ({ id: m.id, sequence: m.sequence, name: m.name, status: m.status }));
+    },
+
+    async projectStatus(input: AccountRef & { from: LifecycleStatus; to: LifecycleStatus; actor: string; note?: string | undefined; eventKey: string }): Promise<void> {
+      await db.transaction(async (tx) => {
+        await setAccountStatus(tx, input.orgId, input.accountId, input.to);
+        await recordTimelineEvent(tx, {
+          orgId: input.orgId, accountId: input.accountId, type: 'status_changed', actor: input.actor, dedupeKey: input.eventKey,
+          message: `Status ${input.from} → ${input.to}${input.note ? `: ${input.note}` : ''}`,
+          data: { from: input.from, to: input.to, note: input.note ?? null },
+        });
+      });
+    },
+
+    async recordMilestoneStarted(input: MilestoneRef): Promise<void> {
+      await projectMilestone(input, 'in_progress');
+    },
+
+    async recordMilestoneCompleted(input: MilestoneRef): Promise<void> {
+      await projectMilestone(input, 'completed');
+    },
+  };
+}

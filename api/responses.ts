@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import type { getAccountDetail, ListedAccount } from '../db/repositories/accounts.ts';
+import { HANDOFF_DRAFTERS, QUESTION_KINDS } from '../domain/handoffQuestions.ts';
+import { LIFECYCLE_STATUSES } from '../domain/lifecycle.ts';
+
+// What the JSON API answers, field by field. Each answer is built from a row and then parsed by its
+// schema, which drops anything the schema does not name: an internal column added to a table
+// (search text, organisation ID, tokens) never reaches a client by accident.
+
+const timestamp = z.date().transform((d) => d.toISOString());
+const status = z.enum(LIFECYCLE_STATUSES);
+const milestoneStatus = z.enum(['pending', 'in_progress', 'completed']);
+const csm = z.object({ id: z.string(), email: z.string(), name: z.string() });
+const milestoneProgress = z.object({ completed: z.number().int(), total: z.number().int() });
+
+export const accountListItemResponse = z.object({
+  id: z.string(), companyName: z.string(), arr: z.number(), mrr: z.number(), status,
+  primaryDomain: z.string().nullable(), primaryContactName: z.string(), primaryContactEmail: z.string(),
+  csmUserId: z.string().nullable(), csmEmail: z.string().nullable(), csmName: z.string().nullable(),
+  milestonesCompleted: z.number().int(), milestonesTotal: z.number().int(),
+  lastActivityAt: timestamp, createdAt: timestamp,
+});
+
+export const accountListResponse = z.object({ items: z.array(accountListItemResponse), total: z.number().int() });
+
+export function toAccountListResponse(list: { items: ListedAccount[]; total: number }) {
+  return accountListResponse.parse(list);
+}
+
+const handoffAnswer = z.object({
+  key: z.string(), question: z.string(), answer: z.string(), verified: z.boolean(),
+  kind: z.enum(QUESTION_KINDS).optional(), required: z.boolean().optional(), help: z.string().optional(), options: z.array(z.string()).optional(),
+});
+
+export const accountDetailResponse = z.object({
+  id: z.string(), companyName: z.string(), status,
+  arr: z.number(), mrr: z.number(), closeDate: z.string(),
+  primaryContactName: z.string(), primaryContactEmail: z.string(), primaryContactRole: z.string().nullable(),
+  industry: z.string().nullable(), companySize: z.string().nullable(), website: z.string().nullable(),
+  notes: z.string().nullable(), aeEmail: z.string().nullable(), rawPayload: z.string().nullable(),
+  primaryDomain: z.string().nullable(),
+  domains: z.array(z.object({ domain: z.string(), isPrimary: z.boolean() })),
+  csm: csm.nullable(),
+  template: z.object({ id: z.string(), versionId: z.string(), name: z.string(), version: z.number().int() }),
+  milestones: z.array(z.object({
+    id: z.string(), sequence: z.number().int(), name: z.string(), durationDays: z.number().int(), status: milestoneStatus,
+    actions: z.array(z.unknown()), startedAt: timestamp.nullable(), completedAt: timestamp.nullable(),
+  })),
+  milestoneProgress,
+  handoff: z.union([
+    z.object({
+      state: z.enum(['awaiting_ae', 'submitted']), drafter: z.enum(HANDOFF_DRAFTERS), qa: z.array(handoffAnswer),
+      submittedAt: timestamp.nullable(), linkExpiresAt: timestamp.nullable(),
+    }),
+    z.object({ state: z.literal('preparing') }),
+  ]),
+  workflowId: z.string(),
+  temporalUrl: z.string(),
+  createdAt: timestamp, updatedAt: timestamp, lastActivityAt: timestamp,
+});
+
+type AccountDetail = NonNullable<Awaited<ReturnType<typeof getAccountDetail>>>;
+
+export function toAccountDetailResponse(detail: AccountDetail, links: { temporalUrl: string }) {
+  const { account, csm: assigned, template, handoff, milestones, domains } = detail;
+  return accountDetailResponse.parse({
+    id: account.id, companyName: account.companyName, status: account.status,
+    arr: account.arr, mrr: Math.round(account.arr / 12), closeDate: account.closeDate,
+    primaryContactName: account.primaryContactName, primaryContactEmail: account.primaryContactEmail, primaryContactRole: account.primaryContactRole,
+    industry: account.industry, companySize: account.companySize, website: account.website,
+    notes: account.notes, aeEmail: account.aeEmail, rawPayload: account.rawPayload, primaryDomain: account.primaryDomain,
+    domains,
+    csm: assigned?.id ? assigned : null,
+    template,
+    milestones,
+    milestoneProgress: { completed: milestones.filter((m) => m.status === 'completed').length, total: milestones.length },
+    handoff: handoff?.drafter ? {
+      state: handoff.submittedAt ? 'submitted' : 'awaiting_ae',
+      drafter: handoff.drafter, qa: handoff.qa, submittedAt: handoff.submittedAt, linkExpiresAt: handoff.tokenExpiresAt,
+    } : { state: 'preparing' },
+    workflowId: account.workflowId,
+    temporalUrl: links.temporalUrl,
+    createdAt: account.createdAt, updatedAt: account.updatedAt, lastActivityAt: account.lastActivityAt,
+  });
+}
+
+export const createdAccountResponse = z.object({ id: z.string(), status: z.literal('pending_handoff'), workflowId: z.string() });
+
+export const statusChangedResponse = z.object({ id: z.string(), status });
+export const csmAssignedResponse = z.object({ id: z.string(), csm: z.object({ userId: z.string(), email: z.string(), name: z.string() }).nullable() });
+export const handoffLinkResentResponse = z.object({ id: z.string(), linkVersion: z.number().int() });
+export const milestoneCompletedResponse = z.object({
+  id: z.string(), status,
+  milestones: z.array(z.object({ id: z.string(), sequence: z.number().int(), name: z.string(), status: milestoneStatus })),
+  milestoneProgress, readyToComplete: z.boolean(),
+});
+

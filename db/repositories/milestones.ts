@@ -1,0 +1,40 @@
+import { and, asc, eq } from 'drizzle-orm';
+import type { Queryable } from '../client.ts';
+import { newId } from '../ids.ts';
+import { accountMilestones, type TemplateMilestone } from '../schema/index.ts';
+
+/** The home of `account_milestones`: each account's snapshot of its template's milestones. */
+
+export async function listAccountMilestones(db: Queryable, orgId: string, accountId: string) {
+  return db.select().from(accountMilestones)
+    .where(and(eq(accountMilestones.orgId, orgId), eq(accountMilestones.accountId, accountId)))
+    .orderBy(asc(accountMilestones.sequence));
+}
+
+/** Copies a template version's milestones onto an account; a second copy of the same sequence is ignored. */
+export async function copyTemplateMilestones(
+  db: Queryable, ref: { orgId: string; accountId: string; templateVersionId: string }, milestones: TemplateMilestone[],
+): Promise<void> {
+  if (!milestones.length) return;
+  await db.insert(accountMilestones).values(milestones.map((m) => ({
+    id: newId(), orgId: ref.orgId, accountId: ref.accountId, templateVersionId: ref.templateVersionId,
+    sequence: m.sequence, name: m.name, durationDays: m.durationDays, actions: m.actions, status: 'pending' as const,
+  }))).onConflictDoNothing({ target: [accountMilestones.accountId, accountMilestones.sequence] });
+}
+
+/** Moves one milestone to `status`; null when the account has no such milestone. */
+export async function setMilestoneStatus(
+  db: Queryable, ref: { orgId: string; accountId: string; milestoneId: string }, status: 'in_progress' | 'completed',
+): Promise<{ name: string } | null> {
+  const [milestone] = await db.update(accountMilestones)
+    .set(status === 'completed' ? { status, completedAt: new Date() } : { status, startedAt: new Date() })
+    .where(and(eq(accountMilestones.orgId, ref.orgId), eq(accountMilestones.accountId, ref.accountId), eq(accountMilestones.id, ref.milestoneId)))
+    .returning({ name: accountMilestones.name });
+  return milestone ?? null;
+}
+
+export async function milestoneBelongsToAccount(db: Queryable, orgId: string, accountId: string, milestoneId: string): Promise<boolean> {
+  const [row] = await db.select({ id: accountMilestones.id }).from(accountMilestones)
+    .where(and(eq(accountMilestones.orgId, orgId), eq(accountMilestones.accountId, accountId), eq(accountMilestones.id, milestoneId)));
+  return Boolean(row);
+}

@@ -1,0 +1,7 @@
+/** Every kind of entry an account's timeline records (the column's values, the page's filter). */
+export const TIMELINE_EVENT_TYPES = [
+  'account_created', 'milestones_instantiated', 'handoff_drafted', 'email_sent', 'handoff_submitted',
+  'csm_assigned', 'status_changed', 'milestone_started', 'milestone_completed', 'note',
+  'task_created', 'task_completed', 'contact_added', 'email_failed',
+] as const;
+export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];

@@ -1,0 +1,29 @@
+// `npm run temporal:setup`: registers Relay's search attributes on the Temporal cluster at
+// TEMPORAL_ADDRESS (idempotent). Deployments run it once, beside the database migrations; the dev
+// server (`npm start`, tests) gets them as start-up flags from the same list (workflows/definitions.ts).
+import { loadEnv } from '../config/env.ts';
+import { log } from '../platform/log.ts';
+import { connectTemporal, ensureSearchAttributes } from '../platform/temporalClient.ts';
+
+const env = loadEnv();
+if (!env.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is required: the cluster to register search attributes on');
+// Started beside the cluster (compose), so give it a minute to come up before giving up loudly.
+async function connectWithin(address: string, ms: number) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await connectTemporal(address, env.TEMPORAL_NAMESPACE);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+const temporal = await connectWithin(env.TEMPORAL_ADDRESS, 60_000);
+try {
+  await ensureSearchAttributes(temporal.connection, env.TEMPORAL_NAMESPACE);
+  log.info('search attributes registered', { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE });
+} finally {
+  await temporal.connection.close();
+}

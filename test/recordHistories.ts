@@ -1,0 +1,405 @@
+// Records the workflow histories that test/workflowReplay.test.ts replays against today's code.
+// Each path is driven for real — a Temporal dev server, a scratch Postgres database, the app and the
+// worker, as in the tests — and every run's history is saved as JSON in test/histories/.
+//
+//   npm run histories:record                          every path; never overwrites a recorded file
+//   npm run histories:record -- at-risk --tag sso     one path, saved as accountLifecycle-at-risk.sso.json
+//   npm run histories:record -- --list                the paths
+//   npm run histories:record -- --out /tmp/histories  somewhere else (a dry run)
+//   --force overwrites a recorded file (only for one recorded by mistake, never yet committed)
+//
+// Old histories stay: they are the runs already in flight in production that new code must replay.
+import { spawnSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode } from '@temporalio/worker';
+import { createApp } from '../api/app.tsx';
+import type { AppDeps } from '../api/deps.ts';
+import type { ActivityDeps } from '../activities/index.ts';
+import { openDatabase } from '../db/client.ts';
+import type { OrganisationSettings } from '../db/schema/index.ts';
+import { dropDatabase, recreateDatabase } from '../db/scratchDatabase.ts';
+import { seedOrganisation, type SeededOrganisation } from '../db/seed/seedOrganisation.ts';
+import { createRuleBasedDrafter } from '../integrations/drafting/ruleBasedDrafter.ts';
+import { createDevOutboxMailer } from '../integrations/email/mailer.ts';
+import { PROJECT_ROOT } from '../platform/temporalCli.ts';
+import { startTemporalDevServer, type DevServer } from '../platform/temporalDevServer.ts';
+import { connectTemporal, ensureSearchAttributes } from '../platform/temporalClient.ts';
+import { confirmImport } from '../services/imports/confirmImport.ts';
+import { bulkImportWorkflowId } from '../workflows/bulkImportDefinitions.ts';
+import { createRelayWorker, WORKFLOWS_PATH } from '../worker.ts';
+import { historyToJSON } from './historyJson.ts';
+
+const HISTORIES_DIR = join(PROJECT_ROOT, 'test', 'histories');
+
+/** A history to save: the file name (without .json) and the run it comes from. */
+interface Recording { name: string; workflowId: string; runId: string }
+
+interface Ctx {
+  client: Client;
+  app: ReturnType<typeof createApp>;
+  /** The same app, but its accounts continue as new after this many history events. */
+  appWithHistoryLimit(limit: number): ReturnType<typeof createApp>;
+  confirmImport(orgId: string, importId: string, opts: { batchSize: number; batchesPerRun: number }): Promise<void>;
+  newOrganisation(settings?: Partial<OrganisationSettings>): Promise<Org>;
+  /** Handoff tokens seen in emails: checked, like the API keys, to be absent from every history. */
+  secrets: Set<string>;
+}
+
+interface Org extends SeededOrganisation {
+  api(path: string, body?: unknown, app?: ReturnType<typeof createApp>): Promise<Response>;
+}
+
+// Seconds instead of days: the reminded path fires both reminders and the escalation in ~3 s.
+const FAST_HANDOFF: Partial<OrganisationSettings> = { handoffReminderDelaysSeconds: [1, 2], handoffEscalationDelaySeconds: 3 };
+
+const ACCOUNT = {
+  arr: 120_000, closeDate: '2026-11-01', primaryContactName: 'Peter Gibbons', primaryContactRole: 'VP Operations',
+  aeEmail: 'ae@relay.test', templateName: 'Quick Start', // two milestones: the shortest template
+  rawPayload: 'Goal: replace spreadsheets for TPS reports. Risk: SSO rollout. Go-live by end of Q1.',
+};
+
+/** Each lifecycle path: drives it through the API and names the run(s) to record. */
+const PATHS: Record<string, { about: string; run(ctx: Ctx): Promise<Recording[]> }> = {
+  'handed-off': {
+    about: 'created → link resent → AE submits the new link → active (waiting for a status change)',
+    async run(ctx) {
+      const org = await ctx.newOrganisation();
+      const { id, workflowId } = await createAccount(org, 'Handed Off');
+      const [first] = await handoffLinks(ctx, org, id, 1);
+      await ok(org.api(`/api/accounts/${id}/handoff/resend`, {}));
+      const resent = (await handoffLinks(ctx, org, id, 2)).find((link) => link !== first);
+      await submitHandoff(ctx, resent!, org.csms[0]!.id);
+      await expectStatus(org, id, 'active');
+      return [await settled(ctx, 'accountLifecycle-handed-off', workflowId)];
+    },
+  },
+  'reminded-escalated': {
+    about: 'created → two reminders → escalation to the admins → AE submits → active',
+    async run(ctx) {
+      const org = await ctx.newOrganisation(FAST_HANDOFF);
+      const { id, workflowId } = await createAccount(org, 'Slowpoke');
+      const emails = await eventually(async () => {
+        const all = await outbox(org, id);
+        return all.some((e) => e.kind === 'handoff_escalation') ? all : undefined;
+      }, 'the escalation');
+      const kinds = emails.map((e) => e.kind);
+      if (kinds.filter((k) => k === 'handoff_reminder').length !== 2) throw new Error(`expected two reminders, got ${kinds.join(', ')}`);
+      await submitHandoff(ctx, emails.find((e) => e.kind === 'handoff_link')!.links[0]!, org.csms[1]!.id);
+      await expectStatus(org, id, 'active');
+      return [await settled(ctx, 'accountLifecycle-reminded-escalated', workflowId)];
+    },
+  },
+  'at-risk': {
+    about: 'handed off → CSM reassigned → at_risk → active again (waiting)',
+    async run(ctx) {
+      const org = await ctx.newOrganisation();
+      const { id, workflowId } = await handedOff(ctx, org, 'Wobbly');
+      await ok(org.api(`/api/accounts/${id}/csm`, { csmEmail: org.csms[2]!.email, note: 'Covering for Casey' }));
+      await ok(org.api(`/api/accounts/${id}/status`, { status: 'at_risk', note: 'SSO rollout slipping' }));
+      await ok(org.api(`/api/accounts/${id}/status`, { status: 'active', note: 'SSO live' }));
+      return [await settled(ctx, 'accountLifecycle-at-risk', workflowId)];
+    },
+  },
+  completed: {
+    about: 'handed off → every milestone completed → completed (run finished)',
+    async run(ctx) {
+      const org = await ctx.newOrganisation();
+      const { id, workflowId } = await handedOff(ctx, org, 'Finisher');
+      const view = await (await ok(org.api(`/api/accounts/${id}`))).json() as { milestones: { id: string }[] };
+      for (const milestone of view.milestones) await ok(org.api(`/api/accounts/${id}/milestones/${milestone.id}/complete`, {}));
+      await ok(org.api(`/api/accounts/${id}/status`, { status: 'completed', note: 'Launched' }));
+      await ctx.client.workflow.getHandle(workflowId).result();
+      return [await settled(ctx, 'accountLifecycle-completed', workflowId)];
+    },
+  },
+  churned: {
+    about: 'handed off → at_risk → churned (run finished)',
+    async run(ctx) {
+      const org = await ctx.newOrganisation();
+      const { id, workflowId } = await handedOff(ctx, org, 'Leaver');
+      await ok(org.api(`/api/accounts/${id}/status`, { status: 'at_risk', note: 'Champion left' }));
+      await ok(org.api(`/api/accounts/${id}/status`, { status: 'churned', note: 'Budget cut' }));
+      await ctx.client.workflow.getHandle(workflowId).result();
+      return [await settled(ctx, 'accountLifecycle-churned', workflowId)];
+    },
+  },
+  'churned-before-handoff': {
+    about: 'created → churned while the AE link is still open (handoff closed, run finished)',
+    async run(ctx) {
+      const org = await ctx.newOrganisation();
+      const { id, workflowId } = await createAccount(org, 'Deal Lost');
+      await handoffLinks(ctx, org, id, 1);
+      await ok(org.api(`/api/accounts/${id}/status`, { status: 'churned', note: 'Deal fell through' }));
+      await ctx.client.workflow.getHandle(workflowId).result();
+      return [await settled(ctx, 'accountLifecycle-churned-before-handoff', workflowId)];
+    },
+  },
+  'continued-as-new': {
+    about: 'handed off → status changes until the history passes 40 events → continue-as-new → the next run churns',
+    async run(ctx) {
+      const org = await ctx.newOrganisation();
+      const app = ctx.appWithHistoryLimit(40);
+      const { id, workflowId } = await handedOff(ctx, org, 'Long Lived', app);
+      const first = (await ctx.client.workflow.getHandle(workflowId).describe()).runId;
+      let next: string | undefined;
+      for (let i = 0; i < 10 && !next; i += 1) {
+        await ok(org.api(`/api/accounts/${id}/status`, { status: 'at_risk', note: `slipping ${i}` }, app));
+        await ok(org.api(`/api/accounts/${id}/status`, { status: 'active' }, app));
+        const latest = (await ctx.client.workflow.getHandle(workflowId).describe()).runId;
+        if (latest !== first) next = latest;
+      }
+      next ??= await eventually(async () => {
+        const latest = (await ctx.client.workflow.getHandle(workflowId).describe()).runId;
+        return latest !== first ? latest : undefined;
+      }, 'continue-as-new');
+      await ok(org.api(`/api/accounts/${id}/status`, { status: 'churned', note: 'budget cut' }, app));
+      await ctx.client.workflow.getHandle(workflowId).result();
+      return [
+        await settled(ctx, 'accountLifecycle-continued-as-new-run1', workflowId, first),
+        await settled(ctx, 'accountLifecycle-continued-as-new-run2', workflowId, next),
+      ];
+    },
+  },
+  'bulk-import': {
+    about: 'bulkImport of 3 rows, 2 per batch, 2 batches per run: run 1 continues as new, run 2 finishes',
+    async run(ctx) {
+      const org = await ctx.newOrganisation();
+      const rows = ['Alpha', 'Bravo', 'Charlie'].map((name) => {
+        const domain = `${name.toLowerCase()}-${randomUUID().slice(0, 8)}.example`;
+        return `${name},100000,2026-11-01,${name} Owner,owner@${domain},ae@relay.test,Quick Start,https://${domain}`;
+      });
+      const csv = `company_name,arr,close_date,primary_contact_name,primary_contact_email,ae_email,template_name,website\n${rows.join('\n')}\n`;
+      const uploaded = await ok(Promise.resolve(ctx.app.request('/api/imports?filename=accounts.csv', {
+        method: 'POST', body: csv, headers: { authorization: `Bearer ${org.apiKey}`, 'content-type': 'text/csv' },
+      })));
+      const { id: importId } = await uploaded.json() as { id: string };
+      await ctx.confirmImport(org.orgId, importId, { batchSize: 2, batchesPerRun: 2 });
+      const workflowId = bulkImportWorkflowId(org.orgId, importId);
+      const handle = ctx.client.workflow.getHandle(workflowId);
+      await handle.result();
+      const description = await handle.describe();
+      const firstRunId = description.raw.workflowExecutionInfo?.firstRunId;
+      if (!firstRunId || firstRunId === description.runId) throw new Error('expected the import to continue as new once');
+      return [
+        await settled(ctx, 'bulkImport-continued-as-new-run1', workflowId, firstRunId),
+        await settled(ctx, 'bulkImport-continued-as-new-run2', workflowId, description.runId),
+      ];
+    },
+  },
+};
+
+async function createAccount(org: Org, company: string, app?: ReturnType<typeof createApp>): Promise<{ id: string; workflowId: string }> {
+  const slug = randomUUID().slice(0, 8);
+  const res = await ok(org.api('/api/accounts', {
+    ...ACCOUNT, companyName: `${company} ${slug}`, primaryContactEmail: `peter@${company.toLowerCase().replace(/\W+/g, '-')}-${slug}.example`,
+  }, app));
+  return res.json() as Promise<{ id: string; workflowId: string }>;
+}
+
+async function handedOff(ctx: Ctx, org: Org, company: string, app?: ReturnType<typeof createApp>) {
+  const account = await createAccount(org, company, app);
+  const [link] = await handoffLinks(ctx, org, account.id, 1);
+  await submitHandoff(ctx, link!, org.csms[0]!.id);
+  await expectStatus(org, account.id, 'active');
+  return account;
+}
+
+interface OutboxItem { kind: string; links: string[] }
+async function outbox(org: Org, accountId: string): Promise<OutboxItem[]> {
+  return ((await (await ok(org.api(`/api/outbox?accountId=${accountId}`))).json()) as { items: OutboxItem[] }).items;
+}
+
+/** Waits for `count` handoff-link emails and returns their links. */
+async function handoffLinks(ctx: Ctx, org: Org, accountId: string, count: number): Promise<string[]> {
+  const links = await eventually(async () => {
+    const found = (await outbox(org, accountId)).filter((e) => e.kind === 'handoff_link').map((e) => e.links[0]!);
+    return found.length >= count ? found : undefined;
+  }, `${count} handoff link(s)`);
+  for (const link of links) ctx.secrets.add(new URL(link).pathname.split('/').pop()!);
+  return links;
+}
+
+async function submitHandoff(ctx: Ctx, link: string, csmUserId: string): Promise<void> {
+  await ok(Promise.resolve(ctx.app.request(new URL(link).pathname, {
+    method: 'POST', body: new URLSearchParams({ csmUserId, answer_goals: 'Replace spreadsheets by March' }),
+  })));
+}
+
+async function expectStatus(org: Org, accountId: string, status: string): Promise<void> {
+  const view = await (await ok(org.api(`/api/accounts/${accountId}`))).json() as { status: string };
+  if (view.status !== status) throw new Error(`account ${accountId} is ${view.status}, expected ${status}`);
+}
+
+async function ok(response: Promise<Response>): Promise<Response> {
+  const res = await response;
+  if (res.status >= 400) throw new Error(`${res.status}: ${await res.text()}`);
+  return res;
+}
+
+async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * The run once it has nothing in flight: closed, or open with no workflow task or activity pending
+ * and a history that stopped growing (a run waiting for its next message or timer).
+ */
+async function settled(ctx: Ctx, name: string, workflowId: string, runId?: string): Promise<Recording> {
+  const handle = ctx.client.workflow.getHandle(workflowId, runId);
+  let lastLength = -1;
+  return eventually(async () => {
+    const d = await handle.describe();
+    const length = Number(d.historyLength);
+    const idle = d.status.name !== 'RUNNING' || (!d.raw.pendingWorkflowTask && !d.raw.pendingActivities?.length);
+    const stable = idle && length === lastLength;
+    lastLength = length;
+    return stable ? { name, workflowId, runId: d.runId } : undefined;
+  }, `${name} to settle`);
+}
+
+/** Every string in the history, and what it decodes to when it is a base64 payload. */
+function* strings(value: unknown): Generator<string> {
+  if (typeof value === 'string') {
+    yield value;
+    yield Buffer.from(value, 'base64').toString('utf8');
+  } else if (Array.isArray(value)) {
+    for (const item of value) yield* strings(item);
+  } else if (value && typeof value === 'object') {
+    for (const item of Object.values(value)) yield* strings(item);
+  }
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      tag: { type: 'string' }, out: { type: 'string' },
+      force: { type: 'boolean', default: false }, list: { type: 'boolean', default: false },
+    },
+  });
+  if (values.list) {
+    for (const [name, path] of Object.entries(PATHS)) process.stdout.write(`${name.padEnd(24)} ${path.about}\n`);
+    return;
+  }
+  const unknown = positionals.filter((p) => !(p in PATHS));
+  if (unknown.length) throw new Error(`unknown path(s) ${unknown.join(', ')}; known: ${Object.keys(PATHS).join(', ')}`);
+  const chosen = positionals.length ? positionals : Object.keys(PATHS);
+  const dir = resolve(values.out ?? HISTORIES_DIR);
+  const fileFor = (name: string) => join(dir, `${name}${values.tag ? `.${values.tag}` : ''}.json`);
+  mkdirSync(dir, { recursive: true });
+
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  let server: DevServer | null = null;
+  let address = process.env.TEMPORAL_ADDRESS;
+  if (!address) {
+    const cli = spawnSync('sh', [join(PROJECT_ROOT, 'scripts/ensure-temporal.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).stdout.trim();
+    if (!cli) throw new Error('no Temporal CLI (see scripts/ensure-temporal.sh) and no TEMPORAL_ADDRESS');
+    server = await startTemporalDevServer({ cli, uiPort: null });
+  }
+  const databaseName = `relay_histories_${process.pid}`;
+  const database = await openDatabase({ url: await recreateDatabase(databaseName), dataDir: '.data', max: 5 });
+  const { connection: clientConnection, client } = await connectTemporal(address ?? server!.address, 'default');
+  const workerConnection = await NativeConnection.connect({ address: address ?? server!.address });
+  let worker: Awaited<ReturnType<typeof createRelayWorker>> | null = null;
+  let workerDone: Promise<void> | null = null;
+  try {
+    await database.migrate();
+    await ensureSearchAttributes(clientConnection, 'default');
+    const taskQueue = `histories-${randomUUID()}`;
+    const tokenSecret = randomBytes(32).toString('hex');
+    const activityDeps: ActivityDeps = {
+      db: database.db, mailer: createDevOutboxMailer(), drafter: createRuleBasedDrafter(),
+      publicUrl: 'http://relay.test', tokenSecret,
+    };
+    const deps: AppDeps = {
+      db: database.db, temporal: client, taskQueue, namespace: 'default', temporalUiUrl: 'http://temporal-ui.test',
+      devOutbox: true, mailer: activityDeps.mailer, publicUrl: 'http://relay.test', secureCookies: false,
+      handoffRateLimit: { limit: 100_000, windowMs: 60_000 }, signInRateLimit: { limit: 100_000, windowMs: 60_000 },
+      checkHealth: async () => ({ database: true, temporal: true }),
+    };
+    const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
+    worker = await createRelayWorker({
+      connection: workerConnection, namespace: 'default', taskQueue, activityDeps,
+      workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }),
+    });
+    workerDone = worker.run();
+    const app = createApp(deps);
+    const apiKeys: string[] = [];
+    const ctx: Ctx = {
+      client, app, secrets: new Set([tokenSecret]),
+      appWithHistoryLimit: (historyLimit) => createApp({ ...deps, historyLimit }),
+      confirmImport: async (orgId, importId, opts) => {
+        await confirmImport({ db: database.db, temporal: client, taskQueue, importBatchSize: opts.batchSize, importBatchesPerRun: opts.batchesPerRun }, orgId, importId);
+      },
+      async newOrganisation(settings) {
+        const suffix = randomUUID().slice(0, 8);
+        const seeded = await seedOrganisation(database.db, {
+          name: `History Org ${suffix}`, slug: `history-${suffix}`,
+          admin: { email: `admin-${suffix}@relay.test`, name: 'Ada Admin' },
+          csms: ['Casey', 'Robin', 'Sam'].map((n) => ({ email: `${n.toLowerCase()}-${suffix}@relay.test`, name: `${n} CSM` })),
+          ...(settings ? { settings } : {}),
+        });
+        apiKeys.push(seeded.apiKey);
+        return {
+          ...seeded,
+          api: (path, body, via = app) => Promise.resolve(via.request(path, {
+            method: body === undefined ? 'GET' : 'POST',
+            headers: { authorization: `Bearer ${seeded.apiKey}`, 'content-type': 'application/json' },
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          })),
+        };
+      },
+    };
+
+    // All paths at once (the reminded one spends seconds on its timers); each failure is reported.
+    const outcomes = await Promise.allSettled(chosen.map(async (name) => {
+      const started = Date.now();
+      const recorded = await PATHS[name]!.run(ctx);
+      say(`${name}: driven in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return recorded;
+    }));
+    const failures = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [`${chosen[i]}: ${o.reason instanceof Error ? o.reason.message : String(o.reason)}`] : []));
+    if (failures.length) throw new Error(`path(s) failed, nothing saved:\n${failures.join('\n')}`);
+    const recordings = outcomes.flatMap((o) => (o.status === 'fulfilled' ? o.value : []));
+
+    for (const recording of recordings) {
+      const file = fileFor(recording.name);
+      if (existsSync(file) && !values.force) {
+        throw new Error(`${file} exists: keep recorded histories (runs in flight replay them); pass --tag <change> to add one beside it`);
+      }
+    }
+    for (const recording of recordings) {
+      const history = await client.workflow.getHandle(recording.workflowId, recording.runId).fetchHistory();
+      const json = historyToJSON(history);
+      const leaked = [...ctx.secrets, ...apiKeys].filter((secret) => [...strings(JSON.parse(json))].some((s) => s.includes(secret)));
+      if (leaked.length) throw new Error(`${recording.name}: the history holds a secret (API key, token secret or handoff token); not saved`);
+      const file = fileFor(recording.name);
+      writeFileSync(file, `${json}\n`);
+      say(`  ${relative(process.cwd(), file)}: ${history.events?.length ?? 0} events, ${(Buffer.byteLength(json) / 1024).toFixed(1)} KB`);
+    }
+  } finally {
+    if (worker?.getState() === 'RUNNING') worker.shutdown();
+    await workerDone?.catch(() => {});
+    await workerConnection.close();
+    await clientConnection.close();
+    await database.close();
+    await dropDatabase(databaseName);
+    await server?.stop();
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`recording histories failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});
