@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
+import { newId } from '../ids.ts';
 import { handoffQuestionsOf, type HandoffQuestion } from '../../domain/handoffQuestions.ts';
 import { apiKeys, DEFAULT_ORGANISATION_SETTINGS, organisations, type OrganisationSettings } from '../schema/index.ts';
 
@@ -36,4 +37,22 @@ export async function getHandoffQuestions(db: Queryable, orgId: string): Promise
 export async function resetHandoffQuestions(db: Queryable, orgId: string): Promise<void> {
   await db.update(organisations).set({ settings: sql`${organisations.settings} - 'handoffQuestions'` })
     .where(eq(organisations.id, orgId));
+}
+
+export async function insertOrganisation(db: Queryable, org: { id: string; name: string; slug: string; settings: Partial<OrganisationSettings> }): Promise<void> {
+  await db.insert(organisations).values({ id: org.id, name: org.name, slug: org.slug, settings: { ...DEFAULT_ORGANISATION_SETTINGS, ...org.settings } });
+}
+
+export async function findOrganisationBySlug(db: Queryable, slug: string) {
+  const [row] = await db.select().from(organisations).where(eq(organisations.slug, slug));
+  return row ?? null;
+}
+
+/**
+ * Stores an API key's hash for the organisation (the key itself is shown once and never kept). A hash
+ * already stored stays with whichever organisation has it; the answer says which one that is.
+ */
+export async function insertApiKeyHash(db: Queryable, orgId: string, key: { name: string; keyHash: string }): Promise<string | null> {
+  await db.insert(apiKeys).values({ id: newId(), orgId, name: key.name, keyHash: key.keyHash }).onConflictDoNothing({ target: apiKeys.keyHash });
+  return findOrgIdByApiKeyHash(db, key.keyHash);
 }

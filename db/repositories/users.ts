@@ -62,3 +62,8 @@ export async function changeUserRole(db: Database, orgId: string, userId: string
     return { outcome: 'changed' };
   });
 }
+
+/** Several people at once, with IDs chosen by the caller (an organisation's first admin and CSMs). */
+export async function insertUsers(db: Queryable, orgId: string, people: { id: string; email: string; name: string; role: UserRole }[]): Promise<void> {
+  if (people.length) await db.insert(users).values(people.map((p) => ({ ...p, orgId })));
+}

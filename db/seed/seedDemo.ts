@@ -1,9 +1,7 @@
-import { eq } from 'drizzle-orm';
 import type { Database } from '../client.ts';
-import { newId } from '../ids.ts';
-import { apiKeys } from '../schema/index.ts';
 import { hashApiKey } from '../../domain/apiKeys.ts';
-import { findOrganisationBySlug, seedOrganisation } from './seedOrganisation.ts';
+import { findOrganisationBySlug, insertApiKeyHash } from '../repositories/organisations.ts';
+import { seedOrganisation } from './seedOrganisation.ts';
 
 export const DEMO_ORG_SLUG = 'demo';
 
@@ -20,10 +18,8 @@ export async function seedDemo(db: Database, opts: { adminEmail: string; apiKey?
   if (existing) {
     if (!opts.apiKey) return { orgId: existing.id, created: false, apiKey: null };
     // A key given by RELAY_SEED_API_KEY after the first run still works.
-    await db.insert(apiKeys).values({ id: newId(), orgId: existing.id, name: 'RELAY_SEED_API_KEY', keyHash: hashApiKey(opts.apiKey) })
-      .onConflictDoNothing({ target: apiKeys.keyHash });
-    const [row] = await db.select({ orgId: apiKeys.orgId }).from(apiKeys).where(eq(apiKeys.keyHash, hashApiKey(opts.apiKey)));
-    return { orgId: existing.id, created: false, apiKey: row?.orgId === existing.id ? opts.apiKey : null };
+    const holder = await insertApiKeyHash(db, existing.id, { name: 'RELAY_SEED_API_KEY', keyHash: hashApiKey(opts.apiKey) });
+    return { orgId: existing.id, created: false, apiKey: holder === existing.id ? opts.apiKey : null };
   }
   const seeded = await seedOrganisation(db, {
     name: 'Acme Cloud (demo)',

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { eq } from 'drizzle-orm';
 import { hashApiKey } from '../../domain/apiKeys.ts';
 import type { Database } from '../client.ts';
 import { newId } from '../ids.ts';
 import { saveTemplate } from '../repositories/templates.ts';
-import { apiKeys, DEFAULT_ORGANISATION_SETTINGS, organisations, users, type OrganisationSettings } from '../schema/index.ts';
+import { insertApiKeyHash, insertOrganisation } from '../repositories/organisations.ts';
+import { insertUsers } from '../repositories/users.ts';
+import type { OrganisationSettings } from '../schema/index.ts';
 import { STARTER_TEMPLATES } from './starterTemplates.ts';
 
 export interface OrganisationSeed {
@@ -34,18 +35,13 @@ export async function seedOrganisation(db: Database, seed: OrganisationSeed): Pr
   const adminId = newId();
   const csms = seed.csms.map((c) => ({ id: newId(), email: c.email.toLowerCase(), name: c.name }));
   await db.transaction(async (tx) => {
-    await tx.insert(organisations).values({ id: orgId, name: seed.name, slug: seed.slug, settings: { ...DEFAULT_ORGANISATION_SETTINGS, ...seed.settings } });
-    await tx.insert(users).values([
-      { id: adminId, orgId, email: seed.admin.email.toLowerCase(), name: seed.admin.name, role: 'admin' as const },
-      ...csms.map((c) => ({ ...c, orgId, role: 'csm' as const })),
+    await insertOrganisation(tx, { id: orgId, name: seed.name, slug: seed.slug, settings: seed.settings ?? {} });
+    await insertUsers(tx, orgId, [
+      { id: adminId, email: seed.admin.email.toLowerCase(), name: seed.admin.name, role: 'admin' },
+      ...csms.map((c) => ({ ...c, role: 'csm' as const })),
     ]);
-    await tx.insert(apiKeys).values({ id: newId(), orgId, name: 'seed', keyHash: hashApiKey(apiKey) });
+    await insertApiKeyHash(tx, orgId, { name: 'seed', keyHash: hashApiKey(apiKey) });
   });
   for (const template of STARTER_TEMPLATES) await saveTemplate(db, orgId, template);
   return { orgId, apiKey, adminId, adminEmail: seed.admin.email.toLowerCase(), csms };
-}
-
-export async function findOrganisationBySlug(db: Database, slug: string) {
-  const [row] = await db.select().from(organisations).where(eq(organisations.slug, slug));
-  return row ?? null;
 }
