@@ -11,12 +11,12 @@
 //                   as types only (the shapes of what routes hand it)
 //   workflows     → workflows, domain; activities as types only
 //   activities    → activities, services, db, domain, integrations, ui/emails, platform, config,
-//                   workflows/{definitions,bulkImportDefinitions}.ts
+//                   workflows/{definitions,bulkImportDefinitions,signInLinksDefinitions}.ts
 //   services      → services, db, domain, integrations, ui/emails, platform, config,
-//                   workflows/{definitions,bulkImportDefinitions}.ts
+//                   workflows/{definitions,bulkImportDefinitions,signInLinksDefinitions}.ts
 //   platform      → platform, config, db, integrations, domain, workflows/definitions.ts
 //   api           → api, services, db, domain, ui, platform, config, integrations,
-//                   workflows/{definitions,bulkImportDefinitions}.ts
+//                   workflows/{definitions,bulkImportDefinitions,signInLinksDefinitions}.ts
 //   worker.ts, scripts, test, bench: composition roots and tooling, may import anything.
 //
 // Type-only imports (`import type`) count for the folder rules: a type still ties one folder to
@@ -39,6 +39,7 @@ const API = folder('api');
 // The workflow contract: ids, messages, search attributes and inputs, loadable outside the sandbox.
 const WORKFLOW_DEFINITIONS = '^workflows/definitions\\.ts$';
 const BULK_IMPORT_DEFINITIONS = '^workflows/bulkImportDefinitions\\.ts$';
+const SIGN_IN_DEFINITIONS = '^workflows/signInLinksDefinitions\\.ts$';
 
 /** "Files under `from` may import only `allowed` (and npm packages / Node built-ins)." */
 function mayImportOnly(name, from, allowed, comment) {
@@ -127,16 +128,16 @@ module.exports = {
       'import would bundle the activity code (db, email, Node APIs) into the sandbox.'),
 
     mayImportOnly('activities-direction', ACTIVITIES,
-      [ACTIVITIES, SERVICES, DB, DOMAIN, INTEGRATIONS, EMAILS, PLATFORM, CONFIG, WORKFLOW_DEFINITIONS, BULK_IMPORT_DEFINITIONS],
+      [ACTIVITIES, SERVICES, DB, DOMAIN, INTEGRATIONS, EMAILS, PLATFORM, CONFIG, WORKFLOW_DEFINITIONS, BULK_IMPORT_DEFINITIONS, SIGN_IN_DEFINITIONS],
       'Activities do the work workflows ask for, through services, repositories and integrations. ' +
       'They must not reach up into api/ or pages, nor into workflow code other than the shared ' +
-      'contract (definitions.ts, bulkImportDefinitions.ts), which is what would make a cycle.'),
+      'contract (definitions.ts, bulkImportDefinitions.ts, signInLinksDefinitions.ts), which is what would make a cycle.'),
 
     mayImportOnly('services-direction', SERVICES,
-      [SERVICES, DB, DOMAIN, INTEGRATIONS, EMAILS, PLATFORM, CONFIG, WORKFLOW_DEFINITIONS, BULK_IMPORT_DEFINITIONS],
+      [SERVICES, DB, DOMAIN, INTEGRATIONS, EMAILS, PLATFORM, CONFIG, WORKFLOW_DEFINITIONS, BULK_IMPORT_DEFINITIONS, SIGN_IN_DEFINITIONS],
       'services/ is the application layer called by api/ and activities/: it must not import either ' +
       'of them, nor pages. It starts and signals workflows through the shared contract ' +
-      '(definitions.ts, bulkImportDefinitions.ts), never the workflow functions themselves (not even ' +
+      '(definitions.ts, bulkImportDefinitions.ts, signInLinksDefinitions.ts), never the workflow functions themselves (not even ' +
       '`typeof accountLifecycle`; start by workflow type name with the input type from the contract).'),
 
     mayImportOnly('platform-direction', PLATFORM, [PLATFORM, CONFIG, DB, INTEGRATIONS, DOMAIN, WORKFLOW_DEFINITIONS],
@@ -144,7 +145,7 @@ module.exports = {
       'choice). It sits below services/api/activities, so it may not import them or ui/.'),
 
     mayImportOnly('api-direction', API,
-      [API, SERVICES, DB, DOMAIN, folder('ui'), PLATFORM, CONFIG, INTEGRATIONS, WORKFLOW_DEFINITIONS, BULK_IMPORT_DEFINITIONS],
+      [API, SERVICES, DB, DOMAIN, folder('ui'), PLATFORM, CONFIG, INTEGRATIONS, WORKFLOW_DEFINITIONS, BULK_IMPORT_DEFINITIONS, SIGN_IN_DEFINITIONS],
       'api/ handles HTTP and calls services/; it must not import activities, workflow code other than ' +
       'the shared contract, or the worker (the API and the worker deploy separately).'),
 

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Database } from '../db/client.ts';
 import {
   recountAccountMilestonesCompleted, setAccountMilestonesTotal, setAccountStatus,
@@ -8,7 +8,7 @@ import { getTemplateVersion } from '../db/repositories/templates.ts';
 import { recordTimelineEvent } from '../db/repositories/timeline.ts';
 import type { LifecycleStatus } from '../domain/lifecycle.ts';
 import { FAILURE_TYPES, type MilestoneState } from '../workflows/definitions.ts';
-import { awaitCommittedAccount, requireAccount, type AccountRef } from './accountRecords.ts';
+import { ACCOUNT_COMMIT_GRACE_MS, awaitCommittedAccount, requireAccount, type AccountRef } from './accountRecords.ts';
 
 type MilestoneRef = AccountRef & { milestoneId: string; actor: string; eventKey: string };
 
@@ -17,7 +17,7 @@ type MilestoneRef = AccountRef & { milestoneId: string; actor: string; eventKey:
  * transaction with its timeline entry, keyed by the step key the workflow passes, so a retry
  * writes nothing twice.
  */
-export function createAccountProjectionActivities({ db }: { db: Database }) {
+export function createAccountProjectionActivities({ db, accountCommitGraceMs }: { db: Database; accountCommitGraceMs?: number | undefined }) {
   async function projectMilestone(input: MilestoneRef, status: 'in_progress' | 'completed'): Promise<void> {
     await db.transaction(async (tx) => {
       const milestone = await setMilestoneStatus(tx, input, status);
@@ -33,7 +33,9 @@ export function createAccountProjectionActivities({ db }: { db: Database }) {
 
   return {
     async recordAccountCreated(input: AccountRef & { eventKey: string }): Promise<void> {
-      const account = await awaitCommittedAccount(db, input);
+      const account = await awaitCommittedAccount(db, input, {
+        firstScheduledAt: Context.current().info.scheduledTimestampMs, graceMs: accountCommitGraceMs ?? ACCOUNT_COMMIT_GRACE_MS,
+      });
       await recordTimelineEvent(db, {
         orgId: input.orgId, accountId: input.accountId, type: 'account_created', actor: 'relay', dedupeKey: input.eventKey,
         message: `Account created for ${account.companyName}`, data: { arr: account.arr, closeDate: account.closeDate },

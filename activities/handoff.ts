@@ -26,6 +26,8 @@ export interface HandoffActivityDeps {
   tokenSecret: string;
   /** Wait between drafting attempts instead of the workflow's backoff (tests keep it short). */
   draftRetryDelayMs?: number;
+  /** How long a run waits for its account's row before deciding it was never stored (tests shorten it). */
+  accountCommitGraceMs?: number;
 }
 
 /** The AE handoff: the drafted Q&A, the tokenized link and its reminders, the escalation, the submission. */

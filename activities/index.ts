@@ -1,7 +1,10 @@
 import { createAccountProjectionActivities } from './accountProjections.ts';
 import { createCsmAssignmentActivities } from './csmAssignment.ts';
 import { createHandoffActivities, type HandoffActivityDeps } from './handoff.ts';
+import { withFinalDatabaseRejections } from './databaseFailures.ts';
 import { createImportActivities } from './imports.ts';
+import { createReconcileActivities } from './reconcile.ts';
+import { createSignInLinkActivities } from './signInLinks.ts';
 
 /** Everything the worker's activities need; built once per worker (platform/providers.ts builds the providers). */
 export type ActivityDeps = HandoffActivityDeps;
@@ -11,10 +14,13 @@ export type ActivityDeps = HandoffActivityDeps;
  * so the names here are part of recorded histories: renaming one breaks in-flight runs.
  */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  const activities = {
     ...createAccountProjectionActivities(deps),
     ...createHandoffActivities(deps),
     ...createCsmAssignmentActivities(deps),
     ...createImportActivities(deps),
+    ...createSignInLinkActivities(deps),
+    ...createReconcileActivities(deps),
   };
+  return Object.fromEntries(Object.entries(activities).map(([name, activity]) => [name, withFinalDatabaseRejections(activity as (...args: unknown[]) => Promise<unknown>)])) as typeof activities;
 }

@@ -6,6 +6,8 @@ import type { ApiEnv, AppDeps } from './deps.ts';
 import { errorResponse, handleError } from './errors.tsx';
 import { RelayError } from '../services/errors.ts';
 import { apiKeyAuth } from './middleware/apiKeyAuth.ts';
+import { requestBodyLimit } from './middleware/requestBodyLimit.ts';
+import { storableInput } from './middleware/storableInput.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { dashboardRoutes } from './routes/dashboard/index.tsx';
 import { devOutboxRoutes } from './routes/devOutbox.tsx';
@@ -17,10 +19,14 @@ import { signInRoutes } from './routes/signIn.tsx';
 
 export function createApp(deps: AppDeps) {
   const api = new Hono<ApiEnv>()
-    .get('/health', async (c) => {
-      const health = await deps.checkHealth();
-      const ok = health.database && health.temporal;
-      return c.json({ status: ok ? 'ok' : 'degraded', ...health }, ok ? 200 : 503);
+    // Liveness: the process answers. Restart it only when this fails, never for a dependency's outage.
+    .get('/health', (c) => c.json({ status: 'ok' }))
+    // Readiness: whether requests can be served now, and if not, which dependency is missing.
+    .get('/ready', async (c) => {
+      const readiness = await deps.checkReadiness();
+      const missing = (Object.keys(readiness) as (keyof typeof readiness)[]).filter((k) => !readiness[k]);
+      if (missing.length) c.header('Retry-After', '5');
+      return c.json({ status: missing.length ? 'unavailable' : 'ready', ...readiness, missing }, missing.length ? 503 : 200);
     })
     .use('*', apiKeyAuth(deps.db))
     .route('/accounts', accountRoutes(deps))
@@ -39,7 +45,14 @@ export function createApp(deps: AppDeps) {
         defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameSrc: ["'self'"],
         formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"],
       },
+      // A route that sets its own policy keeps it (the dev outbox's framed email: sandboxed, frameable by us).
+      overwrite: false,
     }))
+    // 1 MB per body (413) before anything reads one; the CSV uploads keep their own 5 MB limit.
+    .use('*', requestBodyLimit())
+    // One rule for text, on every route: control characters (and broken UTF-16) in the path, the
+    // query or any body a route reads are a 400 naming the field, never stored (domain/text.ts).
+    .use('*', storableInput())
     .route('/api', api)
     .route('/handoff', handoffPageRoutes(deps));
   if (deps.devOutbox) app.route('/dev/outbox', devOutboxRoutes(deps));

@@ -1,5 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client.ts';
+import type { Readiness } from '../platform/readiness.ts';
+import type { UpdateTimeouts } from '../services/workflowUpdates.ts';
 import type { Mailer } from '../integrations/email/mailer.ts';
 import type { UserRole } from '../domain/users.ts';
 
@@ -9,10 +11,12 @@ export interface AppDeps {
   taskQueue: string;
   namespace: string;
   temporalUiUrl: string;
-  /** Resolves when the database and Temporal answer; used by /api/health. */
-  checkHealth(): Promise<{ database: boolean; temporal: boolean }>;
+  /** Which dependencies answer right now, in bounded time; /api/ready reports it. */
+  checkReadiness(): Promise<Readiness>;
   historyLimit?: number;
-  /** Serve the dev outbox pages (only when no mail provider is configured, never in production). */
+  /** How long account actions wait for a worker (default: services/workflowUpdates.ts). */
+  updateTimeouts?: UpdateTimeouts;
+  /** Serve the dev outbox pages: only in explicit development mode (`npm start`), without a mail provider, never in production. */
   devOutbox: boolean;
   /** Handoff-link lookups allowed per client address per window (default 30 a minute). */
   handoffRateLimit?: { limit: number; windowMs: number };

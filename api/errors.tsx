@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { isDatabaseUnavailable } from '../db/errors.ts';
 import { RelayError, type ErrorCode } from '../services/errors.ts';
 import { log } from '../platform/log.ts';
 import { ErrorPage } from '../ui/pages/ErrorPage.tsx';
@@ -34,15 +35,23 @@ const isApiRequest = (c: Context) => c.req.path.startsWith('/api/') || c.req.pat
  * a page request (anything outside /api) gets the same status as a readable page, with the same
  * request ID to quote. The request ID is also on every log line the request wrote.
  */
+/** How long a client should wait before trying again after a 503 (a dependency restarting). */
+const RETRY_AFTER_SECONDS = 5;
+
 export function errorResponse(c: Context, error: RelayError): Response | Promise<Response> {
   const status = HTTP_STATUS[error.code];
   const requestId = c.get('requestId') as string | undefined;
+  if (error.code === 'unavailable') c.header('Retry-After', String(RETRY_AFTER_SECONDS));
   if (isApiRequest(c)) return c.json({ error: { code: error.code, message: error.message, requestId, ...error.details } }, status);
   return c.html(<ErrorPage status={status} message={error.message} requestId={requestId} />, status);
 }
 
 export function handleError(error: Error, c: Context): Response | Promise<Response> {
   if (error instanceof RelayError) return errorResponse(c, error);
+  if (isDatabaseUnavailable(error)) {
+    log.warn('database unavailable', { method: c.req.method, route: c.req.routePath, error: error.message });
+    return errorResponse(c, new RelayError('unavailable', 'Relay cannot reach its database right now; nothing was changed. Try again in a moment.'));
+  }
   if (error instanceof HTTPException) {
     return errorResponse(c, new RelayError(codeOfHttpStatus(error.status), error.message || 'bad request'));
   }

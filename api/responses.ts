@@ -86,6 +86,11 @@ export function toAccountDetailResponse(detail: AccountDetail, links: { temporal
 
 export const createdAccountResponse = z.object({ id: z.string(), status: z.literal('pending_handoff'), workflowId: z.string() });
 
+/** 202: a worker accepted the change and is applying it (its projection waits for the database, say). */
+export const acceptedResponse = z.object({ id: z.string() }).transform((a) => ({
+  id: a.id, accepted: true as const, message: 'accepted: the change is being applied and will show shortly',
+}));
+
 export const statusChangedResponse = z.object({ id: z.string(), status });
 export const csmAssignedResponse = z.object({ id: z.string(), csm: z.object({ userId: z.string(), email: z.string(), name: z.string() }).nullable() });
 export const handoffLinkResentResponse = z.object({ id: z.string(), linkVersion: z.number().int() });

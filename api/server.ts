@@ -15,10 +15,11 @@ async function main(): Promise<void> {
   if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required to run the API on its own: the embedded database belongs to one process');
   const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.RELAY_DATA_DIR });
   const temporal = await connectTemporal(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE);
-  // The same choice of mailer as the worker's, so sign-in links and dev-outbox pages agree with it.
+  // The same choice of mailer as the worker's. Never development mode: without a mail provider the
+  // emails are held in the outbox table (GET /api/outbox), and no /dev/outbox pages are served.
   const app = createApp(buildAppDeps(env, database, temporal, buildMailer(env)));
-  const server = await startHttpServer(app.fetch, env.PORT);
-  log.info('api listening', { port: server.port, database: database.where, temporal: env.TEMPORAL_ADDRESS });
+  const server = await startHttpServer(app.fetch, env.PORT, env.HOST);
+  log.info('api listening', { host: env.HOST, port: server.port, database: database.where, temporal: env.TEMPORAL_ADDRESS });
   const stop = async () => {
     await server.close();
     await temporal.connection.close();

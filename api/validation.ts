@@ -12,7 +12,9 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown): z.
 export async function jsonBody(req: { json(): Promise<unknown> }): Promise<unknown> {
   try {
     return await req.json();
-  } catch {
+  } catch (error) {
+    // A body refused under the text rule (middleware/storableInput.ts) keeps its own answer.
+    if (error instanceof RelayError) throw error;
     throw new RelayError('validation', 'the body must be a JSON object', { fields: [{ field: '(body)', message: 'not valid JSON' }] });
   }
 }

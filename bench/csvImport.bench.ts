@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     const deps: AppDeps = {
       db: database.db, temporal: client, taskQueue: TASK_QUEUE, namespace: 'default', temporalUiUrl: 'http://temporal-ui.bench',
       devOutbox: true, mailer, publicUrl: 'http://relay.bench',
-      secureCookies: false, checkHealth: async () => ({ database: true, temporal: true }),
+      secureCookies: false, checkReadiness: async () => ({ database: true, temporal: true, workers: true }),
     };
     const app = createApp(deps);
     const org = await seedOrganisation(database.db, {

@@ -14,6 +14,8 @@ const envSchema = z.object({
   /** The workflow bundle `npm run build:workflows` writes (relative to the project root); production workers refuse to start without it. */
   RELAY_WORKFLOW_BUNDLE: z.string().min(1).default('dist/workflow-bundle.js'),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** The interface the HTTP server listens on: this machine only unless told otherwise (containers set 0.0.0.0). */
+  HOST: z.string().min(1).default('127.0.0.1'),
   RELAY_PUBLIC_URL: z.string().url().optional(),
   /** Derives handoff tokens (HMAC); without it `npm start` keeps a generated one in the data dir. */
   RELAY_SECRET: z.string().min(32, 'RELAY_SECRET must be at least 32 characters').optional(),

@@ -22,12 +22,14 @@ export interface DatabaseHandle {
 const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 /** DATABASE_URL → PostgreSQL through postgres.js; none → embedded PGlite in the data dir (one process only). */
-export async function openDatabase(opts: { url?: string; dataDir: string; max?: number }): Promise<DatabaseHandle> {
+export async function openDatabase(opts: { url?: string; dataDir: string; max?: number; connectTimeoutSeconds?: number }): Promise<DatabaseHandle> {
   if (opts.url) {
     const { default: postgres } = await import('postgres');
     const { drizzle } = await import('drizzle-orm/postgres-js');
     const { migrate } = await import('drizzle-orm/postgres-js/migrator');
-    const sql = postgres(opts.url, { max: opts.max ?? 10, onnotice: () => {} });
+    // A database that does not answer is a 503 within seconds, not a request hanging for postgres.js'
+    // default 30 s connect timeout.
+    const sql = postgres(opts.url, { max: opts.max ?? 10, onnotice: () => {}, connect_timeout: opts.connectTimeoutSeconds ?? 3 });
     const db = drizzle(sql, { schema });
     const url = new URL(opts.url);
     return {

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { LIFECYCLE_STATUSES } from './lifecycle.ts';
+import { storableString } from './text.ts';
 
 // What a person (dashboard form) or an integration (JSON API) may ask of one account: one schema
 // each, so both paths accept and refuse the same things with the same words.
 
-const note = z.string().trim().max(5000, 'the note is at most 5,000 characters').optional().transform((v) => v || undefined);
+const note = storableString().trim().max(5000, 'the note is at most 5,000 characters').optional().transform((v) => v || undefined);
 
 export const statusChangeSchema = z.object({
   status: z.enum(LIFECYCLE_STATUSES, { error: `choose the new status (one of ${LIFECYCLE_STATUSES.join(', ')})` }),

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { storableString, storableText } from './text.ts';
 
 export const COMPANY_SIZES = ['1-50', '51-500', '501-5000', '5000+'] as const;
 
 const optionalText = (max: number) =>
-  z.string().trim().max(max).optional().transform((v) => (v ? v : undefined));
+  storableString().trim().max(max).optional().transform((v) => (v ? v : undefined));
 
 /** A missing field says "required"; a field of the wrong type says what it should be. */
 const requiredOr = (label: string, expected: string) => ({
@@ -15,24 +16,35 @@ function isRealDate(value: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
 }
 
+/** The dates Relay takes (close dates, due dates): a typo such as year 0 or 20266 is refused, not stored. */
+export const DATE_RANGE = { from: '1970-01-01', to: '2100-12-31' } as const;
+
+/** A YYYY-MM-DD string within DATE_RANGE (same-length ISO dates compare as strings). */
+export const isDateInRange = (value: string): boolean => value >= DATE_RANGE.from && value <= DATE_RANGE.to;
+
+/** A real calendar date, YYYY-MM-DD, within DATE_RANGE: for every date field outside this schema. */
+export const isSaneDate = (value: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(value) && isRealDate(value) && isDateInRange(value);
+
 /**
  * The one description of a new account, shared by the API, the form and (later) CSV rows and
  * connectors, so every path rejects the same things with the same field names.
  */
 export const accountInputSchema = z.object({
-  companyName: z.string(requiredOr('company name', 'text')).trim().min(1, 'company name is required').max(200),
+  companyName: storableString(requiredOr('company name', 'text')).trim().min(1, 'company name is required').max(200),
   arr: z.number(requiredOr('ARR', 'a whole number of dollars'))
     .int('ARR must be a whole number of dollars')
     .positive('ARR must be greater than 0')
     .max(1e12, 'ARR is implausibly large'),
   closeDate: z.string(requiredOr('close date', 'a YYYY-MM-DD date')).regex(/^\d{4}-\d{2}-\d{2}$/, 'close date must be YYYY-MM-DD')
-    .refine(isRealDate, 'close date is not a real calendar date'),
-  primaryContactName: z.string(requiredOr('primary contact name', 'text')).trim().min(1, 'primary contact name is required').max(200),
+    .refine(isRealDate, 'close date is not a real calendar date')
+    .refine(isDateInRange, `close date must be between ${DATE_RANGE.from} and ${DATE_RANGE.to}`),
+  primaryContactName: storableString(requiredOr('primary contact name', 'text')).trim().min(1, 'primary contact name is required').max(200),
   primaryContactEmail: z.string(requiredOr('primary contact email', 'an email address')).trim().toLowerCase().pipe(z.email('primary contact email is not a valid email')),
   primaryContactRole: optionalText(200),
   industry: optionalText(120),
   companySize: z.enum(COMPANY_SIZES, { error: `company size must be one of ${COMPANY_SIZES.join(', ')}` }).optional(),
-  website: z.url({ protocol: /^https$/, error: 'website must be an https URL' }).max(500).optional(),
+  // z.url() alone would take a NUL in the path.
+  website: z.url({ protocol: /^https$/, error: 'website must be an https URL' }).max(500).superRefine(storableText).optional(),
   notes: optionalText(20_000),
   aeEmail: z.string().trim().toLowerCase().pipe(z.email('AE email is not a valid email')).optional(),
   templateName: optionalText(200),

@@ -3,5 +3,7 @@ export const TIMELINE_EVENT_TYPES = [
   'account_created', 'milestones_instantiated', 'handoff_drafted', 'email_sent', 'handoff_submitted',
   'csm_assigned', 'status_changed', 'milestone_started', 'milestone_completed', 'note',
   'task_created', 'task_completed', 'contact_added', 'email_failed',
+  // The reconciler (workflows/reconcileAccounts.ts): a run that ended before its account did.
+  'run_restarted', 'run_failed',
 ] as const;
 export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];

@@ -3,7 +3,8 @@ import { serve } from '@hono/node-server';
 
 export interface RunningHttpServer { port: number; close(): Promise<void> }
 
-export function startHttpServer(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname = '0.0.0.0'): Promise<RunningHttpServer> {
+/** Listens on `hostname`: loopback unless the caller says otherwise (HOST; containers set 0.0.0.0). */
+export function startHttpServer(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname = '127.0.0.1'): Promise<RunningHttpServer> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, port, hostname }, (info: AddressInfo) => {
       resolve({

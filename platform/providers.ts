@@ -23,7 +23,7 @@ export function resolveTokenSecret(env: Env): string {
   return secret;
 }
 
-/** Resend when a key is configured; otherwise the dev outbox (the API then serves /dev/outbox). */
+/** Resend when a key is configured; otherwise emails are held in the outbox table (`npm start` also serves them at /dev/outbox). */
 export function buildMailer(env: Env): Mailer {
   if (!env.RESEND_API_KEY) return createDevOutboxMailer();
   return createResendMailer({
@@ -46,6 +46,6 @@ export function describeProviders(env: Env): { drafter: string; mailer: string }
       : 'rule-based (set OPENAI_API_KEY for AI drafts)',
     mailer: env.RESEND_API_KEY
       ? `Resend${env.RESEND_BASE_URL ? ` at ${env.RESEND_BASE_URL}` : ''}, from ${env.EMAIL_FROM}`
-      : 'dev outbox (set RESEND_API_KEY to send real email)',
+      : 'no provider: emails are held in the outbox table (set RESEND_API_KEY to send real email)',
   };
 }

@@ -11,11 +11,12 @@ import { DEMO_ACCOUNTS, seedDemo } from '../db/seed/seedDemo.ts';
 import { buildAppDeps } from '../api/appDeps.ts';
 import { startHttpServer } from '../platform/httpServer.ts';
 import { describeProviders } from '../platform/providers.ts';
-import { connectTemporal, ensureSearchAttributes } from '../platform/temporalClient.ts';
+import { connectTemporal, ensureReconcileSchedule, ensureSearchAttributes } from '../platform/temporalClient.ts';
 import { PROJECT_ROOT } from '../platform/temporalCli.ts';
 import { startTemporalDevServer, type DevServer } from '../platform/temporalDevServer.ts';
 import { createAccount } from '../services/createAccount.ts';
 import { buildActivityDeps, createRelayWorker } from '../worker.ts';
+import { RECONCILE_SCHEDULE_ID } from '../workflows/definitions.ts';
 
 const env = loadEnv();
 // The SDK narrates bundling and every worker state change at INFO; a newcomer needs the URLs, not that.
@@ -43,12 +44,18 @@ async function startTemporal(): Promise<{ address: string; uiUrl: string | null;
   return { address: testEnv.address, uiUrl: env.TEMPORAL_UI_URL, stop: () => testEnv.teardown() };
 }
 
+/** 127.0.0.0/8, ::1 and localhost: addresses no other machine can reach. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 async function main(): Promise<void> {
   const temporalServer = await startTemporal();
   const database = await openDatabase({ url: env.DATABASE_URL, dataDir });
   await database.migrate();
   const temporal = await connectTemporal(temporalServer.address, env.TEMPORAL_NAMESPACE);
   await ensureSearchAttributes(temporal.connection, env.TEMPORAL_NAMESPACE);
+  await ensureReconcileSchedule(temporal.client, { taskQueue: env.TEMPORAL_TASK_QUEUE });
 
   const seed = await seedDemo(database.db, { adminEmail: env.RELAY_SEED_ADMIN_EMAIL, apiKey: env.RELAY_SEED_API_KEY });
   const activityDeps = buildActivityDeps(env, database.db);
@@ -57,9 +64,11 @@ async function main(): Promise<void> {
     connection: workerConnection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, activityDeps,
   });
   const workerDone = worker.run();
-  const appDeps = buildAppDeps(env, database, temporal, activityDeps.mailer);
-  // The dev outbox hands sign-in links to whoever opens it, so the dev app listens on this machine only.
-  const server = await startHttpServer(createApp(appDeps).fetch, env.PORT, '127.0.0.1');
+  // Development mode: the dev outbox pages are served here and nowhere else. They hand sign-in links
+  // to whoever opens them, so only while the app listens on this machine alone (HOST is loopback).
+  const loopback = isLoopback(env.HOST);
+  const appDeps = buildAppDeps(env, database, temporal, activityDeps.mailer, { devMode: loopback });
+  const server = await startHttpServer(createApp(appDeps).fetch, env.PORT, env.HOST);
 
   if (seed.created) {
     for (const account of DEMO_ACCOUNTS) await createAccount(appDeps, seed.orgId, account);
@@ -74,8 +83,10 @@ async function main(): Promise<void> {
   say(`  Drafting:     ${providers.drafter}`);
   say(`  Email:        ${providers.mailer}`);
   if (appDeps.devOutbox) say(`  Dev outbox:   ${base}/dev/outbox   (handoff links and every other email land here; no mail provider configured)`);
+  else if (!loopback && activityDeps.mailer.provider === 'dev-outbox') say(`  Dev outbox:   off: HOST=${env.HOST} is reachable from other machines; emails are held (GET /api/outbox)`);
   say(`  API:          ${base}/api   (Authorization: Bearer <key>)`);
   say(`  Temporal UI:  ${temporalServer.uiUrl ?? env.TEMPORAL_UI_URL}/namespaces/${env.TEMPORAL_NAMESPACE}/workflows   (filter: RelayStatus="pending_handoff")`);
+  say(`  Reconciler:   ${temporalServer.uiUrl ?? env.TEMPORAL_UI_URL}/namespaces/${env.TEMPORAL_NAMESPACE}/schedules/${RECONCILE_SCHEDULE_ID}   (restarts stranded account runs every 10 minutes)`);
   say(`  Database:     ${database.where}`);
   if (seed.apiKey) say(`  API key:      ${seed.apiKey}${seed.created && !env.RELAY_SEED_API_KEY ? '   (shown once: stored hashed; set RELAY_SEED_API_KEY to choose your own)' : ''}`);
   else say('  API key:      printed on the first run only; set RELAY_SEED_API_KEY to use one of your choosing');

@@ -7,16 +7,25 @@ import {
   accountWorkflowId, assignCsmUpdate, completeMilestoneUpdate, resendHandoffLinkUpdate, setStatusUpdate, type LifecycleState,
 } from '../workflows/definitions.ts';
 import { RelayError } from './errors.ts';
-import { updateAccountWorkflow } from './workflowUpdates.ts';
+import { updateAccountWorkflow, type UpdateTimeouts } from './workflowUpdates.ts';
 
 // What a person (dashboard) or an integration (JSON API) can do to one account. The workflow owns
 // lifecycle state, so each action is an update to the account's run, whose ID follows from the
 // account's; refusals come back as RelayErrors (conflict / validation) whatever the caller, and
 // another org's account is not_found.
 
-export interface AccountActionDeps { db: Database; temporal: Client }
+export interface AccountActionDeps {
+  db: Database;
+  temporal: Client;
+  /** How long to wait for a worker to take up and finish a change (tests shorten them). */
+  updateTimeouts?: UpdateTimeouts | undefined;
+}
 
-export interface AccountActionResult { id: string; state: LifecycleState }
+/**
+ * `state` is the account's state after the change; null when a worker accepted the change but it is
+ * still being applied (its projection waits for the database, say): it will apply, just not yet.
+ */
+export interface AccountActionResult { id: string; state: LifecycleState | null }
 
 async function requireAccount(db: Database, orgId: string, accountId: string): Promise<void> {
   if (!await accountExists(db, orgId, accountId)) throw new RelayError('not_found', 'no such account');
@@ -28,7 +37,7 @@ export async function changeAccountStatus(
   await requireAccount(deps.db, orgId, accountId);
   const state = await updateAccountWorkflow(deps.temporal, accountWorkflowId(accountId), setStatusUpdate, {
     status: change.status, actor, ...(change.note ? { note: change.note } : {}),
-  });
+  }, { timeouts: deps.updateTimeouts });
   return { id: accountId, state };
 }
 
@@ -41,12 +50,13 @@ export async function assignAccountCsm(
     ...(assignment.note ? { note: assignment.note } : {}),
     ...(assignment.notifyCsm === undefined ? {} : { notifyCsm: assignment.notifyCsm }),
     ...(assignment.notifyContact === undefined ? {} : { notifyContact: assignment.notifyContact }),
-  });
+  }, { timeouts: deps.updateTimeouts });
   return { id: accountId, state };
 }
 
 export interface MilestoneCompletion extends AccountActionResult {
-  progress: { completed: number; total: number };
+  /** Null while the change is still being applied. */
+  progress: { completed: number; total: number } | null;
   /** SPEC §2: finishing the last milestone offers completion; it does not impose it. */
   readyToComplete: boolean;
 }
@@ -58,7 +68,8 @@ export async function completeAccountMilestone(
     await requireAccount(deps.db, orgId, accountId);
     throw new RelayError('not_found', 'no such milestone on this account');
   }
-  const state = await updateAccountWorkflow(deps.temporal, accountWorkflowId(accountId), completeMilestoneUpdate, { milestoneId, actor });
+  const state = await updateAccountWorkflow(deps.temporal, accountWorkflowId(accountId), completeMilestoneUpdate, { milestoneId, actor }, { timeouts: deps.updateTimeouts });
+  if (!state) return { id: accountId, state, progress: null, readyToComplete: false };
   const completed = state.milestones.filter((m) => m.status === 'completed').length;
   return { id: accountId, state, progress: { completed, total: state.milestones.length }, readyToComplete: completed === state.milestones.length };
 }
@@ -67,6 +78,6 @@ export async function resendAccountHandoffLink(
   deps: AccountActionDeps, orgId: string, accountId: string, actor: string,
 ): Promise<AccountActionResult> {
   await requireAccount(deps.db, orgId, accountId);
-  const state = await updateAccountWorkflow(deps.temporal, accountWorkflowId(accountId), resendHandoffLinkUpdate, { actor });
+  const state = await updateAccountWorkflow(deps.temporal, accountWorkflowId(accountId), resendHandoffLinkUpdate, { actor }, { timeouts: deps.updateTimeouts });
   return { id: accountId, state };
 }

@@ -18,6 +18,9 @@ export interface CreateAccountDeps {
   historyLimit?: number;
 }
 
+/** How long a request waits for Temporal to start a run before answering 503. */
+export const WORKFLOW_START_WITHIN_MS = 1_500;
+
 export interface CreatedAccount { id: string; status: 'pending_handoff'; workflowId: string }
 
 async function refuseKnownDomains(db: Database, orgId: string, domains: string[]): Promise<void> {
@@ -63,7 +66,9 @@ export async function createAccount(deps: CreateAccountDeps, orgId: string, body
         aeEmail: input.aeEmail ?? null, rawPayload: input.rawPayload ?? null, primaryDomain: domains[0] ?? null,
         status: 'pending_handoff', templateVersionId: version.id, workflowId,
       }, domains);
-      await deps.temporal.workflow.start<AccountLifecycleWorkflow>('accountLifecycle', {
+      // Bounded: with Temporal down the caller hears 503 within seconds and the transaction rolls back.
+      // A start that succeeded after all, unseen, finds no row and ends its run (AccountNotStored).
+      await deps.temporal.withDeadline(Date.now() + WORKFLOW_START_WITHIN_MS, () => deps.temporal.workflow.start<AccountLifecycleWorkflow>('accountLifecycle', {
         workflowId,
         taskQueue: deps.taskQueue,
         workflowIdConflictPolicy: 'USE_EXISTING',
@@ -81,7 +86,7 @@ export async function createAccount(deps: CreateAccountDeps, orgId: string, body
           { key: SEARCH_ATTRIBUTES.status, value: 'pending_handoff' },
           { key: SEARCH_ATTRIBUTES.company, value: input.companyName },
         ],
-      });
+      }));
     });
   } catch (error) {
     if (isUniqueViolation(error)) {

@@ -1,6 +1,9 @@
-import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, WorkflowUpdateStage,
+  type Client,
+} from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { FAILURE_TYPES, type FailureType, type LifecycleState } from '../workflows/definitions.ts';
+import { FAILURE_TYPES, type FailureType, type LifecycleState, type TimeBoundRequest } from '../workflows/definitions.ts';
 import { RelayError, workflowEngineUnavailable, type ErrorCode } from './errors.ts';
 
 function applicationFailureOf(error: unknown): ApplicationFailure | null {
@@ -19,25 +22,53 @@ const UPDATE_FAILURE_CODES: Partial<Record<FailureType, ErrorCode>> = {
   [FAILURE_TYPES.csmNotInOrganisation]: 'validation',
 };
 
+export interface UpdateTimeouts {
+  /** A worker must accept the update within this (ms), or the caller hears 503 and it never applies. */
+  acceptWithinMs: number;
+  /** Once accepted, wait this long (ms) for the outcome; past it the caller hears "accepted, will apply". */
+  finishWithinMs: number;
+}
+
+export const DEFAULT_UPDATE_TIMEOUTS: UpdateTimeouts = { acceptWithinMs: 10_000, finishWithinMs: 30_000 };
+
 /**
- * Sends an update to an account's workflow and waits for its answer. A refused or failed update
- * becomes a RelayError the client can act on, with the workflow's own reason as the message.
+ * Sends an update to an account's workflow and waits for its answer, in bounded time:
+ * - no worker accepts it in time (workers or Temporal down) → 503; the request carries `respondBy`,
+ *   and the workflow's validator refuses it after that, so it can never apply after the caller gave up;
+ * - accepted but not finished in time (say the database is down and its projection waits) → null:
+ *   the change will apply, the caller says so (202);
+ * - refused or failed → a RelayError the client can act on, with the workflow's own reason.
  */
-export async function updateAccountWorkflow<Arg>(
+export async function updateAccountWorkflow<Arg extends TimeBoundRequest>(
   temporal: Client, workflowId: string, update: UpdateDefinition<LifecycleState, [Arg]>, arg: Arg,
-  fieldOnCsmError = 'csmEmail',
-): Promise<LifecycleState> {
+  opts: { fieldOnCsmError?: string; timeouts?: UpdateTimeouts | undefined } = {},
+): Promise<LifecycleState | null> {
+  const timeouts = opts.timeouts ?? DEFAULT_UPDATE_TIMEOUTS;
+  const respondBy = Date.now() + timeouts.acceptWithinMs;
   try {
-    return await temporal.workflow.getHandle(workflowId).executeUpdate(update, { args: [arg] });
+    const handle = await temporal.withDeadline(respondBy, () => temporal.workflow.getHandle(workflowId).startUpdate(update, {
+      args: [{ ...arg, respondBy }], waitForStage: WorkflowUpdateStage.ACCEPTED,
+    }));
+    try {
+      return await temporal.withDeadline(Date.now() + timeouts.finishWithinMs, () => handle.result());
+    } catch (error) {
+      if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || error instanceof ServiceError) return null;
+      throw error;
+    }
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) {
       const failure = applicationFailureOf(error.cause);
       const message = failure?.message || error.cause?.message || error.message;
       const code = (failure?.type && UPDATE_FAILURE_CODES[failure.type as FailureType]) || 'conflict';
-      throw new RelayError(code, message, code === 'validation' ? { fields: [{ field: fieldOnCsmError, message }] } : {});
+      throw new RelayError(code, message, code === 'validation' ? { fields: [{ field: opts.fieldOnCsmError ?? 'csmEmail', message }] } : {});
     }
     // The run has ended (completed or churned accounts finish theirs): nothing is left to change.
     if (error instanceof WorkflowNotFoundError) throw new RelayError('conflict', "this account's lifecycle has ended");
+    if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      const unavailable = new RelayError('unavailable', 'Relay\'s workers did not pick this up in time; nothing was changed. Try again in a moment.');
+      unavailable.cause = error;
+      throw unavailable;
+    }
     if (error instanceof ServiceError) throw workflowEngineUnavailable(error);
     throw error;
   }

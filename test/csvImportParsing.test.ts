@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importRows } from '../db/schema/index.ts';
+import { accounts, importRows } from '../db/schema/index.ts';
 import { csvLine, escapeFormula } from '../services/imports/csvCells.ts';
 import { matchHeaders } from '../services/imports/importColumns.ts';
-import { createHarness, type Harness, type TestOrganisation } from './harness.ts';
+import { signIn } from './dashboardClient.ts';
+import { createHarness, eventually, type Harness, type TestOrganisation } from './harness.ts';
 
-// Upload checks only: nothing is confirmed here, so no worker runs.
+// Upload checks; the one confirm (control characters) starts a worker for itself.
 let h: Harness;
 let org: TestOrganisation;
 beforeAll(async () => {
@@ -146,6 +148,70 @@ describe('reading an uploaded CSV', () => {
     const text = new TextDecoder().decode(bytes);
     expect(text.split('\r\n')[0]).toBe('company_name,arr,close_date,primary_contact_name,primary_contact_email,ae_email,template_name,primary_contact_role,industry,company_size,website,notes,raw_payload');
     expect(await previewOf(text)).toMatchObject({ total: 1, valid: 1, errors: [] });
+  });
+});
+
+describe('control characters in a CSV', () => {
+  // One file, one row per case: a bad cell fails its own row (naming the column), never the file.
+  const tag = randomUUID().slice(0, 8);
+  const line = (name: string, cells: { arr?: string; email?: string; template?: string; notes?: string } = {}) => {
+    const domain = `${name.toLowerCase().replace(/[^a-z]+/g, '-')}-${tag}.example`;
+    const quote = (cell: string) => `"${cell.replace(/"/g, '""')}"`;
+    return [name, cells.arr ?? '100000', '2026-11-01', 'Cary Cell', cells.email ?? `cary@${domain}`, 'ae@relay.test', cells.template ?? 'Quick Start', cells.notes ?? 'fine']
+      .map(quote).join(',');
+  };
+  const file = [
+    `${HEADER},notes`,
+    line('Clean One'), //                                             row 2: imported
+    line('Nul\u0000 Corp'), //                                        row 3
+    line('Bell Corp', { notes: 'ring \u0007 and escape \u001b[31m' }), // row 4
+    line('Tab Corp', { arr: '100\u000b000' }), //                       row 5: a vertical tab, not a space
+    line('Del Corp', { template: 'Quick Start\u007f' }), //            row 6
+    line('Unit Corp', { email: 'unit\u001f@unit.example' }), //         row 7
+    line('Clean Two', { notes: 'line one\n\tindented, with a tab' }), // row 8: tab, LF and CR are text: imported
+    line('Two\u0001 Bad', { notes: 'nul \u0000 here' }), //             row 9: both cells named
+  ].join('\r\n');
+
+  it('shows each bad cell as a row error naming its column, keeps the clean rows, and imports only those', async () => {
+    const preview = await previewOf(file);
+    const bad = (column: string, code: string) => ({ column, message: `contains an invisible control character (${code}), which Relay does not accept in text` });
+    expect(preview).toMatchObject({ total: 8, valid: 2, toCreate: 2 });
+    expect(preview.errors).toEqual([
+      { row: 3, ...bad('company_name', 'U+0000') },
+      { row: 4, ...bad('notes', 'U+0007') },
+      { row: 5, ...bad('arr', 'U+000B') },
+      { row: 6, ...bad('template_name', 'U+007F') },
+      { row: 7, ...bad('primary_contact_email', 'U+001F') },
+      { row: 9, ...bad('company_name', 'U+0001') },
+      { row: 9, ...bad('notes', 'U+0000') },
+    ]);
+    // Stored for the preview with each refused character shown as U+FFFD, never as itself.
+    const stored = await storedInputs(preview.id);
+    expect(stored.find((r) => r.row === 3)?.companyName).toBe('Nul\uFFFD Corp');
+    expect(stored.find((r) => r.row === 8)?.notes).toBe('line one\n\tindented, with a tab');
+
+    await h.whileWorkerRuns(async () => {
+      const admin = await signIn(h, org.adminEmail);
+      const page = await (await admin.get(`/imports/${preview.id}`)).text();
+      expect(page).toContain('contains an invisible control character (U+0000), which Relay does not accept in text');
+
+      const confirmed = await h.app.request(`/api/imports/${preview.id}/confirm`, { method: 'POST', headers: { authorization: `Bearer ${org.apiKey}` } });
+      expect(confirmed.status).toBe(202);
+      const done = await eventually(async () => {
+        const status = await (await h.app.request(`/api/imports/${preview.id}`, { headers: { authorization: `Bearer ${org.apiKey}` } })).json() as { status: string; created: number; failed: number };
+        return status.status === 'completed' ? status : undefined;
+      }, { what: 'the import to finish', timeoutMs: 60_000 });
+      expect(done).toMatchObject({ created: 2, failed: 6 });
+    });
+    // The only confirm in this file: the organisation's accounts are what it created.
+    const names = (await h.database.db.select({ name: accounts.companyName }).from(accounts).where(eq(accounts.orgId, org.orgId))).map((a) => a.name);
+    expect(names.sort()).toEqual(['Clean One', 'Clean Two']);
+  });
+
+  it('refuses a header with control characters as the whole file: it is a UTF-16 or binary file', async () => {
+    expect(await refusal(`company_name,arr\u0000,close_date\nA,1,2026-01-01\n`, 400)).toMatch(/^Column 2 of the header row contains an invisible control character \(U\+0000\).*CSV UTF-8/);
+    const utf16 = new Uint8Array(Buffer.from(`${HEADER}\r\nA,1,2026-01-01,B,b@a.example,,Quick Start\r\n`, 'utf16le'));
+    expect(await refusal(utf16, 400)).toMatch(/UTF-16/);
   });
 });
 

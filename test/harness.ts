@@ -33,6 +33,14 @@ export interface Harness {
   connection: NativeConnection;
   app: ReturnType<typeof createApp>;
   startWorker(): Promise<RunningWorker>;
+  /** The workers running now (a test may stop one to take the queue's workers away). */
+  running(): RunningWorker[];
+  /**
+   * Runs `work` while a worker polls the task queue, starting one for the duration when none is
+   * running (sign-in emails come from a workflow run, so signing in needs a worker). A file that
+   * runs without a worker gets its account runs advanced meanwhile, if it has any waiting.
+   */
+  whileWorkerRuns<T>(work: () => Promise<T>): Promise<T>;
   newOrganisation(settings?: Partial<OrganisationSettings>): Promise<TestOrganisation>;
   close(): Promise<void>;
 }
@@ -47,9 +55,12 @@ export interface TestOrganisation extends SeededOrganisation {
 export async function createHarness(opts: {
   historyLimit?: number; startWorker?: boolean;
   /** Replaces the dev-outbox mailer / rule-based drafter (e.g. real SDKs pointed at test/fakes). */
-  activityDeps?: Partial<Pick<ActivityDeps, 'mailer' | 'drafter' | 'draftRetryDelayMs'>>;
+  activityDeps?: Partial<Pick<ActivityDeps, 'mailer' | 'drafter' | 'draftRetryDelayMs' | 'accountCommitGraceMs'>>;
+  /** Another (migrated) database than the run's shared one: a test's own server, for outages. */
+  databaseUrl?: string;
+  updateTimeouts?: AppDeps['updateTimeouts'];
 } = {}): Promise<Harness> {
-  const database = await openDatabase({ url: inject('databaseUrl'), dataDir: '.data', max: 5 });
+  const database = await openDatabase({ url: opts.databaseUrl ?? inject('databaseUrl'), dataDir: '.data', max: 5 });
   const address = inject('temporalAddress');
   const { connection: clientConnection, client } = await connectTemporal(address, 'default');
   const connection = await NativeConnection.connect({ address });
@@ -65,8 +76,9 @@ export async function createHarness(opts: {
     // In-process requests share one client address; the limiter has its own test.
     handoffRateLimit: { limit: 100_000, windowMs: 60_000 },
     signInRateLimit: { limit: 100_000, windowMs: 60_000 },
-    checkHealth: async () => ({ database: true, temporal: true }),
+    checkReadiness: async () => ({ database: true, temporal: true, workers: true }),
     ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}),
+    ...(opts.updateTimeouts ? { updateTimeouts: opts.updateTimeouts } : {}),
   };
   const app = createApp(deps);
   const running: RunningWorker[] = [];
@@ -88,8 +100,18 @@ export async function createHarness(opts: {
 
   if (opts.startWorker !== false) await startWorker();
 
+  async function whileWorkerRuns<T>(work: () => Promise<T>): Promise<T> {
+    if (running.length) return work();
+    const temporary = await startWorker();
+    try {
+      return await work();
+    } finally {
+      await temporary.stop();
+    }
+  }
+
   return {
-    database, deps, activityDeps, taskQueue, connection, app, startWorker,
+    database, deps, activityDeps, taskQueue, connection, app, startWorker, whileWorkerRuns, running: () => [...running],
     async newOrganisation(settings) {
       const suffix = randomUUID().slice(0, 8);
       const seeded = await seedOrganisation(database.db, {

@@ -28,8 +28,11 @@ import { createDevOutboxMailer } from '../integrations/email/mailer.ts';
 import { PROJECT_ROOT } from '../platform/temporalCli.ts';
 import { startTemporalDevServer, type DevServer } from '../platform/temporalDevServer.ts';
 import { connectTemporal, ensureSearchAttributes } from '../platform/temporalClient.ts';
+import { strandedRunsQuery } from '../services/accountRuns.ts';
 import { confirmImport } from '../services/imports/confirmImport.ts';
+import { signInEmailHash } from '../services/signInLinks.ts';
 import { bulkImportWorkflowId } from '../workflows/bulkImportDefinitions.ts';
+import type { ReconcileAccountsWorkflow } from '../workflows/definitions.ts';
 import { createRelayWorker, WORKFLOWS_PATH } from '../worker.ts';
 import { historyToJSON } from './historyJson.ts';
 
@@ -40,6 +43,7 @@ interface Recording { name: string; workflowId: string; runId: string }
 
 interface Ctx {
   client: Client;
+  taskQueue: string;
   app: ReturnType<typeof createApp>;
   /** The same app, but its accounts continue as new after this many history events. */
   appWithHistoryLimit(limit: number): ReturnType<typeof createApp>;
@@ -190,6 +194,53 @@ const PATHS: Record<string, { about: string; run(ctx: Ctx): Promise<Recording[]>
       ];
     },
   },
+  'sign-in': {
+    about: 'POST /login for an admin → sendSignInLinks looks the address up and sends the link (run finished)',
+    async run(ctx) {
+      const org = await ctx.newOrganisation();
+      await ok(Promise.resolve(ctx.app.request('/login', { method: 'POST', body: new URLSearchParams({ email: org.adminEmail, next: '/accounts' }) })));
+      const prefix = `sign-in-${signInEmailHash(org.adminEmail)}-`;
+      const workflowId = await eventually(async () => {
+        for await (const run of ctx.client.workflow.list({ query: `WorkflowType = 'sendSignInLinks' AND TaskQueue = '${ctx.taskQueue}'` })) {
+          if (run.workflowId.startsWith(prefix)) return run.workflowId;
+        }
+        return undefined;
+      }, 'the sendSignInLinks run');
+      const result = await ctx.client.workflow.getHandle(workflowId).result() as { sent: number };
+      if (result.sent !== 1) throw new Error(`expected one sign-in link, the run sent ${result.sent}`);
+      const emails = ((await (await ok(org.api('/api/outbox'))).json()) as { items: OutboxItem[] }).items.filter((e) => e.kind === 'sign_in');
+      // The sign-in token is a credential: checked, like the handoff tokens, to be absent from the history.
+      for (const email of emails) ctx.secrets.add(new URL(email.links[0]!).searchParams.get('token')!);
+      if (emails.length !== 1) throw new Error(`expected one sign-in email, found ${emails.length}`);
+      return [await settled(ctx, 'sendSignInLinks-sent', workflowId)];
+    },
+  },
+  reconcile: {
+    about: 'awaiting the AE → run terminated → reconcileAccounts restarts it from Postgres (run finished) → AE submits → active',
+    async run(ctx) {
+      const org = await ctx.newOrganisation();
+      const { id, workflowId } = await createAccount(org, 'Stranded');
+      const [link] = await handoffLinks(ctx, org, id, 1);
+      const handle = ctx.client.workflow.getHandle(workflowId);
+      const stopped = (await handle.describe()).runId;
+      await handle.terminate('recording the reconciler');
+      // Visibility is eventually consistent: the reconciler finds the run once it is listed.
+      const query = `${strandedRunsQuery(ctx.taskQueue)} AND WorkflowId = '${workflowId}'`;
+      await eventually(async () => {
+        for await (const run of ctx.client.workflow.list({ query })) if (run.runId === stopped) return true;
+        return undefined;
+      }, 'the terminated run to be listed');
+      const reconcileId = `reconcile-${randomUUID()}`;
+      const result = await ctx.client.workflow.execute<ReconcileAccountsWorkflow>('reconcileAccounts', { workflowId: reconcileId, taskQueue: ctx.taskQueue, args: [{}] });
+      if (!result.accounts.some((a) => a.accountId === id && a.outcome === 'restarted')) throw new Error(`the reconciler did not restart the account: ${JSON.stringify(result)}`);
+      await submitHandoff(ctx, link!, org.csms[0]!.id);
+      await expectStatus(org, id, 'active');
+      return [
+        await settled(ctx, 'reconcileAccounts-restarted', reconcileId),
+        await settled(ctx, 'accountLifecycle-restarted-by-reconciler', workflowId),
+      ];
+    },
+  },
 };
 
 async function createAccount(org: Org, company: string, app?: ReturnType<typeof createApp>): Promise<{ id: string; workflowId: string }> {
@@ -326,7 +377,7 @@ async function main(): Promise<void> {
       db: database.db, temporal: client, taskQueue, namespace: 'default', temporalUiUrl: 'http://temporal-ui.test',
       devOutbox: true, mailer: activityDeps.mailer, publicUrl: 'http://relay.test', secureCookies: false,
       handoffRateLimit: { limit: 100_000, windowMs: 60_000 }, signInRateLimit: { limit: 100_000, windowMs: 60_000 },
-      checkHealth: async () => ({ database: true, temporal: true }),
+      checkReadiness: async () => ({ database: true, temporal: true, workers: true }),
     };
     const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
     worker = await createRelayWorker({
@@ -337,7 +388,7 @@ async function main(): Promise<void> {
     const app = createApp(deps);
     const apiKeys: string[] = [];
     const ctx: Ctx = {
-      client, app, secrets: new Set([tokenSecret]),
+      client, taskQueue, app, secrets: new Set([tokenSecret]),
       appWithHistoryLimit: (historyLimit) => createApp({ ...deps, historyLimit }),
       confirmImport: async (orgId, importId, opts) => {
         await confirmImport({ db: database.db, temporal: client, taskQueue, importBatchSize: opts.batchSize, importBatchesPerRun: opts.batchesPerRun }, orgId, importId);

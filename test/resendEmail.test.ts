@@ -191,10 +191,10 @@ describe('choosing providers from the environment', () => {
     expect(JSON.stringify(described)).not.toContain('live-key');
   });
 
-  it('falls back to the dev outbox and the rule-based drafter without keys', async () => {
+  it('falls back to held emails and the rule-based drafter without keys (the dev outbox pages only in development mode)', async () => {
     const { env, deps } = appFor({});
     expect(deps.mailer.provider).toBe('dev-outbox');
-    expect(deps.devOutbox).toBe(true);
+    expect(deps.devOutbox).toBe(false);
     expect(describeProviders(env).drafter).toContain('rule-based');
   });
 });

@@ -13,12 +13,14 @@ const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.met
 const HISTORIES_DIR = fileURLToPath(new URL('./histories/', import.meta.url));
 const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
 
-// One history per lifecycle path at least (npm run histories:record); later recordings sit beside them.
+// One history per workflow path at least (npm run histories:record); later recordings sit beside them.
 const PATHS = [
   'accountLifecycle-handed-off', 'accountLifecycle-reminded-escalated', 'accountLifecycle-at-risk',
   'accountLifecycle-completed', 'accountLifecycle-churned', 'accountLifecycle-churned-before-handoff',
   'accountLifecycle-continued-as-new-run1', 'accountLifecycle-continued-as-new-run2',
   'bulkImport-continued-as-new-run1', 'bulkImport-continued-as-new-run2',
+  'sendSignInLinks-sent',
+  'reconcileAccounts-restarted', 'accountLifecycle-restarted-by-reconciler',
 ];
 
 // The replay worker reports a non-determinism as a WARN log as well as in its result.

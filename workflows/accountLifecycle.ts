@@ -1,37 +1,59 @@
 import {
-  ApplicationFailure, allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler,
+  ActivityFailure, ApplicationFailure, allHandlersFinished, condition, continueAsNew, log, patched, proxyActivities, setHandler,
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.ts';
 import { canWorkMilestones, isTerminal, manualTransitionError, type LifecycleStatus } from '../domain/lifecycle.ts';
 import {
   assignCsmUpdate, completeMilestoneUpdate, FAILURE_TYPES, resendHandoffLinkUpdate, SEARCH_ATTRIBUTES, setStatusUpdate,
-  stateQuery, submitHandoffUpdate, type AccountLifecycleInput, type AccountLifecycleResult, type LifecycleState,
+  lateRequestError, stateQuery, submitHandoffUpdate, type AccountLifecycleInput, type AccountLifecycleResult, type LifecycleState,
+  type TimeBoundRequest,
 } from './definitions.ts';
 import { createSerializer } from './serialized.ts';
 
 type Activities = ReturnType<typeof createActivities>;
 
+// Retry policies never give up on a database outage, however long: an account waits for the database
+// instead of failing its run. What retrying cannot fix (the database refusing the data, a missing
+// record) the activities raise as non-retryable failures, which the workflow handles below.
 const projections = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
 });
 
 // The API starts the run inside the transaction that stores the account, so the first read can
-// come a moment before the commit: retry briefly, then give up loudly (the record was never kept).
+// come a moment before the commit, or the commit may never come (AccountNotStored, raised once the
+// database answers and the row is still missing after the grace period).
 const firstRead = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 12 },
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
 
 const drafting = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   // The activity heartbeats while it waits for the model, so a crashed worker costs seconds, not minutes.
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
+  // No attempt limit: the activity itself falls back to the rule-based drafter after five failed
+  // provider attempts (activities/handoffDrafting.ts), while a database outage is simply waited out.
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
 });
 
+/** The failure's type when an activity failed for good (not retried any more), else null. */
+function finalFailureType(error: unknown): string | null {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause.type ?? null : null;
+}
+
 const DEFAULT_HISTORY_LIMIT = 10_000;
+
+/**
+ * Changes to this workflow that alter the commands it issues, each guarded by `patched(id)` so runs
+ * that started before keep replaying (README: Changing workflow code). Remove one with
+ * `deprecatePatch` once no run older than it is open.
+ */
+const PATCHES = {
+  /** 2026-11: a status change is projected before the run changes status (was: after, with no way back). */
+  projectStatusFirst: 'project-status-first',
+} as const;
 
 /**
  * One account's whole life: record → milestones → handoff draft → AE link → wait for the AE (with
@@ -54,10 +76,29 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
 
   async function moveTo(to: LifecycleStatus, actor: string, note?: string): Promise<void> {
     const from = state.status;
+    if (patched(PATCHES.projectStatusFirst)) {
+      // The database takes the change first; only then does the run (and its search attribute)
+      // change status. A refusal leaves both as they were, and nothing waiting on the status (the
+      // handoff wait, the end of the run) ever sees a status that did not happen.
+      const revision = state.revision + 1;
+      await projections.projectStatus({ orgId, accountId, from, to, actor, note, eventKey: `${workflowId}:${revision}:status` });
+      state.status = to;
+      state.revision = revision;
+      upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: to }]);
+      return;
+    }
     state.status = to;
     state.revision += 1;
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: to }]);
-    await projections.projectStatus({ orgId, accountId, from, to, actor, note, eventKey: stepKey('status') });
+    try {
+      await projections.projectStatus({ orgId, accountId, from, to, actor, note, eventKey: stepKey('status') });
+    } catch (error) {
+      // The database refused the change for good: the account keeps the status the database has,
+      // so Temporal and Postgres agree, and the update fails with the reason.
+      state.status = from;
+      upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: from }]);
+      throw error;
+    }
   }
 
   async function startNextMilestone(actor: string): Promise<void> {
@@ -66,7 +107,12 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
     if (!next) return;
     next.status = 'in_progress';
     state.revision += 1;
-    await projections.recordMilestoneStarted({ orgId, accountId, milestoneId: next.id, actor, eventKey: stepKey('milestone-start') });
+    try {
+      await projections.recordMilestoneStarted({ orgId, accountId, milestoneId: next.id, actor, eventKey: stepKey('milestone-start') });
+    } catch (error) {
+      next.status = 'pending';
+      throw error;
+    }
   }
 
   async function sendHandoffLink(kind: 'handoff_link' | 'handoff_reminder'): Promise<void> {
@@ -75,6 +121,12 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
       orgId, accountId, kind, linkVersion: state.handoff.linkVersion, tokenTtlSeconds: timing.tokenTtlSeconds,
       idempotencyKey: stepKey(kind),
     });
+  }
+
+  /** Validators run only when an update arrives, never on replay, so reading the clock here is safe. */
+  function refuseLate(request: TimeBoundRequest): void {
+    const late = lateRequestError(request, Date.now());
+    if (late) throw new Error(late);
   }
 
   setHandler(stateQuery, () => state);
@@ -97,6 +149,7 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
     return state;
   }), {
     validator: (request) => {
+      refuseLate(request);
       if (state.handoff.phase === 'submitted' || state.status !== 'pending_handoff') throw new Error('this handoff has already been submitted');
       if (state.handoff.phase !== 'awaiting_ae') throw new Error('this handoff is not open yet');
       if (!request.csmUserId) throw new Error('csmUserId is required');
@@ -106,11 +159,18 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
   setHandler(setStatusUpdate, (request) => serialized(async () => {
     const refusal = manualTransitionError(state.status, request.status);
     if (refusal) throw ApplicationFailure.create({ type: FAILURE_TYPES.invalidTransition, message: refusal, nonRetryable: true });
-    if (state.status === 'pending_handoff') state.handoff.phase = 'closed';
+    const closesHandoff = state.status === 'pending_handoff';
+    if (!patched(PATCHES.projectStatusFirst)) {
+      if (closesHandoff) state.handoff.phase = 'closed';
+      await moveTo(request.status, request.actor, request.note);
+      return state;
+    }
     await moveTo(request.status, request.actor, request.note);
+    if (closesHandoff) state.handoff.phase = 'closed';
     return state;
   }), {
     validator: (request) => {
+      refuseLate(request);
       const refusal = manualTransitionError(state.status, request.status);
       if (refusal) throw new Error(refusal);
     },
@@ -127,7 +187,8 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.csmEmail, value: csm.email }]);
     return state;
   }), {
-    validator: (_request) => {
+    validator: (request) => {
+      refuseLate(request);
       if (isTerminal(state.status)) throw new Error(`the account is ${state.status}; its lifecycle has ended`);
     },
   });
@@ -139,11 +200,17 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
     }
     milestone.status = 'completed';
     state.revision += 1;
-    await projections.recordMilestoneCompleted({ orgId, accountId, milestoneId: milestone.id, actor: request.actor, eventKey: stepKey('milestone-complete') });
+    try {
+      await projections.recordMilestoneCompleted({ orgId, accountId, milestoneId: milestone.id, actor: request.actor, eventKey: stepKey('milestone-complete') });
+    } catch (error) {
+      milestone.status = 'in_progress';
+      throw error;
+    }
     await startNextMilestone(request.actor);
     return state;
   }), {
     validator: (request) => {
+      refuseLate(request);
       if (!canWorkMilestones(state.status)) throw new Error(`milestones can be completed only while the account is active or at risk (it is ${state.status})`);
       const milestone = state.milestones.find((m) => m.id === request.milestoneId);
       if (!milestone) throw new Error('no such milestone on this account');
@@ -159,13 +226,21 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
     await sendHandoffLink('handoff_link');
     return state;
   }), {
-    validator: (_request) => {
+    validator: (request) => {
+      refuseLate(request);
       if (state.handoff.phase !== 'awaiting_ae') throw new Error('only an open handoff can get a new link');
     },
   });
 
   if (state.handoff.phase === 'preparing') {
-    await firstRead.recordAccountCreated({ orgId, accountId, eventKey: `${workflowId}:created` });
+    try {
+      await firstRead.recordAccountCreated({ orgId, accountId, eventKey: `${workflowId}:created` });
+    } catch (error) {
+      // The transaction that started this run never committed: there is no account to onboard.
+      if (finalFailureType(error) !== FAILURE_TYPES.accountNotStored) throw error;
+      log.warn('the account was never stored; ending its run', { accountId });
+      return { status: state.status, stored: false };
+    }
     state.milestones = await projections.instantiateMilestones({ orgId, accountId, eventKey: `${workflowId}:milestones` });
     await drafting.draftHandoff({ orgId, accountId, eventKey: `${workflowId}:draft` });
     // Open before the email goes out: an AE who clicks the instant it lands must find it open.
@@ -178,14 +253,18 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
 
   const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
   const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
-  await condition(() => isTerminal(state.status) || shouldContinueAsNew());
-  if (!isTerminal(state.status)) {
+  for (;;) {
+    await condition(() => isTerminal(state.status) || shouldContinueAsNew());
+    const terminal = isTerminal(state.status);
     await condition(allHandlersFinished);
-    log.info('continuing as new', { accountId, historyLength: workflowInfo().historyLength });
-    return continueAsNew<typeof accountLifecycle>({ ...input, carriedState: state });
+    // A change that failed while the handlers finished (the database refused it) is not an ending.
+    if (terminal && !isTerminal(state.status)) continue;
+    if (!terminal) {
+      log.info('continuing as new', { accountId, historyLength: workflowInfo().historyLength });
+      return continueAsNew<typeof accountLifecycle>({ ...input, carriedState: state });
+    }
+    return { status: state.status };
   }
-  await condition(allHandlersFinished);
-  return { status: state.status };
 
   /** Reminders and the escalation fire on durable timers counted from when the link first went out. */
   async function waitForHandoff(): Promise<void> {

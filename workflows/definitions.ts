@@ -59,19 +59,56 @@ export interface AccountLifecycleInput {
   carriedState?: LifecycleState;
 }
 
-export interface AccountLifecycleResult { status: LifecycleStatus }
+export interface AccountLifecycleResult {
+  status: LifecycleStatus;
+  /** false when the transaction that started the run never stored the account (nothing was onboarded). */
+  stored?: false;
+}
 
 /** The workflow's signature, for starting it by name without loading its code (the API, imports). */
 export type AccountLifecycleWorkflow = (input: AccountLifecycleInput) => Promise<AccountLifecycleResult>;
 
-export interface SubmitHandoffRequest {
+/**
+ * The reconciler (workflows/reconcileAccounts.ts) restarts account runs that ended while their
+ * account was not finished. A Temporal Schedule of this ID starts it (platform/temporalClient.ts).
+ */
+export const RECONCILE_SCHEDULE_ID = 'relay-reconcile-accounts';
+
+export interface ReconcileAccountsInput {
+  /** At most this many stranded accounts per run; the rest wait for the next run. */
+  limit?: number;
+}
+
+export interface ReconcileAccountsResult {
+  /** Each stranded account the run looked at, and what became of it. */
+  accounts: { accountId: string; outcome: 'restarted' | 'needs_person' | 'skipped' | 'error' }[];
+}
+
+/** The reconciler's signature, for the schedule to start it by name. */
+export type ReconcileAccountsWorkflow = (input?: ReconcileAccountsInput) => Promise<ReconcileAccountsResult>;
+
+/**
+ * Every update request may carry the wall-clock time (epoch ms) its caller stops waiting for it to
+ * be accepted: the validator refuses it after that, so a request that waited out a worker outage
+ * never applies after the caller was told nothing changed.
+ */
+export interface TimeBoundRequest { respondBy?: number }
+
+/** The validator's refusal of a request that came too late; null while it may still be accepted. */
+export function lateRequestError(request: TimeBoundRequest, now: number): string | null {
+  return request.respondBy !== undefined && now > request.respondBy
+    ? 'this request expired before Relay could take it up; nothing was changed'
+    : null;
+}
+
+export interface SubmitHandoffRequest extends TimeBoundRequest {
   answers: { key: string; answer: string }[];
   csmUserId: string;
 }
 
-export interface SetStatusRequest { status: LifecycleStatus; note?: string; actor: string }
+export interface SetStatusRequest extends TimeBoundRequest { status: LifecycleStatus; note?: string; actor: string }
 
-export interface AssignCsmRequest {
+export interface AssignCsmRequest extends TimeBoundRequest {
   csmEmail: string;
   actor: string;
   note?: string;
@@ -79,9 +116,9 @@ export interface AssignCsmRequest {
   notifyContact?: boolean;
 }
 
-export interface CompleteMilestoneRequest { milestoneId: string; actor: string }
+export interface CompleteMilestoneRequest extends TimeBoundRequest { milestoneId: string; actor: string }
 
-export interface ResendHandoffLinkRequest { actor: string }
+export interface ResendHandoffLinkRequest extends TimeBoundRequest { actor: string }
 
 export const submitHandoffUpdate = defineUpdate<LifecycleState, [SubmitHandoffRequest]>('submitHandoff');
 export const setStatusUpdate = defineUpdate<LifecycleState, [SetStatusRequest]>('setStatus');
@@ -104,12 +141,15 @@ export const FAILURE_TYPES = {
   csmNotInOrganisation: 'CsmNotInOrganisation',
   handoffAlreadySubmitted: 'HandoffAlreadySubmitted',
   accountNotFound: 'AccountNotFound',
+  accountNotStored: 'AccountNotStored',
   milestoneNotFound: 'MilestoneNotFound',
   // Activities: a record the workflow relies on is missing or unusable; retrying cannot help.
   templateVersionMissing: 'TemplateVersionMissing',
   handoffNotDrafted: 'HandoffNotDrafted',
   noHandoffRecipient: 'NoHandoffRecipient',
   importNotFound: 'ImportNotFound',
+  // The database refused a statement (bad data, a broken constraint): the same statement fails again.
+  databaseRejected: 'DatabaseRejected',
   // Providers: a rejection (not retried) or a passing failure (retried on the provider's schedule).
   emailRejected: 'EmailRejected',
   emailDeliveryFailed: 'EmailDeliveryFailed',

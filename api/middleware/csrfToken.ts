@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { sameSecret } from '../../domain/secretTokens.ts';
 import type { DashboardEnv } from '../deps.ts';
+import { readFormBody } from './storableInput.ts';
 
 export const CSRF_FIELD = '_csrf';
 
@@ -15,7 +16,8 @@ export function csrfToken(onRefused: (c: Parameters<MiddlewareHandler<DashboardE
     if (!sent) {
       const type = c.req.header('content-type') ?? '';
       if (type.includes('application/x-www-form-urlencoded') || type.includes('multipart/form-data')) {
-        const body = await c.req.parseBody();
+        // A form with refused text still proves (or fails) its token; the route then shows it again.
+        const { body } = await readFormBody(c);
         const field = body[CSRF_FIELD];
         sent = typeof field === 'string' ? field : undefined;
       }

@@ -9,7 +9,7 @@ import { RelayError } from '../../services/errors.ts';
 import { accountListQuerySchema, toAccountListQuery } from '../accountListQuery.ts';
 import type { ApiEnv, AppDeps } from '../deps.ts';
 import {
-  createdAccountResponse, csmAssignedResponse, handoffLinkResentResponse, milestoneCompletedResponse, statusChangedResponse,
+  acceptedResponse, createdAccountResponse, csmAssignedResponse, handoffLinkResentResponse, milestoneCompletedResponse, statusChangedResponse,
   toAccountDetailResponse, toAccountListResponse,
 } from '../responses.ts';
 import { jsonBody, parseOrThrow } from '../validation.ts';
@@ -41,15 +41,18 @@ export function accountRoutes(deps: AppDeps) {
     .post('/:id/status', async (c) => {
       const body = parseOrThrow(statusBodySchema, await jsonBody(c.req));
       const { id, state } = await changeAccountStatus(deps, c.get('orgId'), c.req.param('id'), body, apiActor);
+      if (!state) return c.json(acceptedResponse.parse({ id }), 202);
       return c.json(statusChangedResponse.parse({ id, status: state.status }));
     })
     .post('/:id/csm', async (c) => {
       const body = parseOrThrow(csmBodySchema, await jsonBody(c.req));
       const { id, state } = await assignAccountCsm(deps, c.get('orgId'), c.req.param('id'), body, apiActor);
+      if (!state) return c.json(acceptedResponse.parse({ id }), 202);
       return c.json(csmAssignedResponse.parse({ id, csm: state.csm }));
     })
     .post('/:id/milestones/:milestoneId/complete', async (c) => {
       const done = await completeAccountMilestone(deps, c.get('orgId'), c.req.param('id'), c.req.param('milestoneId'), apiActor);
+      if (!done.state) return c.json(acceptedResponse.parse({ id: done.id }), 202);
       return c.json(milestoneCompletedResponse.parse({
         id: done.id, status: done.state.status, milestones: done.state.milestones,
         milestoneProgress: done.progress, readyToComplete: done.readyToComplete,
@@ -57,6 +60,7 @@ export function accountRoutes(deps: AppDeps) {
     })
     .post('/:id/handoff/resend', async (c) => {
       const { id, state } = await resendAccountHandoffLink(deps, c.get('orgId'), c.req.param('id'), apiActor);
+      if (!state) return c.json(acceptedResponse.parse({ id }), 202);
       return c.json(handoffLinkResentResponse.parse({ id, linkVersion: state.handoff.linkVersion }));
     });
 }

@@ -13,6 +13,7 @@ import { submitHandoffUpdate } from '../../workflows/definitions.ts';
 import { clientAddress } from '../clientAddress.ts';
 import type { AppDeps } from '../deps.ts';
 import { rateLimit } from '../middleware/rateLimit.ts';
+import { readFormBody } from '../middleware/storableInput.ts';
 import { updateAccountWorkflow } from '../../services/workflowUpdates.ts';
 
 const submissionSchema = z.object({
@@ -97,22 +98,31 @@ export function handoffPageRoutes(deps: AppDeps) {
     .post('/:token', async (c) => {
       const link = await lookUpLink(deps.db, c.req.param('token'));
       if (!link.ok) return c.html(<HandoffLinkProblemPage reason={link.reason} />, link.status);
-      const form = await c.req.parseBody();
+      const { body: form, refused } = await readFormBody(c);
       const { answers, answerErrors } = readAnswers(link.found.handoff.qa, form);
+      // Text refused under the text rule (a control character): beside its answer, or as the page's error.
+      const answerFields = new Map(link.found.handoff.qa.map((q) => [`answer_${q.key}`, q.key]));
+      for (const [field, message] of Object.entries(refused)) {
+        const key = answerFields.get(field);
+        if (key) answerErrors[key] = message;
+      }
+      const refusedOther = Object.keys(refused).find((field) => !answerFields.has(field));
       const chosenCsmUserId = typeof form.csmUserId === 'string' ? form.csmUserId : '';
       const parsed = submissionSchema.safeParse({ csmUserId: chosenCsmUserId });
       const problems = Object.keys(answerErrors).length;
-      if (!parsed.success || problems) {
+      if (!parsed.success || problems || refusedOther) {
         // Nothing reaches the workflow: the AE gets the page back with what they typed.
         const error = problems
           ? `${problems === 1 ? 'One answer needs' : `${problems} answers need`} your attention before the handoff can be submitted.`
-          : parsed.error?.issues[0]?.message ?? 'invalid submission';
+          : refusedOther ? `Nothing was submitted: the field "${refusedOther}" contained text Relay does not accept. Check the form and submit again.`
+            : parsed.error?.issues[0]?.message ?? 'invalid submission';
         return c.html(await renderForm(link.found, { error, answers, answerErrors, ...(chosenCsmUserId ? { chosenCsmUserId } : {}) }), 400);
       }
       try {
         const state = await updateAccountWorkflow(deps.temporal, link.found.account.workflowId, submitHandoffUpdate,
-          { csmUserId: parsed.data.csmUserId, answers: [...answers].map(([key, answer]) => ({ key, answer })) }, 'csmUserId');
-        return c.html(<HandoffDonePage companyName={link.found.account.companyName} csmName={state.csm?.name ?? 'your CSM'} />);
+          { csmUserId: parsed.data.csmUserId, answers: [...answers].map(([key, answer]) => ({ key, answer })) }, { fieldOnCsmError: 'csmUserId', timeouts: deps.updateTimeouts });
+        // null: accepted and being applied; the chosen CSM stands either way.
+        return c.html(<HandoffDonePage companyName={link.found.account.companyName} csmName={state?.csm?.name ?? 'your CSM'} />);
       } catch (error) {
         if (error instanceof RelayError && error.code === 'validation') {
           return c.html(await renderForm(link.found, { error: error.message, answers }), 400);

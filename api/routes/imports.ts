@@ -32,7 +32,9 @@ export async function readUpload(c: Context): Promise<{ bytes: Uint8Array; filen
     let body: Awaited<ReturnType<typeof c.req.parseBody>>;
     try {
       body = await c.req.parseBody();
-    } catch {
+    } catch (error) {
+      // A form field refused under the text rule (middleware/storableInput.ts) keeps its own answer.
+      if (error instanceof RelayError) throw error;
       throw importFileError('invalid', 'The upload could not be read as a multipart form.');
     }
     const file = body.file;

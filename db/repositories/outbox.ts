@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { newId } from '../ids.ts';
 import { outboxEmails, type EmailStatus } from '../schema/index.ts';
@@ -17,6 +17,14 @@ export async function listOutbox(db: Queryable, orgId: string, filter: { account
     subject: outboxEmails.subject, links: outboxEmails.links, status: outboxEmails.status,
     provider: outboxEmails.provider, createdAt: outboxEmails.createdAt,
   }).from(outboxEmails).where(where).orderBy(desc(outboxEmails.createdAt)).limit(filter.limit);
+}
+
+/** The account's emails of these kinds, oldest first (what a restarted run must not send again). */
+export async function listAccountEmailsOfKinds(db: Queryable, orgId: string, accountId: string, kinds: string[]) {
+  if (!kinds.length) return [];
+  return db.select({ kind: outboxEmails.kind, status: outboxEmails.status, createdAt: outboxEmails.createdAt }).from(outboxEmails)
+    .where(and(eq(outboxEmails.orgId, orgId), eq(outboxEmails.accountId, accountId), inArray(outboxEmails.kind, kinds)))
+    .orderBy(asc(outboxEmails.createdAt), asc(outboxEmails.id));
 }
 
 type NewOutboxEmail = Omit<typeof outboxEmails.$inferInsert, 'id' | 'createdAt'>;

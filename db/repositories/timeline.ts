@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, count, desc, eq, gte } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { newId } from '../ids.ts';
 import { timelineEvents, type TimelineEventType } from '../schema/index.ts';
@@ -32,4 +32,18 @@ export async function listTimeline(db: Queryable, orgId: string, accountId: stri
   }).from(timelineEvents)
     .where(and(eq(timelineEvents.orgId, orgId), eq(timelineEvents.accountId, accountId)))
     .orderBy(desc(timelineEvents.occurredAt), desc(timelineEvents.id));
+}
+
+/** How many events of one type the account recorded since `since` (e.g. its run's restarts in the last day). */
+export async function countTimelineEventsSince(db: Queryable, orgId: string, accountId: string, type: TimelineEventType, since: Date): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(timelineEvents)
+    .where(and(eq(timelineEvents.orgId, orgId), eq(timelineEvents.accountId, accountId), eq(timelineEvents.type, type), gte(timelineEvents.occurredAt, since)));
+  return row?.n ?? 0;
+}
+
+/** Whether the event with this dedupe key is recorded already (a step that must happen once). */
+export async function timelineEventRecorded(db: Queryable, orgId: string, dedupeKey: string): Promise<boolean> {
+  const [row] = await db.select({ id: timelineEvents.id }).from(timelineEvents)
+    .where(and(eq(timelineEvents.orgId, orgId), eq(timelineEvents.dedupeKey, dedupeKey)));
+  return Boolean(row);
 }

@@ -1,5 +1,6 @@
 import { accountInputSchema, arrFromText, type AccountInput } from '../../domain/accountInput.ts';
 import type { ImportRowError } from '../../db/schema/imports.ts';
+import { unstorableTextProblem, withUnstorableMarked } from '../../domain/text.ts';
 import { unescapeFormula } from './csvCells.ts';
 import { columnLabel, IMPORT_COLUMNS, type HeaderMatch, type ImportField } from './importColumns.ts';
 import type { CsvRecord } from './readCsvFile.ts';
@@ -18,15 +19,29 @@ function websiteValue(cell: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(cell) ? cell : `https://${cell}`;
 }
 
-function cellsToInput(match: HeaderMatch, cells: string[]): Record<string, unknown> {
+/**
+ * The row's cells as an account body. A cell breaking the text rule (domain/text.ts: control
+ * characters, which Postgres cannot store or which mean nothing in text) is refused with its column
+ * named and kept, for the preview, with each refused character shown as "\uFFFD": the row fails, the file
+ * goes on. Checked before trimming, which would quietly drop some of them.
+ */
+function cellsToInput(match: HeaderMatch, cells: string[]): { input: Record<string, unknown>; refused: Map<ImportField, string> } {
   const input: Record<string, unknown> = {};
+  const refused = new Map<ImportField, string>();
   for (const [field, index] of match.indexByField) {
-    const cell = unescapeFormula((cells[index] ?? '').trim());
+    const raw = cells[index] ?? '';
+    const problem = unstorableTextProblem(raw);
+    if (problem) {
+      refused.set(field, problem);
+      input[field] = withUnstorableMarked(raw.trim());
+      continue;
+    }
+    const cell = unescapeFormula(raw.trim());
     // An empty optional cell means "not given", not "given as empty".
     if (!cell) continue;
     input[field] = field === 'arr' ? arrFromText(cell) : field === 'website' ? websiteValue(cell) : cell;
   }
-  return input;
+  return { input, refused };
 }
 
 /**
@@ -43,15 +58,18 @@ export function toAccountRows(match: HeaderMatch, headerCount: number, records: 
         errors: [{ column: '(row)', message: `has ${cells.length} cell${cells.length === 1 ? '' : 's'} but the header has ${headerCount}: check for an unquoted comma or a missing cell` }],
       };
     }
-    const input = cellsToInput(match, cells);
-    const errors: ImportRowError[] = [];
+    const { input, refused } = cellsToInput(match, cells);
+    const errors: ImportRowError[] = [...refused].map(([field, message]) => ({ column: columnLabel(match, field), message }));
     const templateName = typeof input.templateName === 'string' ? input.templateName : undefined;
-    if (!templateName) {
-      errors.push({ column: templateColumn, message: 'a template is required' });
-    } else {
-      const stored = templates.get(templateName.toLowerCase());
-      if (stored) input.templateName = stored;
-      else errors.push({ column: templateColumn, message: `no template named "${templateName}" in this organisation (templates: ${templateNames.join(', ') || 'none'})` });
+    // A refused template cell is reported already; looking it up would only add noise.
+    if (!refused.has('templateName')) {
+      if (!templateName) {
+        errors.push({ column: templateColumn, message: 'a template is required' });
+      } else {
+        const stored = templates.get(templateName.toLowerCase());
+        if (stored) input.templateName = stored;
+        else errors.push({ column: templateColumn, message: `no template named "${templateName}" in this organisation (templates: ${templateNames.join(', ') || 'none'})` });
+      }
     }
     const empty = new Set<string>();
     for (const spec of IMPORT_COLUMNS) {
@@ -64,7 +82,7 @@ export function toAccountRows(match: HeaderMatch, headerCount: number, records: 
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         const field = String(issue.path[0] ?? '');
-        if (!empty.has(field)) errors.push({ column: columnLabel(match, field as ImportField), message: issue.message });
+        if (!empty.has(field) && !refused.has(field as ImportField)) errors.push({ column: columnLabel(match, field as ImportField), message: issue.message });
       }
     }
     errors.sort((a, b) => order(match, a.column) - order(match, b.column));

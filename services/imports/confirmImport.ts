@@ -1,9 +1,10 @@
-import type { Client } from '@temporalio/client';
+import { ServiceError, type Client } from '@temporalio/client';
 import type { Database } from '../../db/client.ts';
 import { getImport, markImportRunning, type ImportRecord } from '../../db/repositories/imports.ts';
 import { bulkImportWorkflowId, type BulkImportWorkflow } from '../../workflows/bulkImportDefinitions.ts';
 import { SEARCH_ATTRIBUTES } from '../../workflows/definitions.ts';
-import { RelayError } from '../errors.ts';
+import { WORKFLOW_START_WITHIN_MS } from '../createAccount.ts';
+import { RelayError, workflowEngineUnavailable } from '../errors.ts';
 
 export interface ConfirmImportDeps {
   db: Database;
@@ -22,17 +23,22 @@ export async function confirmImport(deps: ConfirmImportDeps, orgId: string, impo
   const record = await getImport(deps.db, orgId, importId);
   if (!record) throw new RelayError('not_found', 'no such import');
   if (record.status === 'completed') return record;
-  await deps.temporal.workflow.start<BulkImportWorkflow>('bulkImport', {
-    workflowId: bulkImportWorkflowId(orgId, importId),
-    taskQueue: deps.taskQueue,
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [{
-      orgId, importId,
-      ...(deps.importBatchSize ? { batchSize: deps.importBatchSize } : {}),
-      ...(deps.importBatchesPerRun ? { batchesPerRun: deps.importBatchesPerRun } : {}),
-    }],
-    typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.orgId, value: orgId }],
-  });
+  try {
+    await deps.temporal.withDeadline(Date.now() + WORKFLOW_START_WITHIN_MS, () => deps.temporal.workflow.start<BulkImportWorkflow>('bulkImport', {
+      workflowId: bulkImportWorkflowId(orgId, importId),
+      taskQueue: deps.taskQueue,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      args: [{
+        orgId, importId,
+        ...(deps.importBatchSize ? { batchSize: deps.importBatchSize } : {}),
+        ...(deps.importBatchesPerRun ? { batchesPerRun: deps.importBatchesPerRun } : {}),
+      }],
+      typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.orgId, value: orgId }],
+    }));
+  } catch (error) {
+    if (error instanceof ServiceError) throw workflowEngineUnavailable(error);
+    throw error;
+  }
   // After the start, and only from previewed/failed: a tiny import may already be completed.
   await markImportRunning(deps.db, orgId, importId);
   return (await getImport(deps.db, orgId, importId)) ?? record;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
+import { unstorableTextProblem } from '../../domain/text.ts';
 import { RelayError } from '../errors.ts';
 
 export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
@@ -88,6 +89,12 @@ export async function readCsvFile(bytes: Uint8Array): Promise<CsvFile> {
     throw error;
   }
   if (!headers || headers.every((h) => h.trim() === '')) throw importFileError('invalid', 'The file has no header row: the first line must name the columns (download the template CSV for an example).');
+  // Cells are checked one by one (a bad cell fails its row); a bad header is the file's problem: it is
+  // what a UTF-16 ("Unicode text") export or a binary file looks like when read as UTF-8.
+  const badHeader = headers.findIndex((h) => unstorableTextProblem(h) !== null);
+  if (badHeader >= 0) {
+    throw importFileError('invalid', `Column ${badHeader + 1} of the header row ${unstorableTextProblem(headers[badHeader]!)}. The file may be UTF-16 ("Unicode text") or not a CSV at all: in Excel choose "Save As → CSV UTF-8", in Google Sheets "Download → CSV", then upload again.`);
+  }
   if (!records.length) throw importFileError('invalid', 'The file has a header row but no accounts below it.');
   return { sha256, headers, records };
 }

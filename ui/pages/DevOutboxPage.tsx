@@ -1,4 +1,3 @@
-import { raw } from 'hono/html';
 import { Layout } from '../components/Layout.tsx';
 
 interface HeldEmail { id: string; toAddresses: string[]; subject: string; kind: string; links: string[]; createdAt: Date }
@@ -22,14 +21,17 @@ export function DevOutboxPage(p: { emails: HeldEmail[] }) {
   );
 }
 
-/** The email exactly as it would be sent: our own rendered HTML, shown in a sandboxed frame. */
-export function DevOutboxEmailPage(p: { subject: string; html: string }) {
+/**
+ * The email exactly as it would be sent: our own rendered HTML, served as a document of its own
+ * (/dev/outbox/:id/html, under a sandboxing policy) and shown in a sandboxed frame.
+ */
+export function DevOutboxEmailPage(p: { id: string; subject: string }) {
   return (
     <Layout title={p.subject}>
       <div class="card">
         <p><a href="/dev/outbox">← Dev outbox</a></p>
-        <iframe title={p.subject} sandbox="allow-top-navigation-by-user-activation allow-popups" style="width:100%;height:520px;border:0"
-          srcdoc={raw(p.html.replace(/"/g, '&quot;'))} />
+        <iframe title={p.subject} sandbox="allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation" style="width:100%;height:520px;border:0"
+          src={`/dev/outbox/${encodeURIComponent(p.id)}/html`} />
       </div>
     </Layout>
   );

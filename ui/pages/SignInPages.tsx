@@ -42,12 +42,27 @@ export function ConfirmSignInPage(p: { token: string; next?: string }) {
   );
 }
 
-export function SignInLinkProblemPage() {
+export function SignInLinkProblemPage(p: { tooMany?: boolean } = {}) {
   return (
     <PublicLayout title="Sign-in link not valid">
       <div class="card">
         <h1>This sign-in link does not work</h1>
-        <p>It may have been used already or have expired. <a href="/login">Ask for a new one</a>.</p>
+        {p.tooMany
+          ? <p>Too many sign-in attempts from here; wait a minute, then open the link again.</p>
+          : <p>It may have been used already or have expired. <a href="/login">Ask for a new one</a>.</p>}
+      </div>
+    </PublicLayout>
+  );
+}
+
+/** A sign-in confirmation posted from another site's page (login CSRF): refused, the link kept unused. */
+export function SignInFromElsewherePage() {
+  return (
+    <PublicLayout title="Not allowed">
+      <div class="card">
+        <h1>That sign-in did not go through</h1>
+        <p>The request did not come from Relay's own sign-in page, so it was refused and your link was not used.
+          Open the link from your email again, or <a href="/login">ask for a new one</a>.</p>
       </div>
     </PublicLayout>
   );

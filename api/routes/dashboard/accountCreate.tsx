@@ -8,6 +8,7 @@ import { RelayError } from '../../../services/errors.ts';
 import type { FormState } from '../../../ui/components/account/formFields.tsx';
 import { ACCOUNT_FIELD_LABELS, AccountCreatePage } from '../../../ui/pages/AccountCreatePage.tsx';
 import type { AppDeps, DashboardEnv } from '../../deps.ts';
+import { readFormBody } from '../../middleware/storableInput.ts';
 import { setFlash } from './accountFlash.ts';
 
 const FORM_FIELDS = Object.keys(ACCOUNT_FIELD_LABELS);
@@ -51,7 +52,10 @@ export function accountCreateRoutes(deps: AppDeps) {
     .get('/new', (c) => renderForm(c, { values: {}, errors: {} }, 200))
     .post('/new', async (c) => {
       const user = c.get('user');
-      const { values, body } = accountBodyFromForm(await c.req.parseBody());
+      const form = await readFormBody(c);
+      const { values, body } = accountBodyFromForm(form.body);
+      // Text refused under the text rule: shown beside its field, and nothing is created.
+      if (Object.keys(form.refused).length) return renderForm(c, { values, errors: form.refused }, 400);
       try {
         const created = await createAccount(deps, user.orgId, body);
         setFlash(c, { kind: 'ok', message: `${values.companyName?.trim()} created: the handoff is being drafted for the AE.` }, deps.secureCookies);

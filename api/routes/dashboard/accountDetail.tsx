@@ -6,7 +6,7 @@ import { listTimeline } from '../../../db/repositories/timeline.ts';
 import { listUsersByRole } from '../../../db/repositories/users.ts';
 import { TIMELINE_EVENT_TYPES } from '../../../domain/timeline.ts';
 import { csmAssignmentSchema, statusChangeSchema } from '../../../domain/accountChanges.ts';
-import { fieldErrors } from '../../../domain/accountInput.ts';
+import { DATE_RANGE, fieldErrors, isSaneDate } from '../../../domain/accountInput.ts';
 import {
   assignAccountCsm, changeAccountStatus, completeAccountMilestone, resendAccountHandoffLink,
 } from '../../../services/accountActions.ts';
@@ -15,15 +15,11 @@ import { accountPath } from '../../../ui/components/account/accountView.ts';
 import { humanize } from '../../../ui/components/account/formFields.tsx';
 import { AccountDetailPage, AccountNotFoundPage, type AccountFormName } from '../../../ui/pages/AccountDetailPage.tsx';
 import type { AppDeps, DashboardEnv } from '../../deps.ts';
+import { readFormBody } from '../../middleware/storableInput.ts';
 import { setFlash, takeFlash, type Flash } from './accountFlash.ts';
 
 const optionalText = (max: number) =>
   z.string().trim().max(max, `at most ${max} characters`).optional().transform((v) => v || undefined);
-
-const isRealDate = (value: string) => {
-  const d = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
-};
 
 /** Ticked boxes send "yes"; unticked ones send nothing, which here means "no" (not the API's default). */
 const checkbox = z.enum(['yes']).optional().transform((v) => v === 'yes');
@@ -34,7 +30,7 @@ const FORM_SCHEMAS = {
   task: z.object({
     title: z.string({ error: 'the task needs a title' }).trim().min(1, 'the task needs a title').max(300, 'at most 300 characters'),
     dueDate: z.string().trim().optional().transform((v) => v || null)
-      .refine((v) => v === null || (/^\d{4}-\d{2}-\d{2}$/.test(v) && isRealDate(v)), 'due date must be a real date (YYYY-MM-DD)'),
+      .refine((v) => v === null || isSaneDate(v), `due date must be a real date (YYYY-MM-DD) between ${DATE_RANGE.from} and ${DATE_RANGE.to}`),
   }),
   contact: z.object({
     name: z.string({ error: 'name is required' }).trim().min(1, 'name is required').max(200, 'at most 200 characters'),
@@ -45,6 +41,9 @@ const FORM_SCHEMAS = {
     body: z.string({ error: 'the note is empty' }).trim().min(1, 'the note is empty').max(20_000, 'at most 20,000 characters'),
   }),
 } satisfies Record<AccountFormName, z.ZodType>;
+
+/** A change a worker accepted but has not finished applying (its database write is waiting, say). */
+const STILL_APPLYING = 'Accepted: Relay is still applying this change; it will show here shortly.';
 
 const timelineTypeSchema = z.enum(TIMELINE_EVENT_TYPES, { error: 'not a kind of event the timeline records' }).optional();
 
@@ -92,13 +91,14 @@ export function accountDetailRoutes(deps: AppDeps) {
    */
   async function readForm<F extends AccountFormName>(c: AccountContext, accountId: string, form: F):
     Promise<{ ok: true; data: z.infer<(typeof FORM_SCHEMAS)[F]> } | { ok: false; response: Response }> {
-    const body = await c.req.parseBody();
+    // Text refused under the text rule is one more field error (the form shows it again without it).
+    const { body, refused } = await readFormBody(c);
     const values: Record<string, string> = {};
     for (const [key, value] of Object.entries(body)) if (typeof value === 'string' && key !== '_csrf') values[key] = value;
     const parsed = FORM_SCHEMAS[form].safeParse(values);
-    if (parsed.success) return { ok: true, data: parsed.data as z.infer<(typeof FORM_SCHEMAS)[F]> };
-    const errors: Record<string, string> = {};
-    for (const { field, message } of fieldErrors(parsed.error)) errors[field] ??= message;
+    if (parsed.success && !Object.keys(refused).length) return { ok: true, data: parsed.data as z.infer<(typeof FORM_SCHEMAS)[F]> };
+    const errors: Record<string, string> = { ...refused };
+    for (const { field, message } of parsed.success ? [] : fieldErrors(parsed.error)) errors[field] ??= message;
     return { ok: false, response: await renderPage(c, accountId, { failedForm: { form, state: { values, errors } }, status: 400 }) };
   }
 
@@ -139,7 +139,7 @@ export function accountDetailRoutes(deps: AppDeps) {
       const user = c.get('user');
       return workflowAction(c, id, '', async () => {
         const { state } = await changeAccountStatus(deps, user.orgId, id, form.data, user.email);
-        return `Status changed to ${humanize(state.status).toLowerCase()}.`;
+        return state ? `Status changed to ${humanize(state.status).toLowerCase()}.` : STILL_APPLYING;
       });
     })
 
@@ -150,6 +150,7 @@ export function accountDetailRoutes(deps: AppDeps) {
       const user = c.get('user');
       return workflowAction(c, id, '#actions', async () => {
         const { state } = await assignAccountCsm(deps, user.orgId, id, form.data, user.email);
+        if (!state) return STILL_APPLYING;
         const told = [form.data.notifyCsm ? 'the CSM' : null, form.data.notifyContact ? 'the customer contact' : null].filter(Boolean);
         return `${state.csm?.name ?? 'The CSM'} is now the CSM${told.length ? `; emailed ${told.join(' and ')}` : ''}.`;
       });
@@ -160,6 +161,7 @@ export function accountDetailRoutes(deps: AppDeps) {
       const user = c.get('user');
       return workflowAction(c, id, '#milestones', async () => {
         const done = await completeAccountMilestone(deps, user.orgId, id, c.req.param('milestoneId'), user.email);
+        if (!done.progress) return STILL_APPLYING;
         return done.readyToComplete
           ? 'Last milestone completed. Mark the account completed when the customer has launched.'
           : `Milestone completed (${done.progress.completed} of ${done.progress.total}).`;

@@ -14,6 +14,7 @@ import { ForbiddenPage } from '../../../ui/pages/SignInPages.tsx';
 import type { PageShell } from '../../../ui/pages/TemplatesPages.tsx';
 import type { AppDeps, DashboardEnv } from '../../deps.ts';
 import { requireAdmin } from '../../middleware/requireAdmin.ts';
+import { readFormBody } from '../../middleware/storableInput.ts';
 
 type Ctx = Context<DashboardEnv>;
 
@@ -91,10 +92,12 @@ export function settingsRoutes(deps: AppDeps) {
       return questionsPage(c, formValuesFromQuestions(handoffQuestionsOf(settings)), {}, 200, flash);
     })
     .post('/questions', async (c) => {
-      const body = await c.req.parseBody();
+      const { body, refused } = await readFormBody(c);
       const values = questionFormValuesFromBody(body);
       const op = parseQuestionEditorOp(body._op);
       if (!op) return questionsPage(c, values, { form: 'That button is not part of this form. Nothing was saved.' }, 400);
+      // Text refused under the text rule: shown beside its field (without it), whatever button was pressed.
+      if (Object.keys(refused).length) return questionsPage(c, values, refused, 422);
       if (op.op !== 'save') return questionsPage(c, applyQuestionEditorOp(values, op), {}, 200);
       const orgId = c.get('user').orgId;
       const checked = validateQuestionsForm(values, [...DEFAULT_HANDOFF_QUESTIONS, ...await getHandoffQuestions(deps.db, orgId)]);
@@ -107,14 +110,14 @@ export function settingsRoutes(deps: AppDeps) {
       return c.redirect('/settings/questions?reset=1', 303);
     })
     .post('/', async (c) => {
-      const body = await c.req.parseBody();
+      const { body, refused } = await readFormBody(c);
       const values: HandoffSettingsForm = {
         tokenLifetimeDays: text(body.tokenLifetimeDays), reminderDelaysDays: text(body.reminderDelaysDays), escalationDelayDays: text(body.escalationDelayDays),
       };
       const parsed = handoffSettingsSchema.safeParse(values);
-      if (!parsed.success) {
-        const errors: Record<string, string> = {};
-        for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? 'tokenLifetimeDays')] ??= issue.message;
+      if (!parsed.success || Object.keys(refused).length) {
+        const errors: Record<string, string> = { ...refused };
+        for (const issue of parsed.error?.issues ?? []) errors[String(issue.path[0] ?? 'tokenLifetimeDays')] ??= issue.message;
         const settings = await getOrganisationSettings(deps.db, c.get('user').orgId);
         return c.html(<SettingsPage {...shell(c)} values={values} errors={errors} questions={questionsSummary(settings)} />, 422);
       }

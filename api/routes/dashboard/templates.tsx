@@ -8,6 +8,7 @@ import { ForbiddenPage } from '../../../ui/pages/SignInPages.tsx';
 import { TemplateEditorPage, TemplatesListPage, TemplateVersionPage, type PageShell } from '../../../ui/pages/TemplatesPages.tsx';
 import type { AppDeps, DashboardEnv } from '../../deps.ts';
 import { requireAdmin } from '../../middleware/requireAdmin.ts';
+import { readFormBody } from '../../middleware/storableInput.ts';
 
 type Ctx = Context<DashboardEnv>;
 
@@ -26,10 +27,12 @@ export function templatesRoutes(deps: AppDeps) {
    * stores a new version (or nothing, when nothing changed).
    */
   async function submitEditor(c: Ctx, templateId: string | null) {
-    const body = await c.req.parseBody();
+    const { body, refused } = await readFormBody(c);
     const values = formValuesFromBody(body);
     const op = parseEditorOp(body._op);
     if (!op) return editor(c, templateId, values, { form: 'That button is not part of this form. Nothing was saved.' }, 400);
+    // Text refused under the text rule: shown beside its field (without it), whatever button was pressed.
+    if (Object.keys(refused).length) return editor(c, templateId, values, refused, 422);
     if (op.op !== 'save') return editor(c, templateId, applyEditorOp(values, op), {}, 200);
     const checked = validateTemplateForm(values);
     if (!checked.ok) return editor(c, templateId, values, checked.errors, 422);

@@ -12,6 +12,7 @@ import type { PageShell } from '../../../ui/pages/TemplatesPages.tsx';
 import { UsersPage, type InviteFormValues } from '../../../ui/pages/UsersPages.tsx';
 import type { AppDeps, DashboardEnv } from '../../deps.ts';
 import { requireAdmin } from '../../middleware/requireAdmin.ts';
+import { readFormBody } from '../../middleware/storableInput.ts';
 
 type Ctx = Context<DashboardEnv>;
 
@@ -70,12 +71,12 @@ export function usersRoutes(deps: AppDeps) {
       return page(c, flash ? { flash: { kind: 'ok', text: flash } } : {});
     })
     .post('/invite', async (c) => {
-      const body = await c.req.parseBody();
+      const { body, refused } = await readFormBody(c);
       const typed: InviteFormValues = { name: text(body.name), email: text(body.email), role: text(body.role) };
       const parsed = inviteSchema.safeParse(typed);
-      if (!parsed.success) {
-        const inviteErrors: Record<string, string> = {};
-        for (const issue of parsed.error.issues) inviteErrors[String(issue.path[0] ?? 'email')] ??= issue.message;
+      if (!parsed.success || Object.keys(refused).length) {
+        const inviteErrors: Record<string, string> = { ...refused };
+        for (const issue of parsed.error?.issues ?? []) inviteErrors[String(issue.path[0] ?? 'email')] ??= issue.message;
         return page(c, { status: 422, invite: typed, inviteErrors });
       }
       const created = await insertUser(deps.db, c.get('user').orgId, parsed.data);

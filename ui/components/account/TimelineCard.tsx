@@ -21,6 +21,8 @@ const TYPE_LABELS: Record<TimelineEventType, string> = {
   task_created: 'Task added',
   task_completed: 'Task completed',
   contact_added: 'Contact added',
+  run_restarted: 'Run restarted',
+  run_failed: 'Run stopped',
 };
 
 /** Newest first; the type filter is a plain GET form, so a filtered view is a link one can share. */
