@@ -11,11 +11,14 @@ import { storableInput } from './middleware/storableInput.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { dashboardRoutes } from './routes/dashboard/index.tsx';
 import { devOutboxRoutes } from './routes/devOutbox.tsx';
+import { eventRoutes } from './routes/events.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { handoffPageRoutes } from './routes/handoffPage.tsx';
 import { importRoutes } from './routes/imports.ts';
+import { ingestionRoutes } from './routes/ingestion.ts';
 import { outboxRoutes } from './routes/outbox.ts';
 import { signInRoutes } from './routes/signIn.tsx';
+import { writeKeyRoutes } from './routes/writeKeys.ts';
 
 export function createApp(deps: AppDeps) {
   const api = new Hono<ApiEnv>()
@@ -32,7 +35,9 @@ export function createApp(deps: AppDeps) {
     .route('/accounts', accountRoutes(deps))
     .route('/outbox', outboxRoutes(deps))
     .route('/imports', importRoutes(deps))
-    .route('/exports', exportRoutes(deps));
+    .route('/exports', exportRoutes(deps))
+    .route('/events', eventRoutes(deps))
+    .route('/write-keys', writeKeyRoutes(deps));
 
   const app = new Hono()
     // Every answer carries X-Request-Id; every error body and log line of the request names it.
@@ -54,7 +59,9 @@ export function createApp(deps: AppDeps) {
     // query or any body a route reads are a 400 naming the field, never stored (domain/text.ts).
     .use('*', storableInput())
     .route('/api', api)
-    .route('/handoff', handoffPageRoutes(deps));
+    .route('/handoff', handoffPageRoutes(deps))
+    // Segment's and PostHog's ingestion paths, where their SDKs post (write key auth, not /api's key).
+    .route('/', ingestionRoutes(deps));
   if (deps.devOutbox) app.route('/dev/outbox', devOutboxRoutes(deps));
   app.get('/', (c) => c.redirect('/accounts'))
     .route('/', signInRoutes(deps))

@@ -5,6 +5,7 @@ import { isDatabaseUnavailable } from '../db/errors.ts';
 import { RelayError, type ErrorCode } from '../services/errors.ts';
 import { log } from '../platform/log.ts';
 import { ErrorPage } from '../ui/pages/ErrorPage.tsx';
+import { isIngestionPath } from './ingestionPaths.ts';
 
 /** The one place that knows which HTTP status each error code answers with. */
 const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
@@ -28,7 +29,7 @@ function codeOfHttpStatus(status: number): ErrorCode {
   return found ? found[0] : 'validation';
 }
 
-const isApiRequest = (c: Context) => c.req.path.startsWith('/api/') || c.req.path === '/api';
+const isApiRequest = (c: Context) => c.req.path.startsWith('/api/') || c.req.path === '/api' || isIngestionPath(c.req.path);
 
 /**
  * Every API error answer has one shape: `{ error: { code, message, requestId, fields?, ... } }`;

@@ -100,3 +100,30 @@ export const milestoneCompletedResponse = z.object({
   milestoneProgress, readyToComplete: z.boolean(),
 });
 
+
+// ---- events in ---------------------------------------------------------------------------------
+
+const ingestCounts = {
+  received: z.number().int(), stored: z.number().int(), duplicates: z.number().int(), matched: z.number().int(), unmatched: z.number().int(),
+};
+/** POST /api/events. */
+export const eventsIngestedResponse = z.object(ingestCounts);
+/** Segment's `/v1/*`: the `{ success: true }` Segment answers, with Relay's counts beside it. */
+export const segmentIngestedResponse = z.object({ success: z.literal(true), ...ingestCounts });
+/** PostHog's capture paths: the `{ status: 1 }` PostHog answers, with Relay's counts beside it. */
+export const posthogIngestedResponse = z.object({ status: z.literal(1), ...ingestCounts });
+
+export const unmatchedEventsResponse = z.object({
+  items: z.array(z.object({
+    kind: z.enum(['company', 'email', 'public', 'none']), domain: z.string().nullable(), events: z.number().int(),
+    firstSeenAt: timestamp, lastSeenAt: timestamp,
+  })),
+  totalEvents: z.number().int(),
+  totalDomains: z.number().int(),
+});
+
+const writeKey = z.object({ id: z.string(), name: z.string(), prefix: z.string(), createdAt: timestamp, revokedAt: timestamp.nullable() });
+export const writeKeyResponse = writeKey;
+/** 201: the key itself, this once. */
+export const writeKeyCreatedResponse = writeKey.extend({ writeKey: z.string() });
+export const writeKeyListResponse = z.object({ items: z.array(writeKey) });

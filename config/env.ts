@@ -20,6 +20,7 @@ const envSchema = z.object({
   /** Derives handoff tokens (HMAC); without it `npm start` keeps a generated one in the data dir. */
   RELAY_SECRET: z.string().min(32, 'RELAY_SECRET must be at least 32 characters').optional(),
   RELAY_SEED_API_KEY: z.string().min(20).optional(),
+  RELAY_SEED_WRITE_KEY: z.string().min(20).optional(),
   RELAY_SEED_ADMIN_EMAIL: z.string().email().default('admin@example.com'),
   RELAY_LOG_QUIET: flag.default(false),
   /** Behind a reverse proxy that sets X-Forwarded-For: rate limits count the real client, not the proxy. */

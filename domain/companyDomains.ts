@@ -30,7 +30,15 @@ function domainOfWebsite(website: string): string | null {
   }
 }
 
-function domainOfEmail(email: string): string | null {
+/** A company's domain from a website URL (`https://www.acme.com/about`) or a bare host (`acme.com`). */
+export function domainOfWebsiteOrHost(value: string): string | null {
+  const trimmed = value.trim();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) return domainOfWebsite(trimmed);
+  const host = trimmed.split(/[/?#]/, 1)[0] ?? '';
+  return /[@:\s]/.test(host) ? null : normaliseDomain(host);
+}
+
+export function domainOfEmail(email: string): string | null {
   const at = email.lastIndexOf('@');
   return at < 0 ? null : normaliseDomain(email.slice(at + 1));
 }

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   await ensureSearchAttributes(temporal.connection, env.TEMPORAL_NAMESPACE);
   await ensureReconcileSchedule(temporal.client, { taskQueue: env.TEMPORAL_TASK_QUEUE });
 
-  const seed = await seedDemo(database.db, { adminEmail: env.RELAY_SEED_ADMIN_EMAIL, apiKey: env.RELAY_SEED_API_KEY });
+  const seed = await seedDemo(database.db, { adminEmail: env.RELAY_SEED_ADMIN_EMAIL, apiKey: env.RELAY_SEED_API_KEY, writeKey: env.RELAY_SEED_WRITE_KEY });
   const activityDeps = buildActivityDeps(env, database.db);
   const workerConnection = await NativeConnection.connect({ address: temporalServer.address });
   const worker = await createRelayWorker({
@@ -90,6 +90,8 @@ async function main(): Promise<void> {
   say(`  Database:     ${database.where}`);
   if (seed.apiKey) say(`  API key:      ${seed.apiKey}${seed.created && !env.RELAY_SEED_API_KEY ? '   (shown once: stored hashed; set RELAY_SEED_API_KEY to choose your own)' : ''}`);
   else say('  API key:      printed on the first run only; set RELAY_SEED_API_KEY to use one of your choosing');
+  if (seed.writeKey) say(`  Write key:    ${seed.writeKey}   (events: Segment and PostHog SDKs with host ${base}; ${env.RELAY_SEED_WRITE_KEY ? 'from RELAY_SEED_WRITE_KEY' : 'shown once: stored hashed; set RELAY_SEED_WRITE_KEY to choose your own'})`);
+  else say('  Write key:    printed when made only; POST /api/write-keys makes another, or set RELAY_SEED_WRITE_KEY');
   say(`  Try:          curl -H "Authorization: Bearer <key>" ${base}/api/accounts`);
   say('Press Ctrl+C to stop.');
 

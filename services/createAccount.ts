@@ -9,6 +9,7 @@ import { fieldErrors, accountInputSchema, type AccountInput } from '../domain/ac
 import { companyDomains } from '../domain/companyDomains.ts';
 import { accountWorkflowId, SEARCH_ATTRIBUTES, type AccountLifecycleWorkflow } from '../workflows/definitions.ts';
 import { RelayError, workflowEngineUnavailable } from './errors.ts';
+import { matchEventsToNewAccount } from './events/matchEvents.ts';
 
 export interface CreateAccountDeps {
   db: Database;
@@ -96,5 +97,7 @@ export async function createAccount(deps: CreateAccountDeps, orgId: string, body
     if (error instanceof ServiceError) throw workflowEngineUnavailable(error);
     throw error;
   }
+  // Events that arrived before the account did (kept unmatched) are its now; never fails the create.
+  await matchEventsToNewAccount(deps.db, orgId, id, domains);
   return { id, status: 'pending_handoff', workflowId };
 }

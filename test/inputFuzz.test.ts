@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accounts, contacts, notes, outboxEmails, tasks, templates, users } from '../db/schema/index.ts';
+import { accounts, contacts, events, notes, outboxEmails, tasks, templates, users } from '../db/schema/index.ts';
 import { DEFAULT_HANDOFF_QUESTIONS } from '../domain/handoffQuestions.ts';
 import { signIn, type DashboardClient } from './dashboardClient.ts';
 import { accountBody, createHarness, eventually, type Harness, type TestOrganisation } from './harness.ts';
@@ -17,7 +17,7 @@ let h: Harness;
 let org: TestOrganisation;
 let admin: DashboardClient;
 /** An active account every account action is tried on, and a pending one whose handoff link is fuzzed. */
-const ids = { account: '', milestone: '', task: '', template: '', importId: '', csm: '', csmEmail: '', handoffPath: '', email: '' };
+const ids = { account: '', milestone: '', task: '', template: '', importId: '', csm: '', csmEmail: '', handoffPath: '', email: '', writeKey: '' };
 
 const KINDS = ['nul', 'c0', 'del', 'surrogate', 'long', 'type'] as const;
 type Kind = (typeof KINDS)[number];
@@ -233,6 +233,12 @@ const formAccount = (): Record<string, string> => {
 };
 const account = () => ids.account;
 const csvBody = (marker: string) => [CSV_COLUMNS.join(','), csvRow(100 + seq, 'company_name', `Clean ${marker}`)].join('\r\n');
+/** One event per request, each with an ID of its own, so every accepted request stores exactly one. */
+const apiEvent = () => ({ events: [{ type: 'login', domain: 'fuzz.example', email: 'pat@fuzz.example', occurredAt: new Date().toISOString(), id: randomUUID(), properties: { note: 'n' } }] });
+const segmentTrack = () => ({ type: 'track', userId: 'fuzz-user', event: 'Fuzzed', messageId: randomUUID(), timestamp: new Date().toISOString(), properties: { note: 'n' }, context: { groupId: 'g' } });
+const posthogEvent = () => ({ event: 'fuzzed', distinct_id: 'fuzz-user', uuid: randomUUID(), timestamp: new Date().toISOString(), properties: { note: 'n', $groups: { company: 'c' } } });
+const SEGMENT_FIELDS = ['batch.0.event', 'batch.0.userId', 'batch.0.messageId', 'batch.0.timestamp', 'batch.0.properties.note', 'batch.0.context.groupId'];
+const POSTHOG_FIELDS = ['batch.0.event', 'batch.0.distinct_id', 'batch.0.uuid', 'batch.0.timestamp', 'batch.0.properties.note', 'batch.0.properties.$groups.company'];
 
 const TARGETS: Target[] = [
   // JSON API
@@ -252,6 +258,16 @@ const TARGETS: Target[] = [
   query('POST /api/imports ?filename', 'api', () => '/api/imports', ['filename'], (url) => apiRaw('POST', url, csvBody(newMarker()), 'text/csv')),
   params('GET /api/imports/:id', 'api', { id: () => ids.importId }),
   params('POST /api/imports/:id/confirm', 'api', { id: () => ids.importId }),
+  // Events in: Relay's own API, Segment's and PostHog's formats (their write key rides in the body)
+  json('POST /api/events', () => '/api/events', apiEvent,
+    ['events.0.type', 'events.0.domain', 'events.0.email', 'events.0.occurredAt', 'events.0.id', 'events.0.properties.note'], { creates: 'events' }),
+  query('GET /api/events/unmatched', 'api', () => '/api/events/unmatched', ['limit']),
+  json('POST /api/write-keys', () => '/api/write-keys', () => ({ name: 'fuzz' }), ['name']),
+  json('POST /v1/batch', () => '/v1/batch', () => ({ writeKey: ids.writeKey, batch: [segmentTrack()] }), ['writeKey', ...SEGMENT_FIELDS], { creates: 'events' }),
+  json('POST /v1/identify', () => '/v1/identify', () => ({ writeKey: ids.writeKey, userId: 'fuzz-user', messageId: randomUUID(), traits: { email: 'pat@fuzz.example' } }),
+    ['userId', 'traits.email'], { creates: 'events' }),
+  json('POST /batch/ (PostHog)', () => '/batch/', () => ({ api_key: ids.writeKey, batch: [posthogEvent()] }), ['api_key', ...POSTHOG_FIELDS], { creates: 'events' }),
+  json('POST /capture/ (PostHog)', () => '/capture/', () => ({ api_key: ids.writeKey, ...posthogEvent() }), ['event', 'distinct_id', 'properties.note'], { creates: 'events' }),
   // Dashboard: accounts
   query('GET /accounts', 'admin', () => '/accounts', LIST_PARAMS),
   form('POST /accounts/new', 'admin', () => '/accounts/new', formAccount, FORM_ACCOUNT_FIELDS, { creates: 'accounts' }),
@@ -308,14 +324,14 @@ const TARGETS: Target[] = [
   // Development only, but mounted in tests.
   params('GET /dev/outbox/:id', 'anon', { id: () => ids.importId }),
   // Every other GET: lists, downloads, health, empty forms.
-  anyQuery('GET /api/* (no inputs) ?x', 'api', ['/api/health', '/api/ready', '/api/imports', '/api/imports/template.csv', '/api/exports/accounts.csv']),
+  anyQuery('GET /api/* (no inputs) ?x', 'api', ['/api/health', '/api/ready', '/api/imports', '/api/imports/template.csv', '/api/exports/accounts.csv', '/api/write-keys']),
   anyQuery('GET pages (no inputs) ?x', 'admin', ['/', '/accounts/new', '/templates', '/templates/new', '/users', '/imports', '/imports/template.csv', '/imports/export/accounts.csv']),
   anyQuery('GET /dev/outbox ?x', 'anon', ['/dev/outbox']),
 ];
 
 // ---- what was written -----------------------------------------------------------------------------
 
-type CountKey = 'accounts' | 'tasks' | 'contacts' | 'notes' | 'users';
+type CountKey = 'accounts' | 'tasks' | 'contacts' | 'notes' | 'users' | 'events';
 async function counts(): Promise<Record<CountKey, number>> {
   const db = h.database.db;
   const n = async (q: Promise<{ n: number }[]>) => (await q)[0]!.n;
@@ -325,6 +341,7 @@ async function counts(): Promise<Record<CountKey, number>> {
     contacts: await n(db.select({ n: count() }).from(contacts).where(eq(contacts.orgId, org.orgId))),
     notes: await n(db.select({ n: count() }).from(notes).where(eq(notes.orgId, org.orgId))),
     users: await n(db.select({ n: count() }).from(users).where(eq(users.orgId, org.orgId))),
+    events: await n(db.select({ n: count() }).from(events).where(eq(events.orgId, org.orgId))),
   };
 }
 
@@ -378,6 +395,9 @@ beforeAll(async () => {
   const preview = await apiRaw('POST', '/api/imports?filename=clean.csv', csvBody('setup'), 'text/csv');
   expect(preview.status).toBe(201);
   ids.importId = ((await preview.json()) as { id: string }).id;
+  const writeKey = await api('POST', '/api/write-keys', { name: 'fuzz' });
+  expect(writeKey.status).toBe(201);
+  ids.writeKey = ((await writeKey.json()) as { writeKey: string }).writeKey;
 }, 120_000);
 afterAll(async () => { await h?.close(); });
 

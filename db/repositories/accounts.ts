@@ -36,6 +36,13 @@ export async function getAccount(db: Queryable, orgId: string, accountId: string
   return row ?? null;
 }
 
+/** Which of these IDs are accounts of the organisation (an event naming its account outright). */
+export async function existingAccountIds(db: Queryable, orgId: string, accountIds: string[]): Promise<Set<string>> {
+  if (!accountIds.length) return new Set();
+  const rows = await db.select({ id: accounts.id }).from(accounts).where(and(eq(accounts.orgId, orgId), inArray(accounts.id, accountIds)));
+  return new Set(rows.map((r) => r.id));
+}
+
 /** Whether the organisation has this account: the cheap ownership check before an action on its run. */
 export async function accountExists(db: Queryable, orgId: string, accountId: string): Promise<boolean> {
   const [row] = await db.select({ id: accounts.id }).from(accounts).where(and(eq(accounts.orgId, orgId), eq(accounts.id, accountId)));

@@ -8,3 +8,4 @@ export * from './outbox.ts';
 export * from './sessions.ts';
 export * from './accountWork.ts';
 export * from './imports.ts';
+export * from './events.ts';

@@ -1,4 +1,4 @@
-import { integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { HandoffQuestion } from '../../domain/handoffQuestions.ts';
 
 /** Per-organisation knobs the account workflow reads when it starts (durations in seconds). */
@@ -34,3 +34,19 @@ export const apiKeys = pgTable('api_keys', {
   lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
   usageCount: integer('usage_count').notNull().default(0),
 }, (t) => [uniqueIndex('api_keys_key_hash_key').on(t.keyHash)]);
+
+/**
+ * Write keys: what the ingestion endpoints (Segment's Basic-auth username, PostHog's `api_key`)
+ * authenticate with. Only its hash is stored; the key is shown once, when it is made.
+ */
+export const writeKeys = pgTable('write_keys', {
+  id: text('id').primaryKey(),
+  orgId: text('org_id').notNull().references(() => organisations.id),
+  name: text('name').notNull(),
+  /** sha256 of the key. */
+  keyHash: text('key_hash').notNull(),
+  /** The key's first characters, to tell keys apart in a list (not enough to use one). */
+  prefix: text('prefix').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+}, (t) => [uniqueIndex('write_keys_key_hash_key').on(t.keyHash), index('write_keys_org_idx').on(t.orgId, t.createdAt)]);

@@ -1,6 +1,7 @@
 import type { Database } from '../client.ts';
-import { hashApiKey } from '../../domain/apiKeys.ts';
-import { findOrganisationBySlug, insertApiKeyHash } from '../repositories/organisations.ts';
+import { hashApiKey, hashWriteKey, newWriteKey, writeKeyPrefix } from '../../domain/apiKeys.ts';
+import { newId } from '../ids.ts';
+import { findOrganisationBySlug, insertApiKeyHash, insertWriteKeyHash, listWriteKeys } from '../repositories/organisations.ts';
 import { seedOrganisation } from './seedOrganisation.ts';
 
 export const DEMO_ORG_SLUG = 'demo';
@@ -10,16 +11,32 @@ export interface DemoSeedResult {
   created: boolean;
   /** Known only when this run made it or RELAY_SEED_API_KEY gave it: keys are stored hashed. */
   apiKey: string | null;
+  /** The events write key (Segment, PostHog), on the same terms: made when the organisation has none, or given by RELAY_SEED_WRITE_KEY. */
+  writeKey: string | null;
+}
+
+/**
+ * The demo organisation's write key: RELAY_SEED_WRITE_KEY's when set, else a new one when it has
+ * none yet (a data directory from before write keys gets one too); null when it has one already.
+ */
+async function seedWriteKey(db: Database, orgId: string, given: string | undefined): Promise<string | null> {
+  if (!given && (await listWriteKeys(db, orgId)).length) return null;
+  const writeKey = given ?? newWriteKey();
+  const holder = await insertWriteKeyHash(db, orgId, {
+    id: newId(), name: given ? 'RELAY_SEED_WRITE_KEY' : 'demo', keyHash: hashWriteKey(writeKey), prefix: writeKeyPrefix(writeKey),
+  });
+  return holder === orgId ? writeKey : null;
 }
 
 /** First run: the demo organisation, its admin, three CSMs and the starter templates. Later runs: nothing new. */
-export async function seedDemo(db: Database, opts: { adminEmail: string; apiKey?: string | undefined }): Promise<DemoSeedResult> {
+export async function seedDemo(db: Database, opts: { adminEmail: string; apiKey?: string | undefined; writeKey?: string | undefined }): Promise<DemoSeedResult> {
   const existing = await findOrganisationBySlug(db, DEMO_ORG_SLUG);
   if (existing) {
-    if (!opts.apiKey) return { orgId: existing.id, created: false, apiKey: null };
+    const writeKey = await seedWriteKey(db, existing.id, opts.writeKey);
+    if (!opts.apiKey) return { orgId: existing.id, created: false, apiKey: null, writeKey };
     // A key given by RELAY_SEED_API_KEY after the first run still works.
     const holder = await insertApiKeyHash(db, existing.id, { name: 'RELAY_SEED_API_KEY', keyHash: hashApiKey(opts.apiKey) });
-    return { orgId: existing.id, created: false, apiKey: holder === existing.id ? opts.apiKey : null };
+    return { orgId: existing.id, created: false, apiKey: holder === existing.id ? opts.apiKey : null, writeKey };
   }
   const seeded = await seedOrganisation(db, {
     name: 'Acme Cloud (demo)',
@@ -32,7 +49,7 @@ export async function seedDemo(db: Database, opts: { adminEmail: string; apiKey?
     ],
     apiKey: opts.apiKey,
   });
-  return { orgId: seeded.orgId, created: true, apiKey: seeded.apiKey };
+  return { orgId: seeded.orgId, created: true, apiKey: seeded.apiKey, writeKey: await seedWriteKey(db, seeded.orgId, opts.writeKey) };
 }
 
 /** Two accounts so a newcomer sees runs in the Temporal UI and emails in the dev outbox at once. */

@@ -1,0 +1,208 @@
+import { and, count, desc, eq, inArray, isNull, lte, or, sql, sum, type SQL } from 'drizzle-orm';
+import type { EventSource, UnmatchedKind } from '../../domain/events.ts';
+import type { Queryable, Transaction } from '../client.ts';
+import { eventIdentities, events, unmatchedEventDomains } from '../schema/index.ts';
+
+export type NewEvent = typeof events.$inferInsert;
+
+/** Postgres takes at most 65,535 parameters per statement: 1,000 rows of a few columns stay well under. */
+const CHUNK = 1_000;
+
+function* chunks<T>(items: T[], size = CHUNK): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+// ---- partitions ---------------------------------------------------------------------------------
+
+/** Months (`YYYY-MM-01`) whose partition this process has made sure of, per database. */
+const ensuredMonths = new WeakMap<object, Set<string>>();
+
+/**
+ * Makes sure `events` has a partition for each month (`YYYY-MM-01`), through the migration's
+ * `ensure_events_partition`. Once per month per process and database: the usual batch costs nothing.
+ * Called outside the writing transaction, so the DDL's lock on `events` is held for an instant only.
+ */
+export async function ensureEventPartitions(db: Queryable, months: string[]): Promise<void> {
+  const known = ensuredMonths.get(db) ?? new Set<string>();
+  ensuredMonths.set(db, known);
+  for (const month of [...new Set(months)].sort()) {
+    if (known.has(month)) continue;
+    await db.execute(sql`select ensure_events_partition(${month}::date)`);
+    known.add(month);
+  }
+}
+
+// ---- the domain locks that keep late matching exact -----------------------------------------------
+
+/** Domains share this many lock buckets per organisation: a batch of any size holds at most this many locks. */
+const DOMAIN_LOCK_BUCKETS = 64;
+
+/**
+ * Transaction-scoped advisory locks on the organisation's domains (hashed into DOMAIN_LOCK_BUCKETS
+ * buckets, so a batch of thousands of domains cannot exhaust the lock table), taken in one order.
+ * Ingestion takes them shared before it looks accounts up by those domains; an account appearing takes
+ * its domains' exclusively before it claims unmatched events. So an event is either seen by the
+ * account's claim or sees the account: none is left unmatched by a batch in flight while the account
+ * was created. A shared bucket only means a new account waits for a batch of another domain (milliseconds).
+ */
+export async function lockEventDomains(tx: Transaction, orgId: string, domains: string[], mode: 'shared' | 'exclusive'): Promise<void> {
+  if (!domains.length) return;
+  const fn = mode === 'shared' ? sql`pg_advisory_xact_lock_shared` : sql`pg_advisory_xact_lock`;
+  const keys = sql.join([...new Set(domains)].map((d) => sql`${d}`), sql`, `);
+  await tx.execute(sql`
+    select ${fn}(hashtext(${`events:${orgId}`}), bucket)
+    from (select distinct hashtext(d) & ${DOMAIN_LOCK_BUCKETS - 1} as bucket from unnest(array[${keys}]::text[]) as d order by 1) as buckets`);
+}
+
+// ---- writing a batch --------------------------------------------------------------------------
+
+/** Rows of a raw statement, whichever driver ran it (postgres.js answers an array, PGlite `{ rows }`). */
+const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+
+/**
+ * Stores the events whose message key the organisation has not seen, in one statement: each key is
+ * claimed in the dedupe table (in key order, so concurrent batches never deadlock), and only the
+ * events whose claim succeeded are inserted. Answers the keys stored now; a retried batch, or a
+ * concurrent request with the same events, gets none of them. The batch travels as one jsonb
+ * parameter: no parameter limit, and no per-value query building (what made Drizzle's multi-row
+ * insert the slowest part of a batch).
+ */
+export async function insertNewEvents(tx: Transaction, orgId: string, rows: Omit<NewEvent, 'orgId' | 'receivedAt'>[]): Promise<Set<string>> {
+  if (!rows.length) return new Set();
+  const input = JSON.stringify(rows.map((r) => ({
+    message_key: r.messageKey, occurred_at: r.occurredAt.toISOString(), source: r.source, type: r.type, account_id: r.accountId ?? null,
+    group_domain: r.groupDomain ?? null, email_domain: r.emailDomain ?? null, user_id: r.userId ?? null, properties: r.properties,
+  })));
+  const stored = await tx.execute(sql`
+    with input as (
+      select * from jsonb_to_recordset(${input}::jsonb) as r(
+        message_key text, occurred_at timestamptz, source text, type text, account_id text, group_domain text, email_domain text, user_id text, properties jsonb)
+    ), claimed as (
+      insert into event_message_keys (org_id, message_key, occurred_at)
+      select ${orgId}, message_key, occurred_at from input order by message_key
+      on conflict do nothing
+      returning message_key
+    )
+    insert into events (org_id, occurred_at, message_key, source, type, account_id, group_domain, email_domain, user_id, properties)
+    select ${orgId}, i.occurred_at, i.message_key, i.source, i.type, i.account_id, i.group_domain, i.email_domain, i.user_id, i.properties
+    from input i join claimed c on c.message_key = i.message_key
+    returning message_key`);
+  return new Set(rowsOf<{ message_key: string }>(stored).map((r) => r.message_key));
+}
+
+export interface EventDayCount { accountId: string; day: string; eventType: string; count: number }
+
+/** Adds to the daily per-account rollups (rows in key order, so concurrent batches never deadlock on them). */
+export async function addAccountEventDays(tx: Transaction, orgId: string, counts: EventDayCount[]): Promise<void> {
+  if (!counts.length) return;
+  const input = JSON.stringify(counts.map((c) => ({ account_id: c.accountId, day: c.day, event_type: c.eventType, count: c.count })));
+  await tx.execute(sql`
+    insert into account_event_days (org_id, account_id, day, event_type, count)
+    select ${orgId}, account_id, day, event_type, count
+    from jsonb_to_recordset(${input}::jsonb) as r(account_id text, day date, event_type text, count integer)
+    order by account_id, day, event_type
+    on conflict (org_id, account_id, day, event_type) do update set count = account_event_days.count + excluded.count`);
+}
+
+export interface UnmatchedCount { kind: UnmatchedKind; domain: string; events: number }
+
+export async function addUnmatchedEventCounts(tx: Transaction, orgId: string, counts: UnmatchedCount[]): Promise<void> {
+  if (!counts.length) return;
+  const input = JSON.stringify(counts.map((c) => ({ kind: c.kind, domain: c.domain, events: c.events })));
+  await tx.execute(sql`
+    insert into unmatched_event_domains (org_id, kind, domain, events)
+    select ${orgId}, kind, domain, events from jsonb_to_recordset(${input}::jsonb) as r(kind text, domain text, events integer)
+    order by kind, domain
+    on conflict (org_id, kind, domain) do update set events = unmatched_event_domains.events + excluded.events, last_seen_at = now()`);
+}
+
+/**
+ * Takes events matched later off the unmatched counts; a domain with none left goes from the list.
+ * Rows are locked in the order ingestion's upsert takes them (kind, domain), so the two never deadlock.
+ */
+export async function subtractUnmatchedEventCounts(tx: Transaction, orgId: string, counts: UnmatchedCount[]): Promise<void> {
+  if (!counts.length) return;
+  const input = JSON.stringify(counts.map((c) => ({ kind: c.kind, domain: c.domain, events: c.events })));
+  const taken = sql`jsonb_to_recordset(${input}::jsonb) as r(kind text, domain text, events integer)`;
+  await tx.execute(sql`
+    select 1 from unmatched_event_domains u
+    where u.org_id = ${orgId} and (u.kind, u.domain) in (select kind, domain from ${taken})
+    order by u.kind, u.domain for update`);
+  await tx.execute(sql`
+    update unmatched_event_domains u set events = u.events - r.events from ${taken}
+    where u.org_id = ${orgId} and u.kind = r.kind and u.domain = r.domain`);
+  await tx.delete(unmatchedEventDomains).where(and(eq(unmatchedEventDomains.orgId, orgId), lte(unmatchedEventDomains.events, 0)));
+}
+
+// ---- identities -------------------------------------------------------------------------------
+
+export interface EventIdentity { source: EventSource; kind: 'user' | 'group'; externalId: string; domain: string | null; groupId: string | null }
+
+/** What earlier events taught about these users and groups. */
+export async function findEventIdentities(db: Queryable, orgId: string, refs: { source: EventSource; kind: 'user' | 'group'; externalId: string }[]): Promise<EventIdentity[]> {
+  if (!refs.length) return [];
+  const found: EventIdentity[] = [];
+  for (const chunk of chunks(refs, 500)) {
+    const match: SQL[] = [];
+    for (const source of new Set(chunk.map((r) => r.source))) {
+      for (const kind of ['user', 'group'] as const) {
+        const ids = chunk.filter((r) => r.source === source && r.kind === kind).map((r) => r.externalId);
+        if (ids.length) match.push(and(eq(eventIdentities.source, source), eq(eventIdentities.kind, kind), inArray(eventIdentities.externalId, ids))!);
+      }
+    }
+    found.push(...await db.select({
+      source: eventIdentities.source, kind: eventIdentities.kind, externalId: eventIdentities.externalId,
+      domain: eventIdentities.domain, groupId: eventIdentities.groupId,
+    }).from(eventIdentities).where(and(eq(eventIdentities.orgId, orgId), or(...match))));
+  }
+  return found;
+}
+
+/**
+ * Keeps what events taught; a fact an event did not carry (null) leaves the one stored before, and a
+ * fact already stored writes nothing (every track call of a user repeats its group).
+ */
+export async function upsertEventIdentities(tx: Transaction, orgId: string, identities: EventIdentity[]): Promise<void> {
+  if (!identities.length) return;
+  const input = JSON.stringify(identities.map((i) => ({ source: i.source, kind: i.kind, external_id: i.externalId, domain: i.domain, group_id: i.groupId })));
+  await tx.execute(sql`
+    insert into event_identities (org_id, source, kind, external_id, domain, group_id)
+    select ${orgId}, source, kind, external_id, domain, group_id
+    from jsonb_to_recordset(${input}::jsonb) as r(source text, kind text, external_id text, domain text, group_id text)
+    order by source, kind, external_id
+    on conflict (org_id, source, kind, external_id) do update set
+      domain = coalesce(excluded.domain, event_identities.domain),
+      group_id = coalesce(excluded.group_id, event_identities.group_id),
+      updated_at = now()
+    where (excluded.domain is not null and excluded.domain is distinct from event_identities.domain)
+       or (excluded.group_id is not null and excluded.group_id is distinct from event_identities.group_id)`);
+}
+
+// ---- late matching ----------------------------------------------------------------------------
+
+/**
+ * Gives the organisation's unmatched events on these domains (company or email) to the account:
+ * `account_id` goes from null to the account, the only change an event row ever sees. Answers the
+ * rows it changed, for the rollups and the unmatched counts. Served by the partial indexes on
+ * unmatched rows, one probe per partition.
+ */
+export async function assignUnmatchedEvents(tx: Transaction, orgId: string, accountId: string, domains: string[]) {
+  if (!domains.length) return [];
+  return tx.update(events).set({ accountId })
+    .where(and(eq(events.orgId, orgId), isNull(events.accountId), or(inArray(events.groupDomain, domains), inArray(events.emailDomain, domains))))
+    .returning({ occurredAt: events.occurredAt, type: events.type, groupDomain: events.groupDomain, emailDomain: events.emailDomain });
+}
+
+// ---- reading ------------------------------------------------------------------------------------
+
+/** Unmatched events by the domain they would match on, most recently seen first. */
+export async function listUnmatchedEventDomains(db: Queryable, orgId: string, limit: number) {
+  const items = await db.select({
+    kind: unmatchedEventDomains.kind, domain: unmatchedEventDomains.domain, events: unmatchedEventDomains.events,
+    firstSeenAt: unmatchedEventDomains.firstSeenAt, lastSeenAt: unmatchedEventDomains.lastSeenAt,
+  }).from(unmatchedEventDomains).where(eq(unmatchedEventDomains.orgId, orgId))
+    .orderBy(desc(unmatchedEventDomains.lastSeenAt), unmatchedEventDomains.kind, unmatchedEventDomains.domain).limit(limit);
+  const [totals] = await db.select({ events: sum(unmatchedEventDomains.events), domains: count() })
+    .from(unmatchedEventDomains).where(eq(unmatchedEventDomains.orgId, orgId));
+  return { items, totalEvents: Number(totals?.events ?? 0), totalDomains: Number(totals?.domains ?? 0) };
+}

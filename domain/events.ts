@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { domainOfEmail, domainOfWebsiteOrHost, isPublicMailDomain } from './companyDomains.ts';
+
+/**
+ * Product and engagement events, whichever way they arrive (Segment's tracking API, PostHog's
+ * capture API, Relay's own POST /api/events): the shared vocabulary, limits and rules. Each format's
+ * reader (segmentEvents.ts, posthogEvents.ts, apiEvents.ts) turns what it was sent into
+ * `IncomingEvent`s; services/events/ingestEvents.ts matches and stores them.
+ */
+
+export const EVENT_SOURCES = ['segment', 'posthog', 'api'] as const;
+export type EventSource = (typeof EVENT_SOURCES)[number];
+
+/** Engagement signals a CRM, mailbox, calendar or help desk integration sends through POST /api/events. */
+export const ENGAGEMENT_SIGNALS = ['email_received', 'email_replied', 'meeting_held', 'ticket_opened', 'ticket_resolved'] as const;
+
+/** One event, serialised: Segment's own per-message limit. */
+export const MAX_EVENT_BYTES = 32 * 1024;
+export const MAX_EVENT_NAME_LENGTH = 200;
+/** Message IDs, user IDs, group IDs, account IDs. */
+export const MAX_EVENT_ID_LENGTH = 200;
+
+/** Events are dated between these: nothing before 2000, nothing more than a day ahead of Relay's clock. */
+export const EARLIEST_EVENT_AT = new Date('2000-01-01T00:00:00Z');
+export const LATEST_EVENT_AHEAD_MS = 24 * 3600 * 1000;
+
+/** What an event says about who sent it, learned for later events of the same user or group. */
+export interface LearnedUser { id: string; emailDomain?: string; groupId?: string }
+export interface LearnedGroup { id: string; domain?: string }
+
+export interface IncomingEvent {
+  source: EventSource;
+  /** Where the event sits in the request (`batch.3`), for errors about it. */
+  path: string;
+  /** The dedupe key: the sender's message ID, or a hash of the event's content when it has none. */
+  messageKey: string;
+  type: string;
+  occurredAt: Date;
+  /** The SDK's user (Segment userId or anonymousId, PostHog distinct_id). */
+  userId: string | null;
+  properties: Record<string, unknown>;
+  /** An account the sender names outright: the first matching rule. */
+  accountId: string | null;
+  /** A company domain the event itself carries (group traits, API `domain`). */
+  companyDomain: string | null;
+  /** Groups to look up for a company domain (Segment groupId, PostHog `type:key`), each with the domain its ID spells, if any. */
+  groupRefs: { id: string; domain: string | null }[];
+  /** The contact's email domain, when the event carries the email. */
+  emailDomain: string | null;
+  learnsUser: LearnedUser | null;
+  learnsGroups: LearnedGroup[];
+}
+
+// ---- schema pieces every format shares --------------------------------------------------------
+
+const TIMESTAMP_MESSAGE = 'must be an ISO 8601 date-time with a time zone, e.g. 2026-11-30T09:15:00Z';
+
+/** An ISO 8601 date-time with a zone, between 2000-01-01 and a day from now. */
+export const eventTimestamp = z.string({ error: TIMESTAMP_MESSAGE })
+  .pipe(z.iso.datetime({ offset: true, error: TIMESTAMP_MESSAGE }))
+  .transform((s) => new Date(s))
+  .refine((d) => d.getTime() >= EARLIEST_EVENT_AT.getTime(), { error: 'must not be before 2000-01-01' })
+  .refine((d) => d.getTime() <= Date.now() + LATEST_EVENT_AHEAD_MS, { error: 'must not be more than a day in the future' });
+
+export const eventName = z.string().trim().min(1, { error: 'is required' }).max(MAX_EVENT_NAME_LENGTH);
+export const eventId = z.string().trim().min(1, { error: 'must not be empty' }).max(MAX_EVENT_ID_LENGTH);
+/** IDs SDKs send as strings or numbers (Segment userId, PostHog distinct_id). */
+export const sdkId = z.union([z.string(), z.number().finite()]).transform(String).pipe(eventId);
+export const eventProperties = z.record(z.string(), z.unknown());
+
+/** Refuses a message over MAX_EVENT_BYTES, naming it (`batch.3`). */
+export function withinEventSize(value: unknown, ctx: z.RefinementCtx<unknown>): void {
+  const bytes = new TextEncoder().encode(JSON.stringify(value)).length;
+  if (bytes > MAX_EVENT_BYTES) ctx.addIssue({ code: 'custom', message: `is ${Math.ceil(bytes / 1024)} KB: one event may be at most ${MAX_EVENT_BYTES / 1024} KB`, input: value });
+}
+
+// ---- helpers for the readers ------------------------------------------------------------------
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A string field of a loosely typed object (SDK traits and properties), or null. */
+export function textAt(value: unknown, ...keys: string[]): string | null {
+  let node: unknown = value;
+  for (const key of keys) node = isRecord(node) ? node[key] : undefined;
+  return typeof node === 'string' && node.trim() ? node.trim() : null;
+}
+
+export const recordAt = (value: unknown, key: string): Record<string, unknown> | null => (isRecord(value) && isRecord(value[key]) ? value[key] : null);
+
+/** The company domain a set of traits gives (`domain`, then `website`), normalised; null without one. */
+export function companyDomainOfTraits(traits: unknown): string | null {
+  for (const key of ['domain', 'company_domain', 'companyDomain', 'website']) {
+    const value = textAt(traits, key);
+    const domain = value ? domainOfWebsiteOrHost(value) : null;
+    if (domain) return domain;
+  }
+  return null;
+}
+
+/** A domain spelled by an ID itself (a group keyed `acme.com`): only IDs that read as host names. */
+export function domainOfId(id: string): string | null {
+  return /^[^\s@/:]+\.[a-z][a-z0-9-]*\.?$/i.test(id) ? domainOfWebsiteOrHost(id) : null;
+}
+
+export function emailDomainOf(email: string | null): string | null {
+  if (!email?.includes('@')) return null;
+  return domainOfEmail(email);
+}
+
+/** Keys sorted at every level, so the same content hashes the same whatever order it was sent in. */
+function canonicalJson(value: unknown): string {
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isRecord(value)) {
+    return `{${Object.keys(value).sort().filter((k) => value[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * The dedupe key of an event: `<source>:<message ID>`, or, for an event sent without one,
+ * `<source>#<sha256 of its content>` (keys sorted; batch-level fields like `sentAt` are not part of
+ * it), so a retried batch dedupes either way. Two identical events without IDs count once.
+ */
+export function messageKeyOf(source: EventSource, messageId: string | null, content: unknown): string {
+  if (messageId) return `${source}:${messageId}`;
+  return `${source}#${createHash('sha256').update(canonicalJson(content)).digest('hex')}`;
+}
+
+// ---- matching ---------------------------------------------------------------------------------
+
+/** Why an event is not matched, and under which domain the admins see it counted. */
+export type UnmatchedKind = 'company' | 'email' | 'public' | 'none';
+
+/**
+ * Where an unmatched event is counted: its company domain, else its email domain (`public` for a
+ * mail provider's, which never matches), else `none`.
+ */
+export function unmatchedKeyOf(event: { groupDomain: string | null; emailDomain: string | null }): { kind: UnmatchedKind; domain: string } {
+  if (event.groupDomain) return { kind: 'company', domain: event.groupDomain };
+  if (event.emailDomain) return { kind: isPublicMailDomain(event.emailDomain) ? 'public' : 'email', domain: event.emailDomain };
+  return { kind: 'none', domain: '' };
+}
+
+/** A domain that may identify an account: never a public mail provider's. */
+export const matchableDomain = (domain: string | null): string | null => (domain && !isPublicMailDomain(domain) ? domain : null);
+
+/** The UTC calendar day an event counts toward in the daily rollups (`YYYY-MM-DD`). */
+export const eventDay = (at: Date): string => at.toISOString().slice(0, 10);
+
+/** The first day of the UTC month an event's partition covers (`YYYY-MM-01`). */
+export const eventMonth = (at: Date): string => `${at.toISOString().slice(0, 7)}-01`;

@@ -1,0 +1,54 @@
+import type { Queryable } from '../../db/client.ts';
+import {
+  addAccountEventDays, assignUnmatchedEvents, lockEventDomains, subtractUnmatchedEventCounts, type EventDayCount, type UnmatchedCount,
+} from '../../db/repositories/events.ts';
+import { eventDay, matchableDomain, unmatchedKeyOf } from '../../domain/events.ts';
+import { log } from '../../platform/log.ts';
+
+/**
+ * Gives an account the events that arrived before it did: every unmatched event of the organisation
+ * whose company or email domain is one of the account's, counted into its daily rollups and off the
+ * unmatched list, in one transaction. Idempotent (an event is claimed once: only rows still
+ * unmatched change) and cheap when there is nothing to claim (the partial indexes hold only unmatched
+ * events). Answers how many events it matched.
+ */
+export async function matchEventsToAccount(db: Queryable, orgId: string, accountId: string, domains: string[]): Promise<number> {
+  const matchable = [...new Set(domains.map(matchableDomain).filter((d): d is string => Boolean(d)))];
+  if (!matchable.length) return 0;
+  return db.transaction(async (tx) => {
+    // Waits for batches in flight on these domains (their shared locks): what they stored unmatched is claimed here.
+    await lockEventDomains(tx, orgId, matchable, 'exclusive');
+    const claimed = await assignUnmatchedEvents(tx, orgId, accountId, matchable);
+    if (!claimed.length) return 0;
+    const days = new Map<string, EventDayCount>();
+    const unmatched = new Map<string, UnmatchedCount>();
+    for (const event of claimed) {
+      const day = eventDay(event.occurredAt);
+      const dayKey = `${day}\u0000${event.type}`;
+      const entry = days.get(dayKey) ?? { accountId, day, eventType: event.type, count: 0 };
+      entry.count += 1;
+      days.set(dayKey, entry);
+      const key = unmatchedKeyOf(event);
+      const counted = unmatched.get(`${key.kind}\u0000${key.domain}`) ?? { ...key, events: 0 };
+      counted.events += 1;
+      unmatched.set(`${key.kind}\u0000${key.domain}`, counted);
+    }
+    await addAccountEventDays(tx, orgId, [...days.values()]);
+    await subtractUnmatchedEventCounts(tx, orgId, [...unmatched.values()]);
+    return claimed.length;
+  });
+}
+
+/**
+ * After an account's row commits (services/createAccount.ts): its earlier events, matched. A failure
+ * here must not fail the account, which exists by now: it is logged, and the events stay unmatched
+ * (counted, visible to admins) until a later call for the account claims them.
+ */
+export async function matchEventsToNewAccount(db: Queryable, orgId: string, accountId: string, domains: string[]): Promise<void> {
+  try {
+    const matched = await matchEventsToAccount(db, orgId, accountId, domains);
+    if (matched) log.info('earlier events matched to a new account', { orgId, accountId, matched });
+  } catch (error) {
+    log.warn('matching earlier events to a new account failed; they stay unmatched', { orgId, accountId, error: (error as Error).message });
+  }
+}
