@@ -20,6 +20,8 @@ function applicationFailureOf(error: unknown): ApplicationFailure | null {
  */
 const UPDATE_FAILURE_CODES: Partial<Record<FailureType, ErrorCode>> = {
   [FAILURE_TYPES.csmNotInOrganisation]: 'validation',
+  // Taken up too late (a busy or returning worker): nothing changed, and trying again is right.
+  [FAILURE_TYPES.requestExpired]: 'unavailable',
 };
 
 export interface UpdateTimeouts {
@@ -30,6 +32,9 @@ export interface UpdateTimeouts {
 }
 
 export const DEFAULT_UPDATE_TIMEOUTS: UpdateTimeouts = { acceptWithinMs: 10_000, finishWithinMs: 30_000 };
+
+/** How long before the caller stops waiting the workflow must have begun to accept an update. */
+const ACCEPT_MARGIN_MS = 4_000;
 
 /**
  * Sends an update to an account's workflow and waits for its answer, in bounded time:
@@ -44,9 +49,13 @@ export async function updateAccountWorkflow<Arg extends TimeBoundRequest>(
   opts: { fieldOnCsmError?: string; timeouts?: UpdateTimeouts | undefined } = {},
 ): Promise<LifecycleState | null> {
   const timeouts = opts.timeouts ?? DEFAULT_UPDATE_TIMEOUTS;
-  const respondBy = Date.now() + timeouts.acceptWithinMs;
+  const acceptBy = Date.now() + timeouts.acceptWithinMs;
+  // The validator compares respondBy with the start of the workflow task that takes the update up,
+  // and that task can take seconds to finish on a loaded worker: it must start a margin before we
+  // stop waiting, or it could be accepted after we answered 503 (found by the chaos suite).
+  const respondBy = acceptBy - Math.min(ACCEPT_MARGIN_MS, timeouts.acceptWithinMs / 3);
   try {
-    const handle = await temporal.withDeadline(respondBy, () => temporal.workflow.getHandle(workflowId).startUpdate(update, {
+    const handle = await temporal.withDeadline(acceptBy, () => temporal.workflow.getHandle(workflowId).startUpdate(update, {
       args: [{ ...arg, respondBy }], waitForStage: WorkflowUpdateStage.ACCEPTED,
     }));
     try {

@@ -126,7 +126,7 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
   /** Validators run only when an update arrives, never on replay, so reading the clock here is safe. */
   function refuseLate(request: TimeBoundRequest): void {
     const late = lateRequestError(request, Date.now());
-    if (late) throw new Error(late);
+    if (late) throw ApplicationFailure.create({ type: FAILURE_TYPES.requestExpired, message: late, nonRetryable: true });
   }
 
   setHandler(stateQuery, () => state);

@@ -133,7 +133,8 @@ export const stateQuery = defineQuery<LifecycleState>('state');
  * (services/workflowUpdates.ts); Temporal's UI shows them as the failure's type.
  */
 export const FAILURE_TYPES = {
-  // Refusals of an update by the workflow (the request came at the wrong time).
+  // Refusals of an update by the workflow (the request came at the wrong time, or too late to be taken up).
+  requestExpired: 'RequestExpired',
   handoffNotOpen: 'HandoffNotOpen',
   invalidTransition: 'InvalidTransition',
   milestoneNotOpen: 'MilestoneNotOpen',
