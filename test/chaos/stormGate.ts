@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from '../fakes/loopbackServer.ts';
 
 /**
  * A pass-through HTTP proxy in front of a provider fake (test/fakes/): the workers' real SDKs talk to
@@ -30,7 +30,6 @@ export async function startStormGate(targetUrl: string, stormAnswer: StormAnswer
   let storming = false;
   const stormAnswers = new Map<number, number>();
   const forwardedAnswers = new Map<number, number>();
-  const sockets = new Set<Socket>();
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (storming) {
@@ -53,22 +52,15 @@ export async function startStormGate(targetUrl: string, stormAnswer: StormAnswer
     upstream.on('error', () => req.socket.destroy());
     req.pipe(upstream);
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     storm: () => { storming = true; },
     calm: () => { storming = false; },
     stormAnswers,
     forwardedAnswers,
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    // A gate already closed (a test's clean-up after a failure) is no error.
+    close: () => listening.close().catch(() => undefined),
   };
 }
 

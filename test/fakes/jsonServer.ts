@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './loopbackServer.ts';
 
 export interface RecordedRequest {
   method: string;
@@ -44,7 +44,6 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 /** A real HTTP server on a free port that records every request and lets `handle` choose the reply. */
 export async function startJsonServer(handle: (req: RecordedRequest) => FakeReply): Promise<JsonServer> {
   const requests: RecordedRequest[] = [];
-  const sockets = new Set<Socket>();
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const recorded: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: await readJson(req) };
     requests.push(recorded);
@@ -57,18 +56,6 @@ export async function startJsonServer(handle: (req: RecordedRequest) => FakeRepl
     res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
     res.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () => new Promise<void>((resolve, reject) => {
-      for (const socket of sockets) socket.destroy();
-      server.close((error) => (error ? reject(error) : resolve()));
-    }),
-  };
+  const listening = await listenOnLoopback(server);
+  return { url: listening.url, requests, close: listening.close };
 }
