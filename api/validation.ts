@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { fieldErrors } from '../domain/accountInput.ts';
 import { RelayError } from '../services/errors.ts';
 
@@ -17,4 +17,17 @@ export async function jsonBody(req: { json(): Promise<unknown> }): Promise<unkno
     if (error instanceof RelayError) throw error;
     throw new RelayError('validation', 'the body must be a JSON object', { fields: [{ field: '(body)', message: 'not valid JSON' }] });
   }
+}
+
+/**
+ * The optional `Idempotency-Key` header of an account action: printable ASCII, up to 200 characters.
+ * The same key on a retry names the same change (services/workflowUpdates.ts).
+ */
+const idempotencyKeySchema = z.object({
+  'idempotency-key': z.string().regex(/^[\x21-\x7e]{1,200}$/, 'printable ASCII without spaces, 1 to 200 characters').optional(),
+});
+
+export function idempotencyKeyOf(req: { header(name: string): string | undefined }): { requestKey?: string } {
+  const key = parseOrThrow(idempotencyKeySchema, { 'idempotency-key': req.header('idempotency-key') })['idempotency-key'];
+  return key === undefined ? {} : { requestKey: key };
 }

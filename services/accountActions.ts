@@ -22,6 +22,12 @@ export interface AccountActionDeps {
 }
 
 /**
+ * The caller's name for this request (the API's Idempotency-Key header): the same key again, after a
+ * lost answer or a 503, is the same change, answered with its outcome, never applied twice.
+ */
+export interface ActionRequest { requestKey?: string | undefined }
+
+/**
  * `state` is the account's state after the change; null when a worker accepted the change but it is
  * still being applied (its projection waits for the database, say): it will apply, just not yet.
  */
@@ -32,17 +38,17 @@ async function requireAccount(db: Database, orgId: string, accountId: string): P
 }
 
 export async function changeAccountStatus(
-  deps: AccountActionDeps, orgId: string, accountId: string, change: StatusChange, actor: string,
+  deps: AccountActionDeps, orgId: string, accountId: string, change: StatusChange, actor: string, request: ActionRequest = {},
 ): Promise<AccountActionResult> {
   await requireAccount(deps.db, orgId, accountId);
   const state = await updateAccountWorkflow(deps.temporal, accountWorkflowId(accountId), setStatusUpdate, {
     status: change.status, actor, ...(change.note ? { note: change.note } : {}),
-  }, { timeouts: deps.updateTimeouts });
+  }, { timeouts: deps.updateTimeouts, requestKey: request.requestKey });
   return { id: accountId, state };
 }
 
 export async function assignAccountCsm(
-  deps: AccountActionDeps, orgId: string, accountId: string, assignment: CsmAssignment, actor: string,
+  deps: AccountActionDeps, orgId: string, accountId: string, assignment: CsmAssignment, actor: string, request: ActionRequest = {},
 ): Promise<AccountActionResult> {
   await requireAccount(deps.db, orgId, accountId);
   const state = await updateAccountWorkflow(deps.temporal, accountWorkflowId(accountId), assignCsmUpdate, {
@@ -50,7 +56,7 @@ export async function assignAccountCsm(
     ...(assignment.note ? { note: assignment.note } : {}),
     ...(assignment.notifyCsm === undefined ? {} : { notifyCsm: assignment.notifyCsm }),
     ...(assignment.notifyContact === undefined ? {} : { notifyContact: assignment.notifyContact }),
-  }, { timeouts: deps.updateTimeouts });
+  }, { timeouts: deps.updateTimeouts, requestKey: request.requestKey });
   return { id: accountId, state };
 }
 
@@ -62,22 +68,22 @@ export interface MilestoneCompletion extends AccountActionResult {
 }
 
 export async function completeAccountMilestone(
-  deps: AccountActionDeps, orgId: string, accountId: string, milestoneId: string, actor: string,
+  deps: AccountActionDeps, orgId: string, accountId: string, milestoneId: string, actor: string, request: ActionRequest = {},
 ): Promise<MilestoneCompletion> {
   if (!await milestoneBelongsToAccount(deps.db, orgId, accountId, milestoneId)) {
     await requireAccount(deps.db, orgId, accountId);
     throw new RelayError('not_found', 'no such milestone on this account');
   }
-  const state = await updateAccountWorkflow(deps.temporal, accountWorkflowId(accountId), completeMilestoneUpdate, { milestoneId, actor }, { timeouts: deps.updateTimeouts });
+  const state = await updateAccountWorkflow(deps.temporal, accountWorkflowId(accountId), completeMilestoneUpdate, { milestoneId, actor }, { timeouts: deps.updateTimeouts, requestKey: request.requestKey });
   if (!state) return { id: accountId, state, progress: null, readyToComplete: false };
   const completed = state.milestones.filter((m) => m.status === 'completed').length;
   return { id: accountId, state, progress: { completed, total: state.milestones.length }, readyToComplete: completed === state.milestones.length };
 }
 
 export async function resendAccountHandoffLink(
-  deps: AccountActionDeps, orgId: string, accountId: string, actor: string,
+  deps: AccountActionDeps, orgId: string, accountId: string, actor: string, request: ActionRequest = {},
 ): Promise<AccountActionResult> {
   await requireAccount(deps.db, orgId, accountId);
-  const state = await updateAccountWorkflow(deps.temporal, accountWorkflowId(accountId), resendHandoffLinkUpdate, { actor }, { timeouts: deps.updateTimeouts });
+  const state = await updateAccountWorkflow(deps.temporal, accountWorkflowId(accountId), resendHandoffLinkUpdate, { actor }, { timeouts: deps.updateTimeouts, requestKey: request.requestKey });
   return { id: accountId, state };
 }

@@ -159,6 +159,45 @@ describe('an account from creation to completion', () => {
   });
 });
 
+describe('a retried request is the same change', () => {
+  it('the handoff form sent twice, and API actions repeated with one Idempotency-Key, apply once and answer alike', async () => {
+    const org = await h.newOrganisation();
+    const created = await org.api('/api/accounts', { body: accountBody({ companyName: 'Retry Corp' }) });
+    const { id } = await created.json() as { id: string };
+    const path = await handoffLink(org, id);
+    const page = await (await h.app.request(path)).text();
+    const submissionId = /name="submissionId" value="([0-9a-f-]{36})"/.exec(page)?.[1];
+    expect(submissionId).toBeDefined();
+    const casey = org.csms.find((c) => c.name === 'Casey CSM')!;
+    const form = { csmUserId: casey.id, answer_goals: 'Go live in Q1', submissionId: submissionId! };
+    const first = await submitHandoff(path, form);
+    const again = await submitHandoff(path, form);
+    // The browser's retry (a lost answer) gets the same thanks, not "this link was used".
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(await again.text()).toContain('Casey CSM');
+    // A new submission (another ID) of a used link is refused.
+    expect((await submitHandoff(path, { ...form, submissionId: '00000000-0000-4000-8000-000000000000' })).status).toBe(410);
+
+    const key = { 'idempotency-key': `status-${id}` };
+    const atRisk = await org.api(`/api/accounts/${id}/status`, { body: { status: 'at_risk', note: 'no exec sponsor' }, headers: key });
+    const atRiskAgain = await org.api(`/api/accounts/${id}/status`, { body: { status: 'at_risk', note: 'no exec sponsor' }, headers: key });
+    expect([atRisk.status, atRiskAgain.status]).toEqual([200, 200]);
+    expect(await atRiskAgain.json()).toEqual({ id, status: 'at_risk' });
+    // Without the key, the same body is a new request, and the account is already there.
+    const unkeyed = await org.api(`/api/accounts/${id}/status`, { body: { status: 'at_risk' } });
+    expect(unkeyed.status).toBe(409);
+
+    const rows = await h.database.db.select({ type: timelineEvents.type }).from(timelineEvents).where(eq(timelineEvents.accountId, id));
+    expect(rows.filter((r) => r.type === 'handoff_submitted')).toHaveLength(1);
+    expect(rows.filter((r) => r.type === 'status_changed')).toHaveLength(2); // → active (the handoff), → at_risk
+    expect((await outbox(org, id)).filter((m) => m.kind === 'csm_assigned')).toHaveLength(1);
+
+    const bad = await org.api(`/api/accounts/${id}/status`, { body: { status: 'active' }, headers: { 'idempotency-key': 'has spaces in it' } });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain('idempotency-key');
+  });
+});
+
 describe('one account per company domain', () => {
   it('answers 409 with the existing account for a known domain, whatever the spelling', async () => {
     const org = await h.newOrganisation();

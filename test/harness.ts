@@ -48,7 +48,7 @@ export interface Harness {
 export interface RunningWorker { worker: Worker; stop(): Promise<void> }
 
 export interface TestOrganisation extends SeededOrganisation {
-  api(path: string, init?: { method?: string; body?: unknown }): Promise<Response>;
+  api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
 }
 
 /** Real Postgres, real Temporal dev server, the real app and worker; a task queue of its own per file. */
@@ -128,7 +128,7 @@ export async function createHarness(opts: {
         ...seeded,
         api: (path, init = {}) => Promise.resolve(app.request(path, {
           method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-          headers: { authorization: `Bearer ${seeded.apiKey}`, 'content-type': 'application/json' },
+          headers: { authorization: `Bearer ${seeded.apiKey}`, 'content-type': 'application/json', ...init.headers },
           ...(init.body === undefined ? {} : { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) }),
         })),
       };

@@ -12,7 +12,7 @@ import {
   acceptedResponse, createdAccountResponse, csmAssignedResponse, handoffLinkResentResponse, milestoneCompletedResponse, statusChangedResponse,
   toAccountDetailResponse, toAccountListResponse,
 } from '../responses.ts';
-import { jsonBody, parseOrThrow } from '../validation.ts';
+import { idempotencyKeyOf, jsonBody, parseOrThrow } from '../validation.ts';
 
 const statusBodySchema = statusChangeSchema.strict();
 const csmBodySchema = csmAssignmentSchema.strict();
@@ -40,18 +40,18 @@ export function accountRoutes(deps: AppDeps) {
     })
     .post('/:id/status', async (c) => {
       const body = parseOrThrow(statusBodySchema, await jsonBody(c.req));
-      const { id, state } = await changeAccountStatus(deps, c.get('orgId'), c.req.param('id'), body, apiActor);
+      const { id, state } = await changeAccountStatus(deps, c.get('orgId'), c.req.param('id'), body, apiActor, idempotencyKeyOf(c.req));
       if (!state) return c.json(acceptedResponse.parse({ id }), 202);
       return c.json(statusChangedResponse.parse({ id, status: state.status }));
     })
     .post('/:id/csm', async (c) => {
       const body = parseOrThrow(csmBodySchema, await jsonBody(c.req));
-      const { id, state } = await assignAccountCsm(deps, c.get('orgId'), c.req.param('id'), body, apiActor);
+      const { id, state } = await assignAccountCsm(deps, c.get('orgId'), c.req.param('id'), body, apiActor, idempotencyKeyOf(c.req));
       if (!state) return c.json(acceptedResponse.parse({ id }), 202);
       return c.json(csmAssignedResponse.parse({ id, csm: state.csm }));
     })
     .post('/:id/milestones/:milestoneId/complete', async (c) => {
-      const done = await completeAccountMilestone(deps, c.get('orgId'), c.req.param('id'), c.req.param('milestoneId'), apiActor);
+      const done = await completeAccountMilestone(deps, c.get('orgId'), c.req.param('id'), c.req.param('milestoneId'), apiActor, idempotencyKeyOf(c.req));
       if (!done.state) return c.json(acceptedResponse.parse({ id: done.id }), 202);
       return c.json(milestoneCompletedResponse.parse({
         id: done.id, status: done.state.status, milestones: done.state.milestones,
@@ -59,7 +59,7 @@ export function accountRoutes(deps: AppDeps) {
       }));
     })
     .post('/:id/handoff/resend', async (c) => {
-      const { id, state } = await resendAccountHandoffLink(deps, c.get('orgId'), c.req.param('id'), apiActor);
+      const { id, state } = await resendAccountHandoffLink(deps, c.get('orgId'), c.req.param('id'), apiActor, idempotencyKeyOf(c.req));
       if (!state) return c.json(acceptedResponse.parse({ id }), 202);
       return c.json(handoffLinkResentResponse.parse({ id, linkVersion: state.handoff.linkVersion }));
     });

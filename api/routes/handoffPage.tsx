@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Database } from '../../db/client.ts';
@@ -14,22 +15,24 @@ import { clientAddress } from '../clientAddress.ts';
 import type { AppDeps } from '../deps.ts';
 import { rateLimit } from '../middleware/rateLimit.ts';
 import { readFormBody } from '../middleware/storableInput.ts';
-import { updateAccountWorkflow } from '../../services/workflowUpdates.ts';
+import { earlierUpdateOutcome, updateAccountWorkflow } from '../../services/workflowUpdates.ts';
 
 const submissionSchema = z.object({
   csmUserId: z.string().trim().min(1, 'choose the CSM who will onboard this customer').max(100),
+  // Absent from forms rendered before it existed: such a submission gets an ID of its own.
+  submissionId: z.uuid().optional(),
 });
 
 type LinkLookup =
   | { ok: true; found: NonNullable<Awaited<ReturnType<typeof findHandoffByTokenHash>>> }
-  | { ok: false; reason: 'unknown' | 'expired' | 'used'; status: 404 | 410 };
+  | { ok: false; reason: 'unknown' | 'expired' | 'used'; status: 404 | 410; workflowId?: string; companyName?: string };
 
 /** A used link keeps its hash so the AE is told it was used; a replaced (resent) link reads as unknown. */
 async function lookUpLink(db: Database, token: string): Promise<LinkLookup> {
   if (!looksLikeHandoffToken(token)) return { ok: false, reason: 'unknown', status: 404 };
   const found = await findHandoffByTokenHash(db, hashToken(token));
   if (!found) return { ok: false, reason: 'unknown', status: 404 };
-  if (found.handoff.submittedAt) return { ok: false, reason: 'used', status: 410 };
+  if (found.handoff.submittedAt) return { ok: false, reason: 'used', status: 410, workflowId: found.account.workflowId, companyName: found.account.companyName };
   if (!found.handoff.tokenExpiresAt || found.handoff.tokenExpiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired', status: 410 };
   return { ok: true, found };
 }
@@ -66,12 +69,12 @@ export function handoffPageRoutes(deps: AppDeps) {
   const limits = deps.handoffRateLimit ?? { limit: 30, windowMs: 60_000 };
 
   async function renderForm(found: Extract<LinkLookup, { ok: true }>['found'], extra: {
-    error?: string; chosenCsmUserId?: string; answers?: Map<string, string>; answerErrors?: Record<string, string>;
+    error?: string; chosenCsmUserId?: string; answers?: Map<string, string>; answerErrors?: Record<string, string>; submissionId?: string;
   } = {}) {
     const csms = await listUsersByRole(deps.db, found.account.orgId, 'csm');
     const qa = extra.answers ? found.handoff.qa.map((q) => ({ ...q, answer: extra.answers?.get(q.key) ?? q.answer })) : found.handoff.qa;
     return (
-      <HandoffPage account={found.account} drafter={found.handoff.drafter} qa={qa} csms={csms}
+      <HandoffPage account={found.account} drafter={found.handoff.drafter} qa={qa} csms={csms} submissionId={extra.submissionId ?? randomUUID()}
         expiresAt={found.handoff.tokenExpiresAt} {...(extra.error ? { error: extra.error } : {})}
         {...(extra.answerErrors ? { answerErrors: extra.answerErrors } : {})}
         {...(extra.chosenCsmUserId ? { chosenCsmUserId: extra.chosenCsmUserId } : {})} />
@@ -97,8 +100,16 @@ export function handoffPageRoutes(deps: AppDeps) {
     })
     .post('/:token', async (c) => {
       const link = await lookUpLink(deps.db, c.req.param('token'));
-      if (!link.ok) return c.html(<HandoffLinkProblemPage reason={link.reason} />, link.status);
       const { body: form, refused } = await readFormBody(c);
+      if (!link.ok) {
+        // The browser sending this very submission again (its answer was lost): the first try's outcome.
+        const submissionId = submissionSchema.shape.submissionId.safeParse(form.submissionId);
+        if (link.reason === 'used' && link.workflowId && submissionId.success && submissionId.data) {
+          const earlier = await earlierUpdateOutcome(deps.temporal, link.workflowId, submitHandoffUpdate, submissionId.data);
+          if (earlier) return c.html(<HandoffDonePage companyName={link.companyName ?? ''} csmName={earlier.csm?.name ?? 'your CSM'} />);
+        }
+        return c.html(<HandoffLinkProblemPage reason={link.reason} />, link.status);
+      }
       const { answers, answerErrors } = readAnswers(link.found.handoff.qa, form);
       // Text refused under the text rule (a control character): beside its answer, or as the page's error.
       const answerFields = new Map(link.found.handoff.qa.map((q) => [`answer_${q.key}`, q.key]));
@@ -108,7 +119,8 @@ export function handoffPageRoutes(deps: AppDeps) {
       }
       const refusedOther = Object.keys(refused).find((field) => !answerFields.has(field));
       const chosenCsmUserId = typeof form.csmUserId === 'string' ? form.csmUserId : '';
-      const parsed = submissionSchema.safeParse({ csmUserId: chosenCsmUserId });
+      const submissionId = typeof form.submissionId === 'string' && form.submissionId ? form.submissionId : undefined;
+      const parsed = submissionSchema.safeParse({ csmUserId: chosenCsmUserId, submissionId });
       const problems = Object.keys(answerErrors).length;
       if (!parsed.success || problems || refusedOther) {
         // Nothing reaches the workflow: the AE gets the page back with what they typed.
@@ -116,11 +128,11 @@ export function handoffPageRoutes(deps: AppDeps) {
           ? `${problems === 1 ? 'One answer needs' : `${problems} answers need`} your attention before the handoff can be submitted.`
           : refusedOther ? `Nothing was submitted: the field "${refusedOther}" contained text Relay does not accept. Check the form and submit again.`
             : parsed.error?.issues[0]?.message ?? 'invalid submission';
-        return c.html(await renderForm(link.found, { error, answers, answerErrors, ...(chosenCsmUserId ? { chosenCsmUserId } : {}) }), 400);
+        return c.html(await renderForm(link.found, { error, answers, answerErrors, ...(chosenCsmUserId ? { chosenCsmUserId } : {}), ...(parsed.success && parsed.data.submissionId ? { submissionId: parsed.data.submissionId } : {}) }), 400);
       }
       try {
         const state = await updateAccountWorkflow(deps.temporal, link.found.account.workflowId, submitHandoffUpdate,
-          { csmUserId: parsed.data.csmUserId, answers: [...answers].map(([key, answer]) => ({ key, answer })) }, { fieldOnCsmError: 'csmUserId', timeouts: deps.updateTimeouts });
+          { csmUserId: parsed.data.csmUserId, answers: [...answers].map(([key, answer]) => ({ key, answer })) }, { fieldOnCsmError: 'csmUserId', timeouts: deps.updateTimeouts, requestKey: parsed.data.submissionId });
         // null: accepted and being applied; the chosen CSM stands either way.
         return c.html(<HandoffDonePage companyName={link.found.account.companyName} csmName={state?.csm?.name ?? 'your CSM'} />);
       } catch (error) {

@@ -138,9 +138,11 @@ export async function driveAccount(opts: DriverOptions, outcome: AccountOutcome)
   const api = (path: string) => `${opts.baseUrl}/api${path}`;
   const think = () => sleep(opts.thinkMs[0] + Math.random() * (opts.thinkMs[1] - opts.thinkMs[0]), opts.signal);
 
-  async function attempt(op: string, url: string, init: { method: string; json?: unknown; form?: Record<string, string>; auth?: boolean }): Promise<Answer | 'timeout' | 'network'> {
+  async function attempt(op: string, url: string, init: { method: string; json?: unknown; form?: Record<string, string>; auth?: boolean; idempotencyKey?: string }): Promise<Answer | 'timeout' | 'network'> {
     const started = performance.now();
     const headers: Record<string, string> = {};
+    // An integration names each change once and sends the same name with every retry of it.
+    if (init.idempotencyKey) headers['idempotency-key'] = init.idempotencyKey;
     if (init.auth !== false) headers.authorization = `Bearer ${opts.apiKey}`;
     let body: string | undefined;
     if (init.json !== undefined) { headers['content-type'] = 'application/json'; body = JSON.stringify(init.json); }
@@ -259,12 +261,14 @@ export async function driveAccount(opts: DriverOptions, outcome: AccountOutcome)
       const csmOption = [...answer.text.matchAll(/<option value="([^"]+)"[^>]*>([^<]*)<\/option>/g)]
         .find((m) => m[2]?.includes(`(${plan.handoffCsmEmail})`));
       const fields = [...answer.text.matchAll(/name="(answer_[a-z0-9_]+)"/g)].map((m) => m[1]!);
-      return csmOption ? { csmUserId: csmOption[1]!, fields } : undefined;
+      // The browser sends the page's hidden submission ID back with the form, on every retry.
+      const submissionId = /name="submissionId" value="([^"]+)"/.exec(answer.text)?.[1] ?? '';
+      return csmOption ? { csmUserId: csmOption[1]!, fields, submissionId } : undefined;
     });
     if (!form.fields.includes('answer_goals')) throw new StepFailed('the handoff page has no goals question');
     await think();
     await step('POST /handoff/:token', `${opts.baseUrl}/handoff/${token}`, {
-      method: 'POST', auth: false, form: { csmUserId: form.csmUserId, answer_goals: plan.goalsAnswer },
+      method: 'POST', auth: false, form: { csmUserId: form.csmUserId, answer_goals: plan.goalsAnswer, submissionId: form.submissionId },
     }, (answer, history) => {
       if (answer.status === 200 && answer.text.includes('the handoff is in')) return true;
       if (answer.status === 410 && alreadyApplied('POST /handoff/:token', answer, history)) return true;
@@ -283,7 +287,7 @@ export async function driveAccount(opts: DriverOptions, outcome: AccountOutcome)
     // 4. A manager reassigns the account to another CSM.
     const ambiguousBefore = outcome.ambiguousAttempts;
     const reassigned = await step('POST /api/accounts/:id/csm', api(`/accounts/${outcome.id}/csm`), {
-      method: 'POST', json: { csmEmail: plan.reassignCsmEmail, note: 'chaos: rebalancing the book' },
+      method: 'POST', json: { csmEmail: plan.reassignCsmEmail, note: 'chaos: rebalancing the book' }, idempotencyKey: randomUUID(),
     }, (answer) => {
       if (answer.status === 200 || answer.status === 202) return { accepted: answer.status === 202 };
       return undefined;
@@ -300,7 +304,7 @@ export async function driveAccount(opts: DriverOptions, outcome: AccountOutcome)
     const count = plan.milestonesToComplete === 'all' ? outcome.expected.milestoneIds.length : Math.min(plan.milestonesToComplete, outcome.expected.milestoneIds.length);
     for (const milestoneId of outcome.expected.milestoneIds.slice(0, count)) {
       const op = 'POST /api/accounts/:id/milestones/:mid/complete';
-      const accepted = await step(op, api(`/accounts/${outcome.id}/milestones/${milestoneId}/complete`), { method: 'POST', json: {} }, (answer, history) => {
+      const accepted = await step(op, api(`/accounts/${outcome.id}/milestones/${milestoneId}/complete`), { method: 'POST', json: {}, idempotencyKey: randomUUID() }, (answer, history) => {
         if (answer.status === 200 || answer.status === 202) return answer.status === 202;
         // Refused by the validator (already completed), or by the handler when an earlier attempt got there first.
         if (answer.status === 409 && /already completed|cannot be completed now/.test(answer.text) && alreadyApplied(op, answer, history)) return false;
@@ -315,7 +319,7 @@ export async function driveAccount(opts: DriverOptions, outcome: AccountOutcome)
     // 6. … and the account's status changes (the last change is where it must end).
     for (const status of plan.statusChanges) {
       const op = 'POST /api/accounts/:id/status';
-      const accepted = await step(op, api(`/accounts/${outcome.id}/status`), { method: 'POST', json: { status, note: `chaos: now ${status}` } }, (answer, history) => {
+      const accepted = await step(op, api(`/accounts/${outcome.id}/status`), { method: 'POST', json: { status, note: `chaos: now ${status}` }, idempotencyKey: randomUUID() }, (answer, history) => {
         if (answer.status === 200 || answer.status === 202) return answer.status === 202;
         // Already there; or, for an ending, the run has ended (only an earlier attempt can have ended it).
         const there = answer.text.includes(`already ${status}`) || (isTerminal(status) && answer.text.includes('lifecycle has ended'));

@@ -153,7 +153,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const { results: invariants, evidence } = await checkInvariants({
       database: stack.database, temporal: stack.temporal, orgId: stack.org.orgId, outcomes, requests, csmEmailById,
       inbox: stack.resend, resendConflicts: stack.gates.resend.forwardedAnswers.get(409) ?? 0, requestBoundMs: opts.requestBoundMs,
-      workerCrashes: stack.workers.unexpectedExits, faults, startedAt: clock.startedAt,
+      workerCrashes: stack.workers.unexpectedExits, faults, startedAt: clock.startedAt, updateTimeouts: opts.updateTimeouts,
     });
     const checksMs = Date.now() - checksBegan;
     const requestsByStatus: Record<string, number> = {};

@@ -12,6 +12,8 @@ export interface HandoffPageProps {
   /** Problems with single answers, by question key, shown under the question. */
   answerErrors?: Record<string, string>;
   chosenCsmUserId?: string;
+  /** Names this submission: the browser sending the form again (a retry) is the same submission. */
+  submissionId: string;
 }
 
 const YES_NO_LABELS: Record<string, string> = { yes: 'Yes', no: 'No' };
@@ -78,6 +80,7 @@ export function HandoffPage(p: HandoffPageProps) {
         </dl>
       </div>
       <form class="card" method="post">
+        <input type="hidden" name="submissionId" value={p.submissionId} />
         <h2>Handoff Q&amp;A</h2>
         {p.error ? <p class="error" role="alert">{p.error}</p> : null}
         <p class="muted">{drafterNote}</p>
