@@ -7,6 +7,8 @@ import { loadEnv, publicUrl, type Env } from './config/env.ts';
 import { buildDrafter, buildMailer, describeProviders, resolveTokenSecret } from './platform/providers.ts';
 import { openDatabase, type Database } from './db/client.ts';
 import { log } from './platform/log.ts';
+import { connectTemporal } from './platform/temporalClient.ts';
+import { ensureHealthWorkflows } from './services/health/schedules.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -68,6 +70,17 @@ async function main(): Promise<void> {
     activityDeps: buildActivityDeps(env, database.db),
   });
   log.info('worker started', { taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS, database: database.where, ...describeProviders(env) });
+  // Every organisation's nightly scoring schedule and the rescorer, brought in line at each start
+  // (idempotent: several workers starting together all find the same schedules and the same rescorer).
+  const temporal = await connectTemporal(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE);
+  try {
+    await ensureHealthWorkflows({ db: database.db, temporal: temporal.client, taskQueue: env.TEMPORAL_TASK_QUEUE });
+  } catch (error) {
+    // The worker is still useful without them; the next start tries again.
+    log.warn('could not bring the health schedules in line', { error: error instanceof Error ? error.message : String(error) });
+  } finally {
+    await temporal.connection.close();
+  }
   try {
     await worker.run();
   } finally {

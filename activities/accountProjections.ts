@@ -5,6 +5,7 @@ import {
 } from '../db/repositories/accounts.ts';
 import { copyTemplateMilestones, listAccountMilestones, setMilestoneStatus } from '../db/repositories/milestones.ts';
 import { getTemplateVersion } from '../db/repositories/templates.ts';
+import { enqueueRescore } from '../db/repositories/health.ts';
 import { recordTimelineEvent } from '../db/repositories/timeline.ts';
 import type { LifecycleStatus } from '../domain/lifecycle.ts';
 import { FAILURE_TYPES, type MilestoneState } from '../workflows/definitions.ts';
@@ -28,6 +29,8 @@ export function createAccountProjectionActivities({ db, accountCommitGraceMs }: 
         type: status === 'completed' ? 'milestone_completed' : 'milestone_started',
         message: `${status === 'completed' ? 'Milestone completed' : 'Milestone started'}: ${milestone.name}`, data: { milestoneId: input.milestoneId },
       });
+      // Progress against plan is a health input.
+      await enqueueRescore(tx, input.orgId, [input.accountId]);
     });
   }
 

@@ -2,6 +2,7 @@ import { createAccountProjectionActivities } from './accountProjections.ts';
 import { createCsmAssignmentActivities } from './csmAssignment.ts';
 import { createHandoffActivities, type HandoffActivityDeps } from './handoff.ts';
 import { withFinalDatabaseRejections } from './databaseFailures.ts';
+import { createHealthActivities } from './health.ts';
 import { createImportActivities } from './imports.ts';
 import { createReconcileActivities } from './reconcile.ts';
 import { createSignInLinkActivities } from './signInLinks.ts';
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createImportActivities(deps),
     ...createSignInLinkActivities(deps),
     ...createReconcileActivities(deps),
+    ...createHealthActivities(deps),
   };
   return Object.fromEntries(Object.entries(activities).map(([name, activity]) => [name, withFinalDatabaseRejections(activity as (...args: unknown[]) => Promise<unknown>)])) as typeof activities;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACCOUNT_LIST_MAX_PAGE_SIZE, ACCOUNT_SORTS } from '../domain/accountList.ts';
+import { ACCOUNT_HEALTH_FILTERS, ACCOUNT_LIST_MAX_PAGE_SIZE, ACCOUNT_SORTS } from '../domain/accountList.ts';
 import { LIFECYCLE_STATUSES } from '../domain/lifecycle.ts';
 
 /**
@@ -37,6 +37,9 @@ export const accountListQuerySchema = z.object({
   inactiveFor: days('inactiveFor'),
   activityFrom: day('activityFrom'),
   activityTo: day('activityTo'),
+  tier: optional(z.enum(ACCOUNT_HEALTH_FILTERS, { error: `tier must be one of ${ACCOUNT_HEALTH_FILTERS.join(', ')}` })),
+  scoreMin: optional(wholeNumber('scoreMin', { min: 0, max: 100 })),
+  scoreMax: optional(wholeNumber('scoreMax', { min: 0, max: 100 })),
   sort: optional(z.enum(ACCOUNT_SORTS, { error: `sort must be one of ${ACCOUNT_SORTS.join(', ')}` })),
   dir: optional(z.enum(['asc', 'desc'], { error: 'dir must be asc or desc' })),
   page: z.preprocess(blankToUndefined, wholeNumber('page', { min: 1, max: 1_000_000 }).default(1)),
@@ -48,6 +51,7 @@ export const accountListQuerySchema = z.object({
   ordered(v.arrMin, v.arrMax, 'arrMax', 'arrMax must not be below arrMin');
   ordered(v.mrrMin, v.mrrMax, 'mrrMax', 'mrrMax must not be below mrrMin');
   ordered(v.activityFrom, v.activityTo, 'activityTo', 'activityTo must not be before activityFrom');
+  ordered(v.scoreMin, v.scoreMax, 'scoreMax', 'scoreMax must not be below scoreMin');
 });
 
 export type AccountListParams = z.infer<typeof accountListQuerySchema>;
@@ -57,6 +61,7 @@ export function toAccountListQuery(p: AccountListParams) {
   return {
     status: p.status, q: p.q, arrMin: p.arrMin, arrMax: p.arrMax, mrrMin: p.mrrMin, mrrMax: p.mrrMax,
     templateId: p.template, csm: p.csm, activeWithinDays: p.activeWithin, inactiveForDays: p.inactiveFor,
-    activityFrom: p.activityFrom, activityTo: p.activityTo, sort: p.sort, dir: p.dir, page: p.page, pageSize: p.pageSize,
+    activityFrom: p.activityFrom, activityTo: p.activityTo, healthTier: p.tier, scoreMin: p.scoreMin, scoreMax: p.scoreMax,
+    sort: p.sort, dir: p.dir, page: p.page, pageSize: p.pageSize,
   };
 }

@@ -14,6 +14,7 @@ import { devOutboxRoutes } from './routes/devOutbox.tsx';
 import { eventRoutes } from './routes/events.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { handoffPageRoutes } from './routes/handoffPage.tsx';
+import { healthRoutes } from './routes/health.ts';
 import { importRoutes } from './routes/imports.ts';
 import { ingestionRoutes } from './routes/ingestion.ts';
 import { outboxRoutes } from './routes/outbox.ts';
@@ -37,7 +38,9 @@ export function createApp(deps: AppDeps) {
     .route('/imports', importRoutes(deps))
     .route('/exports', exportRoutes(deps))
     .route('/events', eventRoutes(deps))
-    .route('/write-keys', writeKeyRoutes(deps));
+    .route('/write-keys', writeKeyRoutes(deps))
+    // /api/health/config and /api/health/runs; GET /api/health (liveness, above) answers before the key check.
+    .route('/health', healthRoutes(deps));
 
   const app = new Hono()
     // Every answer carries X-Request-Id; every error body and log line of the request names it.

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import type { getAccountDetail, ListedAccount } from '../db/repositories/accounts.ts';
 import { HANDOFF_DRAFTERS, QUESTION_KINDS } from '../domain/handoffQuestions.ts';
+import { healthConfigSchema } from '../domain/health.ts';
+import { HEALTH_FACTOR_KEYS, HEALTH_TIERS } from '../domain/health.ts';
+import type { AccountHealthView } from '../services/health/accountHealth.ts';
 import { LIFECYCLE_STATUSES } from '../domain/lifecycle.ts';
 
 // What the JSON API answers, field by field. Each answer is built from a row and then parsed by its
@@ -13,12 +16,23 @@ const milestoneStatus = z.enum(['pending', 'in_progress', 'completed']);
 const csm = z.object({ id: z.string(), email: z.string(), name: z.string() });
 const milestoneProgress = z.object({ completed: z.number().int(), total: z.number().int() });
 
+/** A list row's health: null when the account has no current score (never scored, or nothing to go on). */
+const listedHealth = z.object({
+  score: z.number().int(),
+  tier: z.enum(HEALTH_TIERS),
+  /** The latest score against the one about 7 days before: 5 points or more is up or down; null with fewer than two days scored. */
+  trend: z.object({ direction: z.enum(['up', 'down', 'flat']) }).nullable().transform((t) => t?.direction ?? null),
+  /** Daily scores of the last 30 days, oldest first. */
+  sparkline: z.array(z.object({ day: z.string(), score: z.number().int() })),
+}).nullable();
+
 export const accountListItemResponse = z.object({
   id: z.string(), companyName: z.string(), arr: z.number(), mrr: z.number(), status,
   primaryDomain: z.string().nullable(), primaryContactName: z.string(), primaryContactEmail: z.string(),
   csmUserId: z.string().nullable(), csmEmail: z.string().nullable(), csmName: z.string().nullable(),
   milestonesCompleted: z.number().int(), milestonesTotal: z.number().int(),
   lastActivityAt: timestamp, createdAt: timestamp,
+  health: listedHealth,
 });
 
 export const accountListResponse = z.object({ items: z.array(accountListItemResponse), total: z.number().int() });
@@ -31,6 +45,35 @@ const handoffAnswer = z.object({
   key: z.string(), question: z.string(), answer: z.string(), verified: z.boolean(),
   kind: z.enum(QUESTION_KINDS).optional(), required: z.boolean().optional(), help: z.string().optional(), options: z.array(z.string()).optional(),
 });
+
+const healthFactorKey = z.enum(HEALTH_FACTOR_KEYS);
+const healthTier = z.enum(HEALTH_TIERS);
+
+/** The account's latest health score with its "why": each factor's score, effective weight and inputs. */
+export const accountHealthResponse = z.object({
+  /** null when the scorer had nothing to go on (never 0). */
+  score: z.number().int().nullable(),
+  tier: healthTier.nullable(),
+  computedAt: timestamp,
+  configVersion: z.number().int(),
+  factors: z.array(z.object({
+    key: healthFactorKey, label: z.string(), score: z.number().int(),
+    /** Effective share of the score in %, one decimal; the listed factors' add up to 100. */
+    weight: z.number(),
+    inputs: z.record(z.string(), z.union([z.number(), z.string(), z.null()])),
+    band: z.string(), explanation: z.string(), toRaise: z.string().nullable(),
+  })),
+  excluded: z.array(z.object({ key: healthFactorKey, label: z.string(), reason: z.string() })),
+  /** Daily scores over the last 90 days, oldest first. */
+  history: z.array(z.object({ day: z.string(), score: z.number().int() })),
+});
+
+/** A CSM Pulse; `expiresOn` is the last day it counts in the score. */
+export const pulseResponse = z.object({
+  score: z.number().int(), note: z.string(), setBy: z.string(), setAt: timestamp, fresh: z.boolean(), expiresOn: z.string(),
+});
+/** 201 from POST /api/accounts/:id/pulse. */
+export const pulseSetResponse = z.object({ pulse: pulseResponse });
 
 export const accountDetailResponse = z.object({
   id: z.string(), companyName: z.string(), status,
@@ -57,11 +100,15 @@ export const accountDetailResponse = z.object({
   workflowId: z.string(),
   temporalUrl: z.string(),
   createdAt: timestamp, updatedAt: timestamp, lastActivityAt: timestamp,
+  /** null until the account's first scoring. */
+  health: accountHealthResponse.nullable(),
+  /** The latest CSM Pulse, fresh or not; null when none was ever set. */
+  pulse: pulseResponse.nullable(),
 });
 
 type AccountDetail = NonNullable<Awaited<ReturnType<typeof getAccountDetail>>>;
 
-export function toAccountDetailResponse(detail: AccountDetail, links: { temporalUrl: string }) {
+export function toAccountDetailResponse(detail: AccountDetail, links: { temporalUrl: string }, health: AccountHealthView) {
   const { account, csm: assigned, template, handoff, milestones, domains } = detail;
   return accountDetailResponse.parse({
     id: account.id, companyName: account.companyName, status: account.status,
@@ -81,6 +128,8 @@ export function toAccountDetailResponse(detail: AccountDetail, links: { temporal
     workflowId: account.workflowId,
     temporalUrl: links.temporalUrl,
     createdAt: account.createdAt, updatedAt: account.updatedAt, lastActivityAt: account.lastActivityAt,
+    health: health.latest ? { ...health.latest, history: health.history } : null,
+    pulse: health.pulse,
   });
 }
 
@@ -127,3 +176,21 @@ export const writeKeyResponse = writeKey;
 /** 201: the key itself, this once. */
 export const writeKeyCreatedResponse = writeKey.extend({ writeKey: z.string() });
 export const writeKeyListResponse = z.object({ items: z.array(writeKey) });
+
+// ---- health settings and scoring runs (api/routes/health.ts) ----
+const healthConfigVersionNumber = z.number().int().min(0);
+/** GET /api/health/config: the configuration in force (version 0: Relay's defaults), each factor's bands in words, saved versions newest first. */
+export const healthConfigResponse = z.object({
+  version: healthConfigVersionNumber, config: healthConfigSchema, createdAt: timestamp.nullable(),
+  bands: z.record(z.string(), z.array(z.string())),
+  versions: z.array(z.object({ version: healthConfigVersionNumber, createdAt: timestamp })),
+});
+/** PUT /api/health/config: the version in force after the save (unchanged when nothing changed) and whether the schedule follows yet. */
+export const healthConfigSavedResponse = z.object({
+  version: healthConfigVersionNumber, config: healthConfigSchema, changed: z.boolean(), schedule: z.enum(['applied', 'pending']), message: z.string(),
+});
+/** 202 from POST /api/health/runs. */
+export const healthRunStartedResponse = z.object({ id: z.string() });
+export const healthRunProgressResponse = z.object({
+  status: z.enum(['running', 'completed']), scored: z.number().int(), total: z.number().int(), wentAtRisk: z.number().int(), recovered: z.number().int(),
+});

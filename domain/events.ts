@@ -151,3 +151,28 @@ export const eventDay = (at: Date): string => at.toISOString().slice(0, 10);
 
 /** The first day of the UTC month an event's partition covers (`YYYY-MM-01`). */
 export const eventMonth = (at: Date): string => `${at.toISOString().slice(0, 7)}-01`;
+
+// ---- engagement threads (what health scoring times) -------------------------------------------------
+
+export interface ThreadEffect { kind: 'email' | 'ticket'; change: 'open' | 'close'; threadKey: string | null }
+
+const THREAD_SIGNALS: Record<string, Omit<ThreadEffect, 'threadKey'>> = {
+  email_received: { kind: 'email', change: 'open' },
+  email_replied: { kind: 'email', change: 'close' },
+  ticket_opened: { kind: 'ticket', change: 'open' },
+  ticket_resolved: { kind: 'ticket', change: 'close' },
+};
+
+/**
+ * What an engagement signal does to the account's threads: a customer email opens one (waiting for
+ * our reply) and our reply closes it; a ticket opens and is resolved. The thread is named by the
+ * event's `threadId` (emails) or `ticketId` (tickets) property, a string or a number; a reply that
+ * names none answers the email that has waited longest.
+ */
+export function threadEffectOf(type: string, properties: Record<string, unknown>): ThreadEffect | null {
+  const signal = THREAD_SIGNALS[type];
+  if (!signal) return null;
+  const raw = signal.kind === 'email' ? properties.threadId ?? properties.thread_id : properties.ticketId ?? properties.ticket_id;
+  const threadKey = typeof raw === 'string' && raw.trim() ? raw.trim().slice(0, 200) : typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : null;
+  return { ...signal, threadKey };
+}

@@ -5,5 +5,7 @@ export const TIMELINE_EVENT_TYPES = [
   'task_created', 'task_completed', 'contact_added', 'email_failed',
   // The reconciler (workflows/reconcileAccounts.ts): a run that ended before its account did.
   'run_restarted', 'run_failed',
+  // Health (issue 10): a CSM Pulse set, and a score that crossed into or out of a bad tier.
+  'pulse_set', 'health_changed',
 ] as const;
 export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];

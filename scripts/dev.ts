@@ -15,6 +15,8 @@ import { connectTemporal, ensureReconcileSchedule, ensureSearchAttributes } from
 import { PROJECT_ROOT } from '../platform/temporalCli.ts';
 import { startTemporalDevServer, type DevServer } from '../platform/temporalDevServer.ts';
 import { createAccount } from '../services/createAccount.ts';
+import { ensureHealthWorkflows } from '../services/health/schedules.ts';
+import { healthScheduleId } from '../workflows/healthDefinitions.ts';
 import { buildActivityDeps, createRelayWorker } from '../worker.ts';
 import { RECONCILE_SCHEDULE_ID } from '../workflows/definitions.ts';
 
@@ -64,6 +66,8 @@ async function main(): Promise<void> {
     connection: workerConnection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, activityDeps,
   });
   const workerDone = worker.run();
+  // Every organisation's nightly scoring schedule and the rescorer of changed accounts.
+  await ensureHealthWorkflows({ db: database.db, temporal: temporal.client, taskQueue: env.TEMPORAL_TASK_QUEUE });
   // Development mode: the dev outbox pages are served here and nowhere else. They hand sign-in links
   // to whoever opens them, so only while the app listens on this machine alone (HOST is loopback).
   const loopback = isLoopback(env.HOST);
@@ -87,6 +91,7 @@ async function main(): Promise<void> {
   say(`  API:          ${base}/api   (Authorization: Bearer <key>)`);
   say(`  Temporal UI:  ${temporalServer.uiUrl ?? env.TEMPORAL_UI_URL}/namespaces/${env.TEMPORAL_NAMESPACE}/workflows   (filter: RelayStatus="pending_handoff")`);
   say(`  Reconciler:   ${temporalServer.uiUrl ?? env.TEMPORAL_UI_URL}/namespaces/${env.TEMPORAL_NAMESPACE}/schedules/${RECONCILE_SCHEDULE_ID}   (restarts stranded account runs every 10 minutes)`);
+  say(`  Health:       ${temporalServer.uiUrl ?? env.TEMPORAL_UI_URL}/namespaces/${env.TEMPORAL_NAMESPACE}/schedules/${healthScheduleId(seed.orgId)}   (nightly scoring at 02:00 UTC; Score now in Settings → Health)`);
   say(`  Database:     ${database.where}`);
   if (seed.apiKey) say(`  API key:      ${seed.apiKey}${seed.created && !env.RELAY_SEED_API_KEY ? '   (shown once: stored hashed; set RELAY_SEED_API_KEY to choose your own)' : ''}`);
   else say('  API key:      printed on the first run only; set RELAY_SEED_API_KEY to use one of your choosing');

@@ -102,7 +102,9 @@ export async function updateAccountWorkflow<Arg extends TimeBoundRequest>(
     // The run has ended (completed or churned accounts finish theirs): nothing is left to change.
     if (error instanceof WorkflowNotFoundError) throw new RelayError('conflict', "this account's lifecycle has ended");
     if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-      const unavailable = new RelayError('unavailable', 'Relay\'s workers did not pick this up in time; nothing was changed. Try again in a moment.');
+      // Not "nothing was changed": a workflow task that began in time may still accept it. The same
+      // request again (same Idempotency-Key or form) attaches to it and answers with its outcome.
+      const unavailable = new RelayError('unavailable', 'Relay\'s workers did not take this change up in time. Send the same request again in a moment (with the same Idempotency-Key, if you sent one): it applies once, and the answer says how it went.');
       unavailable.cause = error;
       throw unavailable;
     }

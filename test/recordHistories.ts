@@ -32,7 +32,8 @@ import { strandedRunsQuery } from '../services/accountRuns.ts';
 import { confirmImport } from '../services/imports/confirmImport.ts';
 import { signInEmailHash } from '../services/signInLinks.ts';
 import { bulkImportWorkflowId } from '../workflows/bulkImportDefinitions.ts';
-import type { ReconcileAccountsWorkflow } from '../workflows/definitions.ts';
+import { healthChangedSignal, type ReconcileAccountsWorkflow } from '../workflows/definitions.ts';
+import { healthRunIdPrefix, type HealthScoringWorkflow } from '../workflows/healthDefinitions.ts';
 import { createRelayWorker, WORKFLOWS_PATH } from '../worker.ts';
 import { historyToJSON } from './historyJson.ts';
 
@@ -241,7 +242,27 @@ const PATHS: Record<string, { about: string; run(ctx: Ctx): Promise<Recording[]>
       ];
     },
   },
+  health: {
+    about: 'handed off → a scoring run → health falls to Critical (at_risk by health, the CSM alerted) → recovers to Healthy (active again); the scoring run itself',
+    async run(ctx) {
+      const org = await ctx.newOrganisation();
+      const { id, workflowId } = await handedOff(ctx, org, 'Scored');
+      const runId = `${healthRunIdPrefix(org.orgId)}recorded-${randomUUID()}`;
+      await ctx.client.workflow.execute<HealthScoringWorkflow>('healthScoring', { workflowId: runId, taskQueue: ctx.taskQueue, args: [{ orgId: org.orgId, trigger: 'manual' }] });
+      const handle = ctx.client.workflow.getHandle(workflowId);
+      await handle.signal(healthChangedSignal, { score: 31, tier: 'critical', previousTier: 'needs_attention', day: '2026-11-30', reasons: ['Meetings 0/100: No meetings in 180 days.'] });
+      await eventually(async () => (await expectStatusIs(org, id, 'at_risk')) || undefined, 'the account at risk by health');
+      await handle.signal(healthChangedSignal, { score: 86, tier: 'healthy', previousTier: 'critical', day: '2026-12-01', reasons: [] });
+      await eventually(async () => (await expectStatusIs(org, id, 'active')) || undefined, 'the account active again');
+      return [await settled(ctx, 'healthScoring-run', runId), await settled(ctx, 'accountLifecycle-health-moved', workflowId)];
+    },
+  },
 };
+
+async function expectStatusIs(org: Org, accountId: string, status: string): Promise<boolean> {
+  const view = await (await ok(org.api(`/api/accounts/${accountId}`))).json() as { status: string };
+  return view.status === status;
+}
 
 async function createAccount(org: Org, company: string, app?: ReturnType<typeof createApp>): Promise<{ id: string; workflowId: string }> {
   const slug = randomUUID().slice(0, 8);

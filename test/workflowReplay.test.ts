@@ -21,6 +21,7 @@ const PATHS = [
   'bulkImport-continued-as-new-run1', 'bulkImport-continued-as-new-run2',
   'sendSignInLinks-sent',
   'reconcileAccounts-restarted', 'accountLifecycle-restarted-by-reconciler',
+  'healthScoring-run', 'accountLifecycle-health-moved',
 ];
 
 // The replay worker reports a non-determinism as a WARN log as well as in its result.

@@ -3,9 +3,10 @@ import {
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.ts';
+import { HEALTH_TIER_LABELS, isBadTier } from '../domain/health.ts';
 import { canWorkMilestones, isTerminal, manualTransitionError, type LifecycleStatus } from '../domain/lifecycle.ts';
 import {
-  assignCsmUpdate, completeMilestoneUpdate, FAILURE_TYPES, resendHandoffLinkUpdate, SEARCH_ATTRIBUTES, setStatusUpdate,
+  assignCsmUpdate, completeMilestoneUpdate, FAILURE_TYPES, healthChangedSignal, resendHandoffLinkUpdate, SEARCH_ATTRIBUTES, setStatusUpdate,
   lateRequestError, stateQuery, submitHandoffUpdate, type AccountLifecycleInput, type AccountLifecycleResult, type LifecycleState,
   type TimeBoundRequest,
 } from './definitions.ts';
@@ -53,6 +54,8 @@ const DEFAULT_HISTORY_LIMIT = 10_000;
 const PATCHES = {
   /** 2026-11: a status change is projected before the run changes status (was: after, with no way back). */
   projectStatusFirst: 'project-status-first',
+  /** 2026-11: health scoring's signal moves an active account to at_risk, and back on recovery (issue 10). */
+  healthMovesStatus: 'health-moves-status',
 } as const;
 
 /**
@@ -167,6 +170,8 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
     }
     await moveTo(request.status, request.actor, request.note);
     if (closesHandoff) state.handoff.phase = 'closed';
+    // A person decided: a later recovery of the score does not undo their call.
+    if (state.health) state.health.atRiskByHealth = false;
     return state;
   }), {
     validator: (request) => {
@@ -231,6 +236,43 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
       if (state.handoff.phase !== 'awaiting_ae') throw new Error('only an open handoff can get a new link');
     },
   });
+
+  setHandler(healthChangedSignal, (change) => serialized(async () => {
+    // Runs that started before health scoring get the signal too; the marker keeps their replays exact.
+    if (!patched(PATCHES.healthMovesStatus)) return;
+    const health = (state.health ??= { atRiskByHealth: false, lastTier: null });
+    health.lastTier = change.tier;
+    const label = `${change.score} (${HEALTH_TIER_LABELS[change.tier]})`;
+    const noteOnly = (message: string) => projections.recordHealthChange({
+      orgId, accountId, message, eventKey: `${workflowId}:${state.revision}:health:${change.day}:${change.tier}`,
+      data: { score: change.score, tier: change.tier, previousTier: change.previousTier, reasons: change.reasons },
+    });
+    try {
+      if (isBadTier(change.tier)) {
+        if (state.status === 'at_risk') {
+          await noteOnly(`Health fell to ${label}; the account was already at risk.${change.reasons.length ? ` ${change.reasons.join('; ')}` : ''}`);
+          return;
+        }
+        if (state.status !== 'active') return;
+        await moveTo('at_risk', 'health', `Health fell to ${label}.${change.reasons.length ? ` ${change.reasons.join('; ')}` : ''}`);
+        health.atRiskByHealth = true;
+        await projections.sendHealthAlert({
+          orgId, accountId, score: change.score, tier: change.tier, reasons: change.reasons, idempotencyKey: stepKey('health-alert'),
+        });
+        return;
+      }
+      if (change.tier !== 'healthy' || state.status !== 'at_risk') return;
+      if (health.atRiskByHealth) {
+        await moveTo('active', 'health', `Health recovered to ${label}; Relay had moved this account to at risk, so it is active again.`);
+        health.atRiskByHealth = false;
+      } else {
+        await noteOnly(`Health recovered to ${label}. A person put this account at risk, so it stays at risk until a person moves it.`);
+      }
+    } catch (error) {
+      // A signal cannot answer anyone: a change the database refused is logged, and the next score tries again.
+      log.warn('a health change could not be applied', { accountId, tier: change.tier, error: error instanceof Error ? error.message : String(error) });
+    }
+  }));
 
   if (state.handoff.phase === 'preparing') {
     try {

@@ -1,7 +1,8 @@
 // Messages, state and search attributes of the account workflow, shared by the worker and the API.
 // Imports only workflow-safe modules so both sides can load it.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { HealthTier } from '../domain/health.ts';
 import type { LifecycleStatus } from '../domain/lifecycle.ts';
 
 export const accountWorkflowId = (accountId: string): string => `account-${accountId}`;
@@ -47,6 +48,11 @@ export interface LifecycleState {
   };
   /** Counts every change the workflow made, so each projection gets a unique, replay-stable key. */
   revision: number;
+  /**
+   * What health scoring did to the account: whether the scorer (not a person) put it at risk, so a
+   * recovery may move it back. Absent in runs that started before health scoring.
+   */
+  health?: { atRiskByHealth: boolean; lastTier: HealthTier | null };
 }
 
 export interface AccountLifecycleInput {
@@ -126,6 +132,23 @@ export const assignCsmUpdate = defineUpdate<LifecycleState, [AssignCsmRequest]>(
 export const completeMilestoneUpdate = defineUpdate<LifecycleState, [CompleteMilestoneRequest]>('completeMilestone');
 export const resendHandoffLinkUpdate = defineUpdate<LifecycleState, [ResendHandoffLinkRequest]>('resendHandoffLink');
 export const stateQuery = defineQuery<LifecycleState>('state');
+
+/**
+ * From health scoring (services/health/scoring.ts): the account's score entered At risk or Critical
+ * (from a better tier, or as its first score), or came back to Healthy. A signal, not an update: the
+ * scorer does not wait, and the workflow decides: an active account moves to at_risk; one the scorer
+ * put at risk moves back on recovery; one a person put at risk stays until a person moves it.
+ */
+export interface HealthChange {
+  score: number;
+  tier: HealthTier;
+  previousTier: HealthTier | null;
+  /** The organisation's day the score is for. */
+  day: string;
+  /** The factors that fell, in words (empty for a recovery). */
+  reasons: string[];
+}
+export const healthChangedSignal = defineSignal<[HealthChange]>('healthChanged');
 
 /**
  * Every ApplicationFailure type Relay's workflows and activities raise: the workflow's refusals of

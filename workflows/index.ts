@@ -2,3 +2,5 @@ export { accountLifecycle } from './accountLifecycle.ts';
 export { bulkImport } from './bulkImport.ts';
 export { sendSignInLinks } from './signInLinks.ts';
 export { reconcileAccounts } from './reconcileAccounts.ts';
+export { healthScoring } from './healthScoring.ts';
+export { healthRescorer } from './healthRescorer.ts';

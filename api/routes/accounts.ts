@@ -6,11 +6,13 @@ import {
 } from '../../services/accountActions.ts';
 import { createAccount } from '../../services/createAccount.ts';
 import { RelayError } from '../../services/errors.ts';
+import { loadAccountHealth } from '../../services/health/accountHealth.ts';
+import { pulseInputSchema, setPulse } from '../../services/health/pulse.ts';
 import { accountListQuerySchema, toAccountListQuery } from '../accountListQuery.ts';
 import type { ApiEnv, AppDeps } from '../deps.ts';
 import {
-  acceptedResponse, createdAccountResponse, csmAssignedResponse, handoffLinkResentResponse, milestoneCompletedResponse, statusChangedResponse,
-  toAccountDetailResponse, toAccountListResponse,
+  acceptedResponse, createdAccountResponse, csmAssignedResponse, handoffLinkResentResponse, milestoneCompletedResponse, pulseSetResponse,
+  statusChangedResponse, toAccountDetailResponse, toAccountListResponse,
 } from '../responses.ts';
 import { idempotencyKeyOf, jsonBody, parseOrThrow } from '../validation.ts';
 
@@ -36,7 +38,13 @@ export function accountRoutes(deps: AppDeps) {
     .get('/:id', async (c) => {
       const detail = await getAccountDetail(deps.db, c.get('orgId'), c.req.param('id'));
       if (!detail) throw new RelayError('not_found', 'no such account');
-      return c.json(toAccountDetailResponse(detail, { temporalUrl: temporalUrl(detail.account.workflowId) }));
+      const health = await loadAccountHealth(deps.db, c.get('orgId'), detail.account.id);
+      return c.json(toAccountDetailResponse(detail, { temporalUrl: temporalUrl(detail.account.workflowId) }, health));
+    })
+    .post('/:id/pulse', async (c) => {
+      const body = parseOrThrow(pulseInputSchema, await jsonBody(c.req));
+      const pulse = await setPulse(deps.db, c.get('orgId'), c.req.param('id'), body, { userId: null, label: apiActor });
+      return c.json(pulseSetResponse.parse({ pulse }), 201);
     })
     .post('/:id/status', async (c) => {
       const body = parseOrThrow(statusBodySchema, await jsonBody(c.req));

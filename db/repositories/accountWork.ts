@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { newId } from '../ids.ts';
 import { contacts, notes, tasks, users } from '../schema/index.ts';
+import { enqueueRescore } from './health.ts';
 import { recordTimelineEvent } from './timeline.ts';
 
 // The CSM's own work on an account: tasks, extra contacts, notes. Each write lands in the account's
@@ -28,6 +29,8 @@ export async function addTask(db: Queryable, orgId: string, accountId: string, i
       message: `Task added: ${input.title}${input.dueDate ? ` (due ${input.dueDate})` : ''}`,
       data: { taskId: id, dueDate: input.dueDate },
     });
+    // Overdue tasks are a health input.
+    await enqueueRescore(tx, orgId, [accountId]);
   });
   return { id };
 }
@@ -47,6 +50,7 @@ export async function completeTask(db: Queryable, orgId: string, accountId: stri
       orgId, accountId, type: 'task_completed', actor: actor.email, dedupeKey: `task:${taskId}:completed`,
       message: `Task completed: ${done.title}`, data: { taskId },
     });
+    await enqueueRescore(tx, orgId, [accountId]);
     return 'completed';
   });
 }
@@ -97,4 +101,16 @@ export async function addNote(db: Queryable, orgId: string, accountId: string, b
     });
   });
   return { id };
+}
+
+/** Per account: its tasks, those still open, and those open past their due date (before `today`). Accounts without tasks are absent. */
+export async function taskCountsByAccount(db: Queryable, orgId: string, accountIds: string[], today: string): Promise<Map<string, { total: number; open: number; overdue: number }>> {
+  if (!accountIds.length) return new Map();
+  const rows = await db.select({
+    accountId: tasks.accountId,
+    total: sql<number>`count(*)::int`,
+    open: sql<number>`(count(*) filter (where ${tasks.completedAt} is null))::int`,
+    overdue: sql<number>`(count(*) filter (where ${tasks.completedAt} is null and ${tasks.dueDate} < ${today}::date))::int`,
+  }).from(tasks).where(and(eq(tasks.orgId, orgId), inArray(tasks.accountId, accountIds))).groupBy(tasks.accountId);
+  return new Map(rows.map((r) => [r.accountId, { total: Number(r.total), open: Number(r.open), overdue: Number(r.overdue) }]));
 }

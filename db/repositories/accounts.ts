@@ -1,11 +1,17 @@
-import { and, asc, count, desc, eq, gte, ilike, inArray, isNull, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, ilike, inArray, isNull, lt, lte, ne, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import { ACCOUNT_LIST_MAX_PAGE_SIZE, DEFAULT_SORT_DIRECTION, type AccountSort, type SortDirection } from '../../domain/accountList.ts';
+import {
+  ACCOUNT_LIST_MAX_PAGE_SIZE, DEFAULT_SORT_DIRECTION, HEALTH_SPARKLINE_DAYS, healthTrend,
+  type AccountHealthFilter, type AccountSort, type HealthTrend, type SortDirection,
+} from '../../domain/accountList.ts';
+import type { HealthTier } from '../../domain/health.ts';
 import { LIFECYCLE_STATUSES, type LifecycleStatus } from '../../domain/lifecycle.ts';
 import { accountMilestoneProgress, accountStatusRank } from '../schema/index.ts';
 import type { Queryable } from '../client.ts';
+import { rowsOf } from '../rows.ts';
+import { healthHistory } from './health.ts';
 import { listAccountMilestones } from './milestones.ts';
-import { accountDomains, accountMilestones, accounts, handoffs, templateVersions, users } from '../schema/index.ts';
+import { accountDomains, accountHealth, accountMilestones, accounts, handoffs, templateVersions, users } from '../schema/index.ts';
 
 export type NewAccount = typeof accounts.$inferInsert;
 
@@ -115,6 +121,11 @@ export interface AccountListFilters {
   inactiveForDays?: number | undefined;
   activityFrom?: string | undefined;
   activityTo?: string | undefined;
+  /** A health tier, or 'unscored' for accounts without a current score. */
+  healthTier?: AccountHealthFilter | undefined;
+  /** Bounds on the latest health score (0–100); unscored accounts never match them. */
+  scoreMin?: number | undefined;
+  scoreMax?: number | undefined;
 }
 
 export interface AccountListQuery extends AccountListFilters {
@@ -153,6 +164,11 @@ function filterConditions(orgId: string, f: AccountListFilters, now: Date): SQL[
   if (f.inactiveForDays !== undefined) conditions.push(lt(accounts.lastActivityAt, new Date(now.getTime() - f.inactiveForDays * DAY_MS)));
   if (f.activityFrom) conditions.push(gte(accounts.lastActivityAt, startOfUtcDay(f.activityFrom)));
   if (f.activityTo) conditions.push(lt(accounts.lastActivityAt, new Date(startOfUtcDay(f.activityTo).getTime() + DAY_MS)));
+  // Health conditions read the left-joined account_health (healthJoin): a missing row reads as a null score.
+  if (f.healthTier === 'unscored') conditions.push(isNull(accountHealth.score));
+  else if (f.healthTier) conditions.push(eq(accountHealth.tier, f.healthTier));
+  if (f.scoreMin !== undefined) conditions.push(gte(accountHealth.score, f.scoreMin));
+  if (f.scoreMax !== undefined) conditions.push(lte(accountHealth.score, f.scoreMax));
   return conditions;
 }
 
@@ -163,13 +179,24 @@ const SORT_EXPRESSIONS: Record<AccountSort, SQL | AnyPgColumn> = {
   lastActivity: accounts.lastActivityAt,
   created: accounts.createdAt,
   progress: accountMilestoneProgress(accounts.milestonesCompleted, accounts.milestonesTotal),
+  health: accountHealth.score,
 };
 
-/** The ID breaks ties in the same direction, so pages never repeat or skip rows with equal keys. */
+/**
+ * The ID breaks ties in the same direction, so pages never repeat or skip rows with equal keys.
+ * Unscored accounts (a null score) come last whichever way health is sorted: there is nothing to triage.
+ */
 function orderBy(sort: AccountSort, dir: SortDirection): SQL[] {
   const by = dir === 'asc' ? asc : desc;
+  if (sort === 'health') return [sql`${SORT_EXPRESSIONS.health} ${sql.raw(dir)} nulls last`, by(accounts.id)];
   return [by(SORT_EXPRESSIONS[sort]), by(accounts.id)];
 }
+
+/**
+ * The account's latest score beside it, for the health filters and sort. On the primary key and the
+ * org, so another organisation's score can never attach; Postgres drops the join when nothing reads it.
+ */
+const healthJoin = (orgId: string) => and(eq(accountHealth.accountId, accounts.id), eq(accountHealth.orgId, orgId));
 
 /**
  * The list's two statements, unexecuted, so the benchmark can EXPLAIN exactly what the page runs.
@@ -182,7 +209,7 @@ export function accountListStatements(db: Queryable, orgId: string, query: Accou
   const order = orderBy(sort, query.dir ?? DEFAULT_SORT_DIRECTION[sort]);
   // Deferred join: find the page's IDs first (off the sort's index), then fetch and join only those
   // rows, so a deep page does not read and join every row it skips.
-  const page = db.select({ id: accounts.id }).from(accounts).where(where).orderBy(...order)
+  const page = db.select({ id: accounts.id }).from(accounts).leftJoin(accountHealth, healthJoin(orgId)).where(where).orderBy(...order)
     .limit(pageSize).offset((Math.max(1, query.page) - 1) * pageSize).as('page');
   const items = db.select({
     id: accounts.id, companyName: accounts.companyName, arr: accounts.arr, status: accounts.status,
@@ -190,29 +217,52 @@ export function accountListStatements(db: Queryable, orgId: string, query: Accou
     primaryContactEmail: accounts.primaryContactEmail, csmUserId: accounts.csmUserId, csmEmail: users.email, csmName: users.name,
     milestonesCompleted: accounts.milestonesCompleted, milestonesTotal: accounts.milestonesTotal,
     lastActivityAt: accounts.lastActivityAt, createdAt: accounts.createdAt,
+    healthScore: accountHealth.score, healthTier: accountHealth.tier,
   }).from(page).innerJoin(accounts, eq(accounts.id, page.id))
     .leftJoin(users, and(eq(users.id, accounts.csmUserId), eq(users.orgId, orgId)))
+    .leftJoin(accountHealth, healthJoin(orgId))
     .orderBy(...order);
-  const total = db.select({ n: count() }).from(accounts).where(where);
+  const total = db.select({ n: count() }).from(accounts).leftJoin(accountHealth, healthJoin(orgId)).where(where);
   return { items, total };
 }
 
 /** Counts per status under every filter but status itself: what the tabs show. One grouped query. */
 export function accountStatusCountStatement(db: Queryable, orgId: string, filters: AccountListFilters, now = new Date()) {
-  return db.select({ status: accounts.status, n: count() }).from(accounts)
+  return db.select({ status: accounts.status, n: count() }).from(accounts).leftJoin(accountHealth, healthJoin(orgId))
     .where(and(...filterConditions(orgId, { ...filters, status: undefined }, now)))
     .groupBy(accounts.status);
 }
 
 type ListedAccountRow = Awaited<ReturnType<typeof accountListStatements>['items']>[number];
-export type ListedAccount = ListedAccountRow & { mrr: number };
 
-const withMrr = (rows: ListedAccountRow[]): ListedAccount[] => rows.map((i) => ({ ...i, mrr: Math.round(i.arr / 12) }));
+/** An account's health as the list shows it; null when it has no current score. */
+export interface ListedHealth {
+  score: number;
+  tier: HealthTier;
+  trend: HealthTrend | null;
+  /** Daily scores of the last 30 days, oldest first. */
+  sparkline: { day: string; score: number }[];
+}
+export type ListedAccount = Omit<ListedAccountRow, 'healthScore' | 'healthTier'> & { mrr: number; health: ListedHealth | null };
+
+/** The first day of the sparkline's window: today (UTC) and the 29 days before it. */
+const sparklineFrom = (now: Date): string => new Date(now.getTime() - (HEALTH_SPARKLINE_DAYS - 1) * DAY_MS).toISOString().slice(0, 10);
+
+/** MRR and health for a page of rows; the page's histories come in one query, not one per row. */
+async function completeRows(db: Queryable, orgId: string, rows: ListedAccountRow[], now: Date): Promise<ListedAccount[]> {
+  const scored = rows.filter((r) => r.healthScore !== null).map((r) => r.id);
+  const history = await healthHistory(db, orgId, scored, sparklineFrom(now));
+  return rows.map(({ healthScore, healthTier, ...row }) => {
+    const sparkline = history.get(row.id) ?? [];
+    const health = healthScore === null || healthTier === null ? null : { score: healthScore, tier: healthTier, trend: healthTrend(sparkline), sparkline };
+    return { ...row, mrr: Math.round(row.arr / 12), health };
+  });
+}
 
 export async function listAccounts(db: Queryable, orgId: string, query: AccountListQuery, now = new Date()) {
   const statements = accountListStatements(db, orgId, query, now);
   const [items, [counted]] = await Promise.all([statements.items, statements.total]);
-  return { items: withMrr(items), total: counted?.n ?? 0 };
+  return { items: await completeRows(db, orgId, items, now), total: counted?.n ?? 0 };
 }
 
 export type StatusCounts = Record<LifecycleStatus, number>;
@@ -234,5 +284,39 @@ export async function listAccountsWithStatusCounts(db: Queryable, orgId: string,
     countAccountsByStatus(db, orgId, query, now),
   ]);
   const all = LIFECYCLE_STATUSES.reduce((sum, s) => sum + counts[s], 0);
-  return { items: withMrr(items), counts, all, total: query.status ? counts[query.status] : all };
+  return { items: await completeRows(db, orgId, items, now), counts, all, total: query.status ? counts[query.status] : all };
+}
+
+// ---- what health scoring reads -------------------------------------------------------------------------
+
+/** The accounts a scoring run covers: every one but the churned, as ranges of IDs `batchSize` long (ID order). */
+export async function scorableAccountRanges(db: Queryable, orgId: string, batchSize: number): Promise<{ total: number; ranges: { after: string | null; upTo: string }[] }> {
+  const rows = await db.execute(sql`
+    select id, n from (
+      select id, row_number() over (order by id) as n, count(*) over () as total
+      from ${accounts} where org_id = ${orgId} and status <> 'churned'
+    ) numbered where n % ${batchSize} = 0 or n = total order by id`);
+  const list = rowsOf<{ id: string; n: number | string }>(rows);
+  const ranges: { after: string | null; upTo: string }[] = [];
+  let after: string | null = null;
+  for (const r of list) {
+    ranges.push({ after, upTo: r.id });
+    after = r.id;
+  }
+  const total = list.length ? Number(list[list.length - 1]!.n) : 0;
+  return { total, ranges };
+}
+
+/** The scorable accounts with IDs in (after, upTo]: their status and creation. */
+export async function scorableAccountsInRange(db: Queryable, orgId: string, range: { after: string | null; upTo: string }) {
+  return db.select({ id: accounts.id, status: accounts.status, createdAt: accounts.createdAt }).from(accounts)
+    .where(and(eq(accounts.orgId, orgId), ne(accounts.status, 'churned'), lte(accounts.id, range.upTo), ...(range.after ? [gt(accounts.id, range.after)] : [])))
+    .orderBy(accounts.id);
+}
+
+/** These accounts' status and creation (any status: the rescorer skips the churned itself). */
+export async function accountsForScoring(db: Queryable, orgId: string, accountIds: string[]) {
+  if (!accountIds.length) return [];
+  return db.select({ id: accounts.id, status: accounts.status, createdAt: accounts.createdAt }).from(accounts)
+    .where(and(eq(accounts.orgId, orgId), inArray(accounts.id, accountIds)));
 }

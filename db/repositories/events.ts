@@ -1,6 +1,7 @@
 import { and, count, desc, eq, inArray, isNull, lte, or, sql, sum, type SQL } from 'drizzle-orm';
 import type { EventSource, UnmatchedKind } from '../../domain/events.ts';
 import type { Queryable, Transaction } from '../client.ts';
+import { rowsOf } from '../rows.ts';
 import { eventIdentities, events, unmatchedEventDomains } from '../schema/index.ts';
 
 export type NewEvent = typeof events.$inferInsert;
@@ -57,7 +58,6 @@ export async function lockEventDomains(tx: Transaction, orgId: string, domains: 
 // ---- writing a batch --------------------------------------------------------------------------
 
 /** Rows of a raw statement, whichever driver ran it (postgres.js answers an array, PGlite `{ rows }`). */
-const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 
 /**
  * Stores the events whose message key the organisation has not seen, in one statement: each key is
@@ -205,4 +205,56 @@ export async function listUnmatchedEventDomains(db: Queryable, orgId: string, li
   const [totals] = await db.select({ events: sum(unmatchedEventDomains.events), domains: count() })
     .from(unmatchedEventDomains).where(eq(unmatchedEventDomains.orgId, orgId));
   return { items, totalEvents: Number(totals?.events ?? 0), totalDomains: Number(totals?.domains ?? 0) };
+}
+
+// ---- what health scoring reads (daily rollups only, never raw events) --------------------------------
+
+export interface AccountEventStats {
+  /** The latest day with a customer touch: an email in, a meeting, or a product event (within 180 days). */
+  lastTouchDay: string | null;
+  meetings180d: number;
+  /** Days with product events in the 14 days up to today, and in the 14 before those; distinct product events in the last 14. */
+  activeDays14: number;
+  activeDaysPrev14: number;
+  distinctEvents14: number;
+}
+
+/**
+ * Per account, from `account_event_days` over the last 180 days (one range read per account off the
+ * primary key). `engagement` lists the engagement signals; every other type is a product event.
+ */
+export async function accountEventStats(db: Queryable, orgId: string, accountIds: string[], today: string, engagement: readonly string[]): Promise<Map<string, AccountEventStats>> {
+  if (!accountIds.length) return new Map();
+  // Lists go in as JSON: drizzle would spread a JS array into a tuple of parameters.
+  const ids = JSON.stringify(accountIds);
+  const signals = JSON.stringify(engagement);
+  const rows = rowsOf<{ account_id: string; last_touch: string | null; meetings: number; active14: number; active_prev14: number; distinct14: number }>(await db.execute(sql`
+    with signals as (select array(select jsonb_array_elements_text(${signals}::jsonb)) as types),
+    days as (
+      select d.account_id, d.day, d.event_type, d.count, not (d.event_type = any(signals.types)) as product
+      from account_event_days d, signals
+      where d.org_id = ${orgId} and d.account_id in (select jsonb_array_elements_text(${ids}::jsonb))
+        and d.day > ${today}::date - 180 and d.day <= ${today}::date
+    )
+    select account_id,
+      (max(day) filter (where product or event_type in ('email_received', 'meeting_held')))::text as last_touch,
+      coalesce(sum(count) filter (where event_type = 'meeting_held'), 0)::int as meetings,
+      (count(distinct day) filter (where product and day > ${today}::date - 14))::int as active14,
+      (count(distinct day) filter (where product and day <= ${today}::date - 14 and day > ${today}::date - 28))::int as active_prev14,
+      (count(distinct event_type) filter (where product and day > ${today}::date - 14))::int as distinct14
+    from days
+    group by account_id`));
+  return new Map(rows.map((r) => [r.account_id, {
+    lastTouchDay: r.last_touch, meetings180d: Number(r.meetings), activeDays14: Number(r.active14),
+    activeDaysPrev14: Number(r.active_prev14), distinctEvents14: Number(r.distinct14),
+  }]));
+}
+
+// ---- account health view
+
+/** The account's latest events, newest first: what the account page lists under its health. */
+export async function listRecentAccountEvents(db: Queryable, orgId: string, accountId: string, limit = 20) {
+  return db.select({ type: events.type, source: events.source, occurredAt: events.occurredAt })
+    .from(events).where(and(eq(events.orgId, orgId), eq(events.accountId, accountId)))
+    .orderBy(desc(events.occurredAt), desc(events.messageKey)).limit(limit);
 }

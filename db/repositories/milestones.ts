@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { newId } from '../ids.ts';
 import { accountMilestones, type TemplateMilestone } from '../schema/index.ts';
@@ -37,4 +37,15 @@ export async function milestoneBelongsToAccount(db: Queryable, orgId: string, ac
   const [row] = await db.select({ id: accountMilestones.id }).from(accountMilestones)
     .where(and(eq(accountMilestones.orgId, orgId), eq(accountMilestones.accountId, accountId), eq(accountMilestones.id, milestoneId)));
   return Boolean(row);
+}
+
+/** Each account's milestone in progress (the lowest in sequence), with when it started: what health scoring compares with plan. */
+export async function currentMilestones(db: Queryable, orgId: string, accountIds: string[]): Promise<Map<string, { name: string; startedAt: Date | null; durationDays: number }>> {
+  if (!accountIds.length) return new Map();
+  const rows = await db.selectDistinctOn([accountMilestones.accountId], {
+    accountId: accountMilestones.accountId, name: accountMilestones.name, startedAt: accountMilestones.startedAt, durationDays: accountMilestones.durationDays,
+  }).from(accountMilestones)
+    .where(and(eq(accountMilestones.orgId, orgId), inArray(accountMilestones.accountId, accountIds), eq(accountMilestones.status, 'in_progress')))
+    .orderBy(accountMilestones.accountId, accountMilestones.sequence);
+  return new Map(rows.map((r) => [r.accountId, r]));
 }

@@ -9,3 +9,4 @@ export * from './sessions.ts';
 export * from './accountWork.ts';
 export * from './imports.ts';
 export * from './events.ts';
+export * from './health.ts';

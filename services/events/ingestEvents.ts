@@ -4,8 +4,9 @@ import {
   addAccountEventDays, addUnmatchedEventCounts, ensureEventPartitions, findEventIdentities, insertNewEvents, lockEventDomains,
   upsertEventIdentities, type EventDayCount, type EventIdentity, type UnmatchedCount,
 } from '../../db/repositories/events.ts';
+import { applyThreadChanges, enqueueRescore, noteEventTypes, type ThreadChange } from '../../db/repositories/health.ts';
 import {
-  eventDay, eventMonth, matchableDomain, unmatchedKeyOf, type EventSource, type IncomingEvent,
+  eventDay, eventMonth, matchableDomain, threadEffectOf, unmatchedKeyOf, type EventSource, type IncomingEvent,
 } from '../../domain/events.ts';
 import { RelayError } from '../errors.ts';
 
@@ -101,6 +102,11 @@ function countBy<T>(items: T[], keyOf: (item: T) => string): Map<string, { item:
   return counts;
 }
 
+/** Event types known per organisation in this process: the usual batch writes nothing for them. */
+const knownEventTypes = new Map<string, Set<string>>();
+
+const unknownEventTypes = (orgId: string, types: string[]) => [...new Set(types)].filter((t) => !knownEventTypes.get(orgId)?.has(t));
+
 export interface IngestOptions {
   /**
    * An account named outright that the organisation does not have: refused (400 naming the field),
@@ -140,6 +146,7 @@ export async function ingestEvents(db: Database, orgId: string, incoming: Incomi
 
   await ensureEventPartitions(db, unique.map((e) => eventMonth(e.occurredAt)));
 
+  let newTypes: string[] = [];
   await db.transaction(async (tx) => {
     // Before the lookup, so an account created meanwhile either is seen here or sees these events.
     await lockEventDomains(tx, orgId, candidates, 'shared');
@@ -169,7 +176,23 @@ export async function ingestEvents(db: Database, orgId: string, incoming: Incomi
 
     await upsertEventIdentities(tx, orgId, learnedIdentities(toStore.map((r) => r.event)));
 
+    // For health scoring: the types this organisation sends, engagement threads, and the accounts to rescore.
+    newTypes = unknownEventTypes(orgId, toStore.map((r) => r.event.type));
+    await noteEventTypes(tx, orgId, newTypes);
+    await applyThreadChanges(tx, orgId, matched.flatMap((r): ThreadChange[] => {
+      const effect = threadEffectOf(r.event.type, r.event.properties);
+      if (!effect) return [];
+      // An opening without an ID is its own thread; a close without one answers the oldest open.
+      const threadKey = effect.threadKey ?? (effect.change === 'open' ? r.event.messageKey : null);
+      return [{ accountId: r.accountId!, kind: effect.kind, threadKey, at: r.event.occurredAt, change: effect.change }];
+    }));
+    await enqueueRescore(tx, orgId, matched.map((r) => r.accountId!));
+
     Object.assign(result, { stored: toStore.length, duplicates: incoming.length - toStore.length, matched: matched.length, unmatched: unmatched.length });
   });
+  // Known once stored: a batch rolled back leaves them unknown, to be noted by the next one.
+  const knownTypes = knownEventTypes.get(orgId) ?? new Set<string>();
+  for (const t of newTypes) knownTypes.add(t);
+  knownEventTypes.set(orgId, knownTypes);
   return result;
 }

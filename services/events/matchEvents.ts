@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/client.ts';
+import { enqueueRescore } from '../../db/repositories/health.ts';
 import {
   addAccountEventDays, assignUnmatchedEvents, lockEventDomains, subtractUnmatchedEventCounts, type EventDayCount, type UnmatchedCount,
 } from '../../db/repositories/events.ts';
@@ -35,6 +36,7 @@ export async function matchEventsToAccount(db: Queryable, orgId: string, account
     }
     await addAccountEventDays(tx, orgId, [...days.values()]);
     await subtractUnmatchedEventCounts(tx, orgId, [...unmatched.values()]);
+    await enqueueRescore(tx, orgId, [accountId]);
     return claimed.length;
   });
 }

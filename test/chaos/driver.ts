@@ -15,6 +15,8 @@ export interface RequestRecord {
   /** Since the run started. */
   atMs: number;
   account: number;
+  /** The Idempotency-Key (or handoff submission ID) the request carried. */
+  key?: string;
 }
 
 /** What one account is put through, decided before the run (so the end state is known). */
@@ -147,8 +149,9 @@ export async function driveAccount(opts: DriverOptions, outcome: AccountOutcome)
     let body: string | undefined;
     if (init.json !== undefined) { headers['content-type'] = 'application/json'; body = JSON.stringify(init.json); }
     if (init.form) { headers['content-type'] = 'application/x-www-form-urlencoded'; body = new URLSearchParams(init.form).toString(); }
+    const key = init.idempotencyKey ?? init.form?.submissionId;
     const record = (status: RequestRecord['status']) => opts.requests.push({
-      op, status, ms: Math.round(performance.now() - started), atMs: Date.now() - opts.startedAt, account: plan.index,
+      op, status, ms: Math.round(performance.now() - started), atMs: Date.now() - opts.startedAt, account: plan.index, ...(key ? { key } : {}),
     });
     try {
       const res = await fetch(url, { method: init.method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(opts.requestBoundMs * 2) });

@@ -59,3 +59,19 @@ export function contactIntroEmail(p: { contactName: string; companyName: string;
   );
   return { subject, html, text: [body, p.note ?? ''].filter(Boolean).join('\n\n'), links: [] };
 }
+
+/** To the CSM, once, when health scoring moves their account to at risk: the score and what fell. */
+export function healthAlertEmail(p: { csmName: string; companyName: string; score: number; tierLabel: string; reasons: string[]; accountUrl: string }): RenderedEmail {
+  const subject = `${p.companyName} is at risk: health ${p.score} (${p.tierLabel})`;
+  const body = `Hi ${p.csmName}, ${p.companyName}'s health score fell to ${p.score} (${p.tierLabel}), so Relay moved the account to at risk.`;
+  const html = render(
+    <EmailLayout title={subject}>
+      <p>{body}</p>
+      {p.reasons.length ? <><p>What fell:</p><ul>{p.reasons.map((r) => <li>{r}</li>)}</ul></> : null}
+      <p>When its health is back to Healthy, Relay moves it back to active; if you move it yourself, it stays where you put it.</p>
+      <EmailButton href={p.accountUrl} label="Open the account" />
+    </EmailLayout>,
+  );
+  const text = [body, p.reasons.length ? `What fell:\n${p.reasons.map((r) => `- ${r}`).join('\n')}` : '', `Open the account: ${p.accountUrl}`].filter(Boolean).join('\n\n');
+  return { subject, html, text, links: [p.accountUrl] };
+}

@@ -5,8 +5,10 @@ import { EMPTY_FORM, StatusBadge, type FormState } from '../components/account/f
 import { AccountOverview, HandoffCard, MilestonesCard } from '../components/account/OverviewCards.tsx';
 import { TimelineCard, type TimelineRow } from '../components/account/TimelineCard.tsx';
 import { ContactsCard, NotesCard, TasksCard, type ContactRow, type NoteRow, type TaskRow } from '../components/account/WorkCards.tsx';
+import { HealthPanel } from '../components/health/HealthPanel.tsx';
+import type { AccountHealthView } from '../../services/health/accountHealth.ts';
 
-export type AccountFormName = 'status' | 'csm' | 'task' | 'contact' | 'note';
+export type AccountFormName = 'status' | 'csm' | 'task' | 'contact' | 'note' | 'pulse';
 
 export interface AccountDetailPageProps {
   viewer: Viewer;
@@ -18,6 +20,8 @@ export interface AccountDetailPageProps {
   contacts: ContactRow[];
   notes: NoteRow[];
   timeline: TimelineRow[];
+  /** The health score, its "why", history, CSM Pulse and recent events (issue 10). */
+  health: AccountHealthView;
   timelineType: string | undefined;
   timelineTypeError?: string | undefined;
   temporalUrl: string;
@@ -42,6 +46,7 @@ export function AccountDetailPage(p: AccountDetailPageProps) {
       </div>
       {p.flash ? <p class={`flash ${p.flash.kind}`} role={p.flash.kind === 'error' ? 'alert' : 'status'}>{p.flash.message}</p> : null}
       {p.failedForm ? <p class="flash error" role="alert">That was not saved: see the marked field below.</p> : null}
+      <HealthPanel accountId={account.id} health={p.health} csrfToken={p.csrfToken} pulseForm={formState('pulse')} />
       <div class="grid">
         <AccountOverview detail={p.detail} />
         <AccountActions detail={p.detail} csrfToken={p.csrfToken} csms={p.csms} statusForm={formState('status')} csmForm={formState('csm')} />

@@ -1,15 +1,21 @@
+import { raw } from 'hono/html';
+import type { Child } from 'hono/jsx';
 import type { FieldError } from '../../domain/accountInput.ts';
-import type { ListedAccount, StatusCounts } from '../../db/repositories/accounts.ts';
-import { DEFAULT_SORT_DIRECTION, type AccountSort, type SortDirection } from '../../domain/accountList.ts';
+import type { ListedAccount, ListedHealth, StatusCounts } from '../../db/repositories/accounts.ts';
+import {
+  ACCOUNT_HEALTH_FILTERS, DEFAULT_SORT_DIRECTION, HEALTH_SPARKLINE_DAYS, type AccountHealthFilter, type AccountSort, type HealthTrend, type SortDirection,
+} from '../../domain/accountList.ts';
 import type { AccountFilterOptions } from '../../db/repositories/listOptions.ts';
+import { HEALTH_TIER_LABELS } from '../../domain/health.ts';
 import { LIFECYCLE_STATUSES, type LifecycleStatus } from '../../domain/lifecycle.ts';
 import { AppLayout, type Viewer } from '../components/AppLayout.tsx';
+import { HealthBadge, Sparkline } from '../components/health/HealthBadge.tsx';
 import { count, dollars, plural } from '../format.ts';
 
 /** The list's query parameters, in the order links write them (the API's schema validates them). */
 export const LIST_PARAMS = [
   'q', 'status', 'arrMin', 'arrMax', 'mrrMin', 'mrrMax', 'template', 'csm', 'activeWithin', 'inactiveFor',
-  'activityFrom', 'activityTo', 'sort', 'dir', 'page', 'pageSize',
+  'activityFrom', 'activityTo', 'tier', 'scoreMin', 'scoreMax', 'sort', 'dir', 'page', 'pageSize',
 ] as const;
 export type ListParam = (typeof LIST_PARAMS)[number];
 export type ListValues = Partial<Record<ListParam, string>>;
@@ -51,7 +57,24 @@ const DEFAULTS: ListValues = { page: '1', pageSize: '25' };
 const MORE_FILTERS: ListParam[] = ['arrMin', 'arrMax', 'mrrMin', 'mrrMax', 'activeWithin', 'inactiveFor', 'activityFrom', 'activityTo'];
 const FILTER_PARAMS: ListParam[] = [
   'q', 'arrMin', 'arrMax', 'mrrMin', 'mrrMax', 'template', 'csm', 'activeWithin', 'inactiveFor', 'activityFrom', 'activityTo',
+  'tier', 'scoreMin', 'scoreMax',
 ];
+
+const HEALTH_FILTER_LABELS: Record<AccountHealthFilter, string> = { ...HEALTH_TIER_LABELS, unscored: 'Not scored' };
+
+/**
+ * The health column's own rules. On a phone a column of its own would widen a table that already
+ * scrolls inside its card, so there the column folds into the status column: the badge and the
+ * arrow under the status (free to wrap, so never wider than the status pill), the sparkline left out,
+ * and the sort link under the Status heading.
+ */
+const HEALTH_CSS = `
+.health-cell{white-space:nowrap}.health-cell .sparkline{display:block;margin-top:3px}
+.trend{display:inline-block;font-weight:700;margin-left:4px;min-width:1em;text-align:center}
+.trend-up{color:#1a7f37}.trend-down{color:#cf222e}.trend-flat{color:#6b7280}
+.health-sm{display:none}
+@media (max-width:640px){.health-col,.health-cell{display:none}.health-sm{display:block;margin-top:4px}th .health-sm{font-size:.75rem}}
+`;
 
 /** A link to the list with some parameters changed (undefined removes one); blanks and defaults are dropped. */
 export function listHref(values: ListValues, changes: ListValues = {}): string {
@@ -93,13 +116,16 @@ function StatusTabs(p: { values: ListValues; counts: StatusCounts; all: number }
   );
 }
 
-function Field(p: { name: ListParam; label: string; values: ListValues; errors: Map<string, string>; type?: string; placeholder?: string; inputmode?: 'numeric' }) {
+function Field(p: {
+  name: ListParam; label: string; values: ListValues; errors: Map<string, string>; type?: string; placeholder?: string; inputmode?: 'numeric';
+  min?: number; max?: number;
+}) {
   const error = p.errors.get(p.name);
   return (
     <div>
       <label for={`f-${p.name}`}>{p.label}</label>
       <input id={`f-${p.name}`} name={p.name} type={p.type ?? 'text'} value={p.values[p.name] ?? ''} placeholder={p.placeholder}
-        inputmode={p.inputmode} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? `e-${p.name}` : undefined} />
+        inputmode={p.inputmode} min={p.min} max={p.max} step={p.type === 'number' ? 1 : undefined} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? `e-${p.name}` : undefined} />
       {error ? <div class="field-error" id={`e-${p.name}`}>{error}</div> : null}
     </div>
   );
@@ -135,6 +161,11 @@ function FilterForm(p: { values: ListValues; errors: Map<string, string>; option
           { value: '', label: 'Anyone' }, { value: 'unassigned', label: 'Unassigned' },
           ...p.options.owners.map((u) => ({ value: u.id, label: u.role === 'admin' ? `${u.name} (admin)` : u.name })),
         ]} />
+        <Choice {...common} name="tier" label="Health" choices={[
+          { value: '', label: 'Any health' }, ...ACCOUNT_HEALTH_FILTERS.map((t) => ({ value: t, label: HEALTH_FILTER_LABELS[t] })),
+        ]} />
+        <Field {...common} name="scoreMin" label="Score from" type="number" min={0} max={100} inputmode="numeric" placeholder="0" />
+        <Field {...common} name="scoreMax" label="Score to" type="number" min={0} max={100} inputmode="numeric" placeholder="100" />
         <Choice {...common} name="pageSize" label="Rows per page" choices={['25', '50', '100'].map((n) => ({ value: n, label: n }))} />
       </div>
       {/* Folded away on first sight (a phone shows the list sooner); open whenever one is in use or wrong. */}
@@ -157,15 +188,23 @@ function FilterForm(p: { values: ListValues; errors: Map<string, string>; option
   );
 }
 
-function SortHeader(p: { column: AccountSort; label: string; result: AccountsListResult; values: ListValues }) {
+function SortLink(p: { column: AccountSort; label: string; result: AccountsListResult; values: ListValues }) {
   const active = p.result.sort === p.column;
   const nextDir = active ? (p.result.dir === 'asc' ? 'desc' : 'asc') : DEFAULT_SORT_DIRECTION[p.column];
+  return (
+    <a href={listHref(p.values, { sort: p.column, dir: nextDir, page: undefined })}>
+      {p.label}{active ? (p.result.dir === 'asc' ? ' ▲' : ' ▼') : ''}
+    </a>
+  );
+}
+
+function SortHeader(p: { column: AccountSort; label: string; result: AccountsListResult; values: ListValues; class?: string; children?: Child }) {
+  const active = p.result.sort === p.column;
   const ariaSort = active ? (p.result.dir === 'asc' ? 'ascending' : 'descending') : 'none';
   return (
-    <th scope="col" aria-sort={ariaSort}>
-      <a href={listHref(p.values, { sort: p.column, dir: nextDir, page: undefined })}>
-        {p.label}{active ? (p.result.dir === 'asc' ? ' ▲' : ' ▼') : ''}
-      </a>
+    <th scope="col" aria-sort={ariaSort} class={p.class}>
+      <SortLink column={p.column} label={p.label} result={p.result} values={p.values} />
+      {p.children}
     </th>
   );
 }
@@ -182,6 +221,40 @@ function Progress(p: { done: number; total: number }) {
   );
 }
 
+const TREND_ARROWS: Record<HealthTrend['direction'], string> = { up: '↑', down: '↓', flat: '→' };
+
+/** "up 12 points in 7 days": what the arrow means, for a screen reader and a hovering pointer. */
+function describeTrend(t: HealthTrend): string {
+  const points = plural(Math.abs(t.change), 'point');
+  const days = plural(t.days, 'day');
+  if (t.change === 0) return `no change in ${days}`;
+  const moved = `${t.change > 0 ? 'up' : 'down'} ${points} in ${days}`;
+  return t.direction === 'flat' ? `steady: ${moved}` : moved;
+}
+
+/** The score, its tier and the arrow; "Not scored" without a score. */
+function HealthSummary(p: { health: ListedHealth | null }) {
+  if (!p.health) return <HealthBadge score={null} tier={null} />;
+  const trend = p.health.trend;
+  return (
+    <>
+      <HealthBadge score={p.health.score} tier={p.health.tier} />
+      {trend
+        ? <span class={`trend trend-${trend.direction}`} role="img" aria-label={describeTrend(trend)} title={describeTrend(trend)}>{TREND_ARROWS[trend.direction]}</span>
+        : null}
+    </>
+  );
+}
+
+function HealthCell(p: { health: ListedHealth | null }) {
+  return (
+    <td class="health-cell">
+      <HealthSummary health={p.health} />
+      {p.health ? <Sparkline points={p.health.sparkline} width={96} height={24} label={`Health over the last ${HEALTH_SPARKLINE_DAYS} days`} /> : null}
+    </td>
+  );
+}
+
 function AccountsTable(p: { result: AccountsListResult; values: ListValues; now: Date }) {
   const header = (column: AccountSort, label: string) => <SortHeader column={column} label={label} result={p.result} values={p.values} />;
   return (
@@ -189,7 +262,11 @@ function AccountsTable(p: { result: AccountsListResult; values: ListValues; now:
       <table>
         <thead>
           <tr>
-            {header('name', 'Company')}{header('arr', 'ARR / MRR')}{header('status', 'Status')}
+            {header('name', 'Company')}{header('arr', 'ARR / MRR')}
+            <SortHeader column="status" label="Status" result={p.result} values={p.values}>
+              <div class="health-sm"><SortLink column="health" label="Health" result={p.result} values={p.values} /></div>
+            </SortHeader>
+            <SortHeader column="health" label="Health" result={p.result} values={p.values} class="health-col" />
             <th scope="col">CSM</th>{header('progress', 'Milestones')}{header('lastActivity', 'Last activity')}
           </tr>
         </thead>
@@ -198,7 +275,11 @@ function AccountsTable(p: { result: AccountsListResult; values: ListValues; now:
             <tr>
               <td><a href={`/accounts/${a.id}`}>{a.companyName}</a>{a.primaryDomain ? <div class="small muted">{a.primaryDomain}</div> : null}</td>
               <td>{dollars(a.arr)}<div class="small muted">{dollars(a.mrr)} / mo</div></td>
-              <td><span class={`status status-${a.status}`}>{STATUS_LABELS[a.status]}</span></td>
+              <td>
+                <span class={`status status-${a.status}`}>{STATUS_LABELS[a.status]}</span>
+                <div class="health-sm"><HealthSummary health={a.health} /></div>
+              </td>
+              <HealthCell health={a.health} />
               <td>{a.csmName ?? <span class="muted">Unassigned</span>}</td>
               <td><Progress done={a.milestonesCompleted} total={a.milestonesTotal} /></td>
               <td><time datetime={a.lastActivityAt.toISOString()} title={a.lastActivityAt.toISOString()}>{describeLastActivity(a.lastActivityAt, p.now)}</time></td>
@@ -257,7 +338,7 @@ export function AccountsListPage(p: AccountsListPageProps) {
   const errors = new Map(p.errors.map((e) => [e.field, e.message]));
   const r = p.result;
   return (
-    <AppLayout title="Accounts" section="accounts" viewer={p.viewer} csrfToken={p.csrfToken} devOutbox={p.devOutbox}>
+    <AppLayout title="Accounts" section="accounts" viewer={p.viewer} csrfToken={p.csrfToken} devOutbox={p.devOutbox} head={<style>{raw(HEALTH_CSS)}</style>}>
       <div class="page-head">
         <div>
           <h1>Accounts</h1>

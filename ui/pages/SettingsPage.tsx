@@ -42,6 +42,16 @@ export function SettingsPage(p: PageShell & {
         </p>
         <a class="button secondary" href="/settings/questions">Edit handoff questions</a>
       </section>
+      <section class="card" aria-labelledby="settings-health">
+        <h2 id="settings-health">Health score</h2>
+        <p class="muted">Factor weights and bands (each save a new version), the penalties, the CSM Pulse's share, and the hour and timezone of the nightly scoring. Score every account now.</p>
+        <a class="button secondary" href="/settings/health">Edit health score settings</a>
+      </section>
+      <section class="card" aria-labelledby="settings-write-keys">
+        <h2 id="settings-write-keys">Write keys</h2>
+        <p class="muted">Keys for Segment and PostHog SDKs to send product events to Relay: shown once when made, stored hashed, revocable.</p>
+        <a class="button secondary" href="/settings/write-keys">Manage write keys</a>
+      </section>
     </AppLayout>
   );
 }

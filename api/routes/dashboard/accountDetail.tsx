@@ -11,6 +11,8 @@ import {
   assignAccountCsm, changeAccountStatus, completeAccountMilestone, resendAccountHandoffLink,
 } from '../../../services/accountActions.ts';
 import { RelayError } from '../../../services/errors.ts';
+import { loadAccountHealth } from '../../../services/health/accountHealth.ts';
+import { pulseNoteSchema, pulseScoreSchema, setPulse } from '../../../services/health/pulse.ts';
 import { accountPath } from '../../../ui/components/account/accountView.ts';
 import { humanize } from '../../../ui/components/account/formFields.tsx';
 import { AccountDetailPage, AccountNotFoundPage, type AccountFormName } from '../../../ui/pages/AccountDetailPage.tsx';
@@ -40,6 +42,12 @@ const FORM_SCHEMAS = {
   note: z.object({
     body: z.string({ error: 'the note is empty' }).trim().min(1, 'the note is empty').max(20_000, 'at most 20,000 characters'),
   }),
+  // The form posts text: "" (nothing chosen) and anything not a whole number are refused like 0 or 11.
+  pulse: z.object({
+    score: z.string({ error: 'choose a pulse from 1 to 10' }).trim().min(1, 'choose a pulse from 1 to 10')
+      .transform((v) => (/^\d{1,2}$/.test(v) ? Number(v) : Number.NaN)).pipe(pulseScoreSchema),
+    note: pulseNoteSchema,
+  }),
 } satisfies Record<AccountFormName, z.ZodType>;
 
 /** A change a worker accepted but has not finished applying (its database write is waiting, say). */
@@ -62,19 +70,20 @@ export function accountDetailRoutes(deps: AppDeps) {
     if (!detail) return notFound(c);
     const typeQuery = c.req.query('type') || undefined;
     const typeParsed = timelineTypeSchema.safeParse(typeQuery);
-    const [csms, tasks, contacts, notes, timeline] = await Promise.all([
+    const [csms, tasks, contacts, notes, timeline, health] = await Promise.all([
       listUsersByRole(deps.db, user.orgId, 'csm'),
       listTasks(deps.db, user.orgId, accountId),
       listContacts(deps.db, user.orgId, accountId),
       listNotes(deps.db, user.orgId, accountId),
       listTimeline(deps.db, user.orgId, accountId),
+      loadAccountHealth(deps.db, user.orgId, accountId, { recentEvents: true }),
     ]);
     const type = typeParsed.success ? typeParsed.data : undefined;
     const flash = takeFlash(c);
     return c.html(
       <AccountDetailPage
         viewer={user} csrfToken={c.get('csrfToken')} devOutbox={deps.devOutbox} detail={detail} csms={csms}
-        tasks={tasks} contacts={contacts} notes={notes}
+        tasks={tasks} contacts={contacts} notes={notes} health={health}
         // Per-account timelines are short (tens to hundreds of events): filtering here keeps one query.
         timeline={type ? timeline.filter((e) => e.type === type) : timeline}
         timelineType={type} timelineTypeError={typeParsed.success ? undefined : typeParsed.error.issues[0]?.message}
@@ -205,6 +214,15 @@ export function accountDetailRoutes(deps: AppDeps) {
         return renderPage(c, id, { failedForm: { form: 'contact', state: { values, errors: { email: 'this person is already a contact of the account' } } }, status: 400 });
       }
       return back(c, id, '#contacts', { kind: 'ok', message: `Contact added: ${form.data.name}` });
+    })
+
+    .post('/:id/pulse', async (c) => {
+      const id = c.req.param('id');
+      const form = await readForm(c, id, 'pulse');
+      if (!form.ok) return form.response;
+      const user = c.get('user');
+      const pulse = await setPulse(deps.db, user.orgId, id, form.data, { userId: user.id, label: user.email });
+      return back(c, id, '#health', { kind: 'ok', message: `Pulse set to ${pulse.score}/10; it counts until ${pulse.expiresOn}. The health score updates within minutes.` });
     })
 
     .post('/:id/notes', async (c) => {

@@ -14,6 +14,7 @@ import { ForbiddenPage } from '../../../ui/pages/SignInPages.tsx';
 import type { PageShell } from '../../../ui/pages/TemplatesPages.tsx';
 import type { AppDeps, DashboardEnv } from '../../deps.ts';
 import { requireAdmin } from '../../middleware/requireAdmin.ts';
+import { healthSettingsRoutes } from './healthSettings.tsx';
 import { readFormBody } from '../../middleware/storableInput.ts';
 
 type Ctx = Context<DashboardEnv>;
@@ -81,6 +82,8 @@ export function settingsRoutes(deps: AppDeps) {
 
   return new Hono<DashboardEnv>()
     .use('*', adminOnly)
+    // /settings/health (weights, bands, schedule, score now) and /settings/write-keys, behind the same admin check.
+    .route('/', healthSettingsRoutes(deps))
     .get('/', async (c) => {
       const settings = await getOrganisationSettings(deps.db, c.get('user').orgId);
       return c.html(<SettingsPage {...shell(c)} values={formFromSettings(settings)} errors={{}} saved={c.req.query('saved') === '1'} questions={questionsSummary(settings)} />);

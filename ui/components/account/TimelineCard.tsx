@@ -23,6 +23,8 @@ const TYPE_LABELS: Record<TimelineEventType, string> = {
   contact_added: 'Contact added',
   run_restarted: 'Run restarted',
   run_failed: 'Run stopped',
+  pulse_set: 'CSM Pulse',
+  health_changed: 'Health',
 };
 
 /** Newest first; the type filter is a plain GET form, so a filtered view is a link one can share. */
