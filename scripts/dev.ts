@@ -15,7 +15,9 @@ import { connectTemporal, ensureReconcileSchedule, ensureSearchAttributes } from
 import { PROJECT_ROOT } from '../platform/temporalCli.ts';
 import { startTemporalDevServer, type DevServer } from '../platform/temporalDevServer.ts';
 import { createAccount } from '../services/createAccount.ts';
+import { startHealthRun } from '../services/health/runs.ts';
 import { ensureHealthWorkflows } from '../services/health/schedules.ts';
+import { sendDemoEvents } from './demoEvents.ts';
 import { healthScheduleId } from '../workflows/healthDefinitions.ts';
 import { buildActivityDeps, createRelayWorker } from '../worker.ts';
 import { RECONCILE_SCHEDULE_ID } from '../workflows/definitions.ts';
@@ -76,6 +78,9 @@ async function main(): Promise<void> {
 
   if (seed.created) {
     for (const account of DEMO_ACCOUNTS) await createAccount(appDeps, seed.orgId, account);
+    // A few weeks of events for them, scored at once: health on the first look.
+    await sendDemoEvents(database.db, seed.orgId);
+    await startHealthRun(appDeps, seed.orgId);
   }
 
   const base = publicUrl(env);
