@@ -39,7 +39,7 @@ const API = folder('api');
 // The workflow contract: ids, messages, search attributes and inputs, loadable outside the sandbox.
 const WORKFLOW_DEFINITIONS = '^workflows/definitions\\.ts$';
 const BULK_IMPORT_DEFINITIONS = '^workflows/bulkImportDefinitions\\.ts$';
-const SIGN_IN_DEFINITIONS = '^workflows/(signInLinks|health)Definitions\\.ts$'; // the sign-in and health workflows' contracts
+const SIGN_IN_DEFINITIONS = '^workflows/(signInLinks|health|connector)Definitions\\.ts$'; // the sign-in and health workflows' contracts
 
 /** "Files under `from` may import only `allowed` (and npm packages / Node built-ins)." */
 function mayImportOnly(name, from, allowed, comment) {

@@ -34,7 +34,10 @@ export async function createRelayWorker(opts: RelayWorkerOptions): Promise<Worke
 
 /** The activities' dependencies from the environment: the providers it configures, or their stand-ins. */
 export function buildActivityDeps(env: Env, db: Database): ActivityDeps {
-  return { db, mailer: buildMailer(env), drafter: buildDrafter(env), publicUrl: publicUrl(env), tokenSecret: resolveTokenSecret(env) };
+  return {
+    db, mailer: buildMailer(env), drafter: buildDrafter(env), publicUrl: publicUrl(env), tokenSecret: resolveTokenSecret(env),
+    ...(env.HUBSPOT_BASE_URL ? { hubspotBaseUrl: env.HUBSPOT_BASE_URL } : {}),
+  };
 }
 
 /** Where `npm run build:workflows` writes the workflow bundle and workers look for it. */

@@ -1,4 +1,5 @@
 import { createAccountProjectionActivities } from './accountProjections.ts';
+import { createConnectorActivities } from './connectors.ts';
 import { createCsmAssignmentActivities } from './csmAssignment.ts';
 import { createHandoffActivities, type HandoffActivityDeps } from './handoff.ts';
 import { withFinalDatabaseRejections } from './databaseFailures.ts';
@@ -8,7 +9,10 @@ import { createReconcileActivities } from './reconcile.ts';
 import { createSignInLinkActivities } from './signInLinks.ts';
 
 /** Everything the worker's activities need; built once per worker (platform/providers.ts builds the providers). */
-export type ActivityDeps = HandoffActivityDeps;
+export type ActivityDeps = HandoffActivityDeps & {
+  /** HUBSPOT_BASE_URL: tests point the HubSpot SDK at a fake of its API. */
+  hubspotBaseUrl?: string | undefined;
+};
 
 /**
  * Every activity the worker registers, by name. Workflows import this type only (proxyActivities),
@@ -23,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSignInLinkActivities(deps),
     ...createReconcileActivities(deps),
     ...createHealthActivities(deps),
+    ...createConnectorActivities(deps),
   };
   return Object.fromEntries(Object.entries(activities).map(([name, activity]) => [name, withFinalDatabaseRejections(activity as (...args: unknown[]) => Promise<unknown>)])) as typeof activities;
 }

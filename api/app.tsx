@@ -16,6 +16,7 @@ import { exportRoutes } from './routes/exports.ts';
 import { handoffPageRoutes } from './routes/handoffPage.tsx';
 import { healthRoutes } from './routes/health.ts';
 import { importRoutes } from './routes/imports.ts';
+import { connectorRoutes, webhookRoutes } from './routes/connectors.ts';
 import { ingestionRoutes } from './routes/ingestion.ts';
 import { outboxRoutes } from './routes/outbox.ts';
 import { signInRoutes } from './routes/signIn.tsx';
@@ -40,7 +41,8 @@ export function createApp(deps: AppDeps) {
     .route('/events', eventRoutes(deps))
     .route('/write-keys', writeKeyRoutes(deps))
     // /api/health/config and /api/health/runs; GET /api/health (liveness, above) answers before the key check.
-    .route('/health', healthRoutes(deps));
+    .route('/health', healthRoutes(deps))
+    .route('/connectors', connectorRoutes(deps));
 
   const app = new Hono()
     // Every answer carries X-Request-Id; every error body and log line of the request names it.
@@ -63,6 +65,8 @@ export function createApp(deps: AppDeps) {
     .use('*', storableInput())
     .route('/api', api)
     .route('/handoff', handoffPageRoutes(deps))
+    // CRM webhooks: signed by the provider, no API key.
+    .route('/webhooks', webhookRoutes(deps))
     // Segment's and PostHog's ingestion paths, where their SDKs post (write key auth, not /api's key).
     .route('/', ingestionRoutes(deps));
   if (deps.devOutbox) app.route('/dev/outbox', devOutboxRoutes(deps));

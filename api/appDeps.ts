@@ -3,7 +3,9 @@ import type { Env } from '../config/env.ts';
 import { publicUrl } from '../config/env.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { Mailer } from '../integrations/email/mailer.ts';
+import { resolveTokenSecret } from '../platform/providers.ts';
 import { checkReadiness } from '../platform/readiness.ts';
+import { createSecretBox } from '../platform/secretBox.ts';
 import type { AppDeps } from './deps.ts';
 
 /**
@@ -27,6 +29,7 @@ export function buildAppDeps(
     mailer,
     publicUrl: base,
     secureCookies: base.startsWith('https:'),
+    secretBox: createSecretBox(resolveTokenSecret(env)),
     trustProxy: env.RELAY_TRUST_PROXY,
     checkReadiness: () => checkReadiness(database, temporal.connection, { namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE }),
   };

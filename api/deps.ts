@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client.ts';
 import type { Readiness } from '../platform/readiness.ts';
+import type { SecretBox } from '../platform/secretBox.ts';
 import type { UpdateTimeouts } from '../services/workflowUpdates.ts';
 import type { Mailer } from '../integrations/email/mailer.ts';
 import type { UserRole } from '../domain/users.ts';
@@ -30,6 +31,8 @@ export interface AppDeps {
   publicUrl: string;
   /** Mark cookies Secure (everywhere but plain-http development). */
   secureCookies: boolean;
+  /** Seals connector secrets (key from RELAY_SECRET); without it, connecting a CRM answers 503. */
+  secretBox?: SecretBox;
 }
 
 export interface SessionUser { id: string; orgId: string; email: string; name: string; role: UserRole }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { getAccountDetail, ListedAccount } from '../db/repositories/accounts.ts';
+import type { accountCrmLinks } from '../db/repositories/connectors.ts';
 import { HANDOFF_DRAFTERS, QUESTION_KINDS } from '../domain/handoffQuestions.ts';
-import { healthConfigSchema } from '../domain/health.ts';
-import { HEALTH_FACTOR_KEYS, HEALTH_TIERS } from '../domain/health.ts';
+import { HEALTH_FACTOR_KEYS, HEALTH_TIERS, healthConfigSchema } from '../domain/health.ts';
 import type { AccountHealthView } from '../services/health/accountHealth.ts';
 import { LIFECYCLE_STATUSES } from '../domain/lifecycle.ts';
 
@@ -104,11 +104,16 @@ export const accountDetailResponse = z.object({
   health: accountHealthResponse.nullable(),
   /** The latest CSM Pulse, fresh or not; null when none was ever set. */
   pulse: pulseResponse.nullable(),
+  /** The CRM records the account came from or was linked to (its HubSpot deal and company), with their last sync. */
+  crm: z.array(z.object({
+    provider: z.string(), externalId: z.string(), outcome: z.string(), recordUrl: z.string().nullable(), companyUrl: z.string().nullable(),
+    reason: z.string().nullable(), syncedAt: timestamp,
+  })),
 });
 
 type AccountDetail = NonNullable<Awaited<ReturnType<typeof getAccountDetail>>>;
 
-export function toAccountDetailResponse(detail: AccountDetail, links: { temporalUrl: string }, health: AccountHealthView) {
+export function toAccountDetailResponse(detail: AccountDetail, links: { temporalUrl: string }, health: AccountHealthView, crm: CrmLink[] = []) {
   const { account, csm: assigned, template, handoff, milestones, domains } = detail;
   return accountDetailResponse.parse({
     id: account.id, companyName: account.companyName, status: account.status,
@@ -130,8 +135,11 @@ export function toAccountDetailResponse(detail: AccountDetail, links: { temporal
     createdAt: account.createdAt, updatedAt: account.updatedAt, lastActivityAt: account.lastActivityAt,
     health: health.latest ? { ...health.latest, history: health.history } : null,
     pulse: health.pulse,
+    crm,
   });
 }
+
+type CrmLink = Awaited<ReturnType<typeof accountCrmLinks>>[number];
 
 export const createdAccountResponse = z.object({ id: z.string(), status: z.literal('pending_handoff'), workflowId: z.string() });
 
@@ -194,3 +202,20 @@ export const healthRunStartedResponse = z.object({ id: z.string() });
 export const healthRunProgressResponse = z.object({
   status: z.enum(['running', 'completed']), scored: z.number().int(), total: z.number().int(), wentAtRisk: z.number().int(), recovered: z.number().int(),
 });
+
+// ---- connectors (never a token or a secret: the schemas list what may leave) ----------------------
+
+const connectorSettings = z.object({
+  portalId: z.string(), closedWonStageIds: z.array(z.string()), templateName: z.string(),
+  pipelineTemplates: z.record(z.string(), z.string()), intervalMinutes: z.number(),
+}).partial().strip();
+
+export const connectionResponse = z.object({
+  id: z.string(), provider: z.string(), status: z.string(), externalAccountId: z.string(), settings: connectorSettings,
+  cursor: z.string().nullable(), lastRunAt: z.date().nullable(), lastError: z.string().nullable(),
+  counts: z.record(z.string(), z.number()),
+  recentFailures: z.array(z.object({ externalId: z.string(), outcome: z.string(), reason: z.string().nullable(), recordUrl: z.string().nullable(), syncedAt: z.date() })),
+  scheduleId: z.string(),
+}).strip();
+
+export const connectionListResponse = z.object({ items: z.array(connectionResponse) });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { createSecretBox } from '../platform/secretBox.ts';
 import { createApp } from '../api/app.tsx';
 import type { AppDeps } from '../api/deps.ts';
 import type { ActivityDeps } from '../activities/index.ts';
@@ -55,7 +56,7 @@ export interface TestOrganisation extends SeededOrganisation {
 export async function createHarness(opts: {
   historyLimit?: number; startWorker?: boolean;
   /** Replaces the dev-outbox mailer / rule-based drafter (e.g. real SDKs pointed at test/fakes). */
-  activityDeps?: Partial<Pick<ActivityDeps, 'mailer' | 'drafter' | 'draftRetryDelayMs' | 'accountCommitGraceMs'>>;
+  activityDeps?: Partial<Pick<ActivityDeps, 'mailer' | 'drafter' | 'draftRetryDelayMs' | 'accountCommitGraceMs' | 'hubspotBaseUrl'>>;
   /** Another (migrated) database than the run's shared one: a test's own server, for outages. */
   databaseUrl?: string;
   updateTimeouts?: AppDeps['updateTimeouts'];
@@ -72,7 +73,7 @@ export async function createHarness(opts: {
   const deps: AppDeps = {
     db: database.db, temporal: client, taskQueue, namespace: 'default', temporalUiUrl: 'http://temporal-ui.test',
     devOutbox: activityDeps.mailer.provider === 'dev-outbox',
-    mailer: activityDeps.mailer, publicUrl: TEST_PUBLIC_URL, secureCookies: false,
+    mailer: activityDeps.mailer, publicUrl: TEST_PUBLIC_URL, secureCookies: false, secretBox: createSecretBox(TEST_TOKEN_SECRET),
     // In-process requests share one client address; the limiter has its own test.
     handoffRateLimit: { limit: 100_000, windowMs: 60_000 },
     signInRateLimit: { limit: 100_000, windowMs: 60_000 },

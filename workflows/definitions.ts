@@ -172,6 +172,11 @@ export const FAILURE_TYPES = {
   handoffNotDrafted: 'HandoffNotDrafted',
   noHandoffRecipient: 'NoHandoffRecipient',
   importNotFound: 'ImportNotFound',
+  // Connectors: the connection is gone, HubSpot refused the token, a record cannot be read, or a rate limit (retried after HubSpot's delay).
+  connectionMissing: 'ConnectionMissing',
+  connectorUnauthorized: 'ConnectorUnauthorized',
+  connectorRecordRejected: 'ConnectorRecordRejected',
+  connectorRateLimited: 'ConnectorRateLimited',
   // The database refused a statement (bad data, a broken constraint): the same statement fails again.
   databaseRejected: 'DatabaseRejected',
   // Providers: a rejection (not retried) or a passing failure (retried on the provider's schedule).

@@ -10,3 +10,4 @@ export * from './accountWork.ts';
 export * from './imports.ts';
 export * from './events.ts';
 export * from './health.ts';
+export * from './connectors.ts';

@@ -1,0 +1,142 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Database } from '../db/client.ts';
+import { getConnectionById, getConnectorRecord, recordConnectorOutcome, setConnectionState, advanceConnectionCursor } from '../db/repositories/connectors.ts';
+import { accountFromDeal, DealNotMappable, type SyncOutcome } from '../domain/connectors.ts';
+import { createHubSpotCrm, HubSpotCallFailed, type HubSpotCrm } from '../integrations/hubspot/hubspotCrm.ts';
+import { createSecretBox } from '../platform/secretBox.ts';
+import { hubspotSecretsOf, hubspotSettingsOf, startDealImport } from '../services/connectors/hubspot.ts';
+import { createAccount } from '../services/createAccount.ts';
+import { RelayError } from '../services/errors.ts';
+import type { HubSpotDealInput, HubSpotDealResult } from '../workflows/connectorDefinitions.ts';
+import { FAILURE_TYPES } from '../workflows/definitions.ts';
+
+export interface ConnectorActivityDeps {
+  db: Database;
+  /** RELAY_SECRET (or development's generated one): what connection secrets are sealed with. */
+  tokenSecret: string;
+  /** HUBSPOT_BASE_URL: tests point the SDK at a fake of HubSpot's API. */
+  hubspotBaseUrl?: string | undefined;
+}
+
+/** Search pages per sync run, 100 deals each: a backlog bigger than that is the next run's. */
+const MAX_SEARCH_PAGES = 50;
+
+export function createConnectorActivities(deps: ConnectorActivityDeps) {
+  const secretBox = createSecretBox(deps.tokenSecret);
+
+  async function hubspotFor(orgId: string, connectionId: string) {
+    const row = await getConnectionById(deps.db, orgId, connectionId);
+    if (!row) throw ApplicationFailure.create({ type: FAILURE_TYPES.connectionMissing, message: 'the HubSpot connection was removed', nonRetryable: true });
+    const crm: HubSpotCrm = createHubSpotCrm({ accessToken: hubspotSecretsOf(secretBox, row).accessToken, basePath: deps.hubspotBaseUrl });
+    return { row, settings: hubspotSettingsOf(row), crm };
+  }
+
+  /**
+   * What a HubSpot failure means to the retry policy: a rate limit waits as long as HubSpot asked
+   * (nextRetryDelay, never a sleep here), an outage retries on the policy, and a refused token stops
+   * everything until a person reconnects: the connection says so, and the page shows it.
+   */
+  async function hubspotFailure(error: unknown, orgId: string, connectionId: string): Promise<unknown> {
+    if (!(error instanceof HubSpotCallFailed)) return error;
+    if (error.kind === 'unauthorized') {
+      await setConnectionState(deps.db, orgId, connectionId, { status: 'needs_reauth', lastError: `${error.message}. Reconnect HubSpot with a valid token.` });
+      return ApplicationFailure.create({ type: FAILURE_TYPES.connectorUnauthorized, message: error.message, nonRetryable: true });
+    }
+    if (error.kind === 'rate_limited') return ApplicationFailure.create({ type: FAILURE_TYPES.connectorRateLimited, message: error.message, nextRetryDelay: error.retryAfterMs ?? 10_000 });
+    if (error.kind === 'not_found' || error.kind === 'rejected') return ApplicationFailure.create({ type: FAILURE_TYPES.connectorRecordRejected, message: error.message, nonRetryable: true });
+    return error;
+  }
+
+  return {
+    /**
+     * One deal: read it with its company, contacts and owner, map it, and create its account through
+     * the same service every other path uses; a company Relay already has is linked, not duplicated.
+     * A deal already imported (its record holds an account) ends here.
+     */
+    async importHubSpotDeal(input: HubSpotDealInput): Promise<HubSpotDealResult> {
+      const seen = await getConnectorRecord(deps.db, input.connectionId, input.dealId);
+      if (seen?.accountId && (seen.outcome === 'created' || seen.outcome === 'linked')) return { outcome: seen.outcome, accountId: seen.accountId, reason: null };
+      const { settings, crm } = await hubspotFor(input.orgId, input.connectionId);
+      const recordUrl = `https://app.hubspot.com/contacts/${input.portalId}/record/0-3/${input.dealId}`;
+      const record = async (outcome: SyncOutcome, accountId: string | null, reason: string | null, companyId?: string | null) => {
+        await recordConnectorOutcome(deps.db, {
+          connectionId: input.connectionId, orgId: input.orgId, externalId: input.dealId, outcome, accountId, recordUrl, reason,
+          companyUrl: companyId ? `https://app.hubspot.com/contacts/${input.portalId}/record/0-2/${companyId}` : null,
+        });
+        return { outcome, accountId, reason };
+      };
+      let deal;
+      try {
+        deal = await crm.fetchDeal(input.dealId);
+      } catch (error) {
+        const failure = await hubspotFailure(error, input.orgId, input.connectionId);
+        if (failure instanceof ApplicationFailure && failure.nonRetryable) await record('failed', null, failure.message);
+        throw failure;
+      }
+      if (!deal.stage || !settings.closedWonStageIds.includes(deal.stage)) {
+        return record('skipped', null, `the deal is in stage "${deal.stage ?? 'none'}", not a Closed Won stage (${settings.closedWonStageIds.join(', ')})`, deal.company?.id);
+      }
+      let body: Record<string, unknown>;
+      try {
+        body = accountFromDeal(deal, settings);
+      } catch (error) {
+        if (error instanceof DealNotMappable) return record('failed', null, error.message, deal.company?.id);
+        throw error;
+      }
+      const context = Context.current();
+      try {
+        const created = await createAccount({ db: deps.db, temporal: context.client, taskQueue: context.info.taskQueue }, input.orgId, body);
+        return await record('created', created.id, null, deal.company?.id);
+      } catch (error) {
+        if (error instanceof RelayError && error.code === 'conflict' && typeof error.details.existingAccountId === 'string') {
+          return record('linked', error.details.existingAccountId, null, deal.company?.id);
+        }
+        if (error instanceof RelayError && error.code === 'validation') {
+          const fields = (error.details.fields as { field: string; message: string }[] | undefined) ?? [];
+          const reason = fields.some((f) => f.field === 'templateName')
+            ? `no template named "${String(body.templateName)}" for this pipeline (${deal.pipeline ?? 'default'}): choose one in the connection's settings`
+            : `the deal does not make a valid account: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ') || error.message}`;
+          return record('failed', null, reason, deal.company?.id);
+        }
+        if (error instanceof RelayError && error.code === 'conflict') return record('failed', null, `${error.message}`, deal.company?.id);
+        throw error;
+      }
+    },
+
+    /**
+     * The safety net: deals in a Closed Won stage modified since the connection's cursor, page by
+     * page, each started as its deal's workflow (which makes nothing twice); then the cursor moves.
+     */
+    async searchHubSpotDeals(input: { orgId: string; connectionId: string }): Promise<{ found: number; started: number; cursor: string | null }> {
+      const { row, settings, crm } = await hubspotFor(input.orgId, input.connectionId);
+      if (row.status === 'paused' || row.status === 'disconnected') return { found: 0, started: 0, cursor: row.cursor };
+      const context = Context.current();
+      let after: string | undefined;
+      let cursor = row.cursor;
+      let found = 0;
+      try {
+        for (let page = 0; page < MAX_SEARCH_PAGES; page++) {
+          const result = await crm.searchClosedWonDeals({ stageIds: settings.closedWonStageIds, modifiedAfterMs: row.cursor, after, limit: 100 });
+          for (const deal of result.deals) {
+            await startDealImport({ temporal: context.client, taskQueue: context.info.taskQueue }, {
+              orgId: input.orgId, connectionId: input.connectionId, portalId: row.externalAccountId, dealId: deal.id,
+            });
+            found += 1;
+            if (!cursor || BigInt(deal.modifiedAtMs || '0') > BigInt(cursor)) cursor = deal.modifiedAtMs;
+          }
+          context.heartbeat({ page, found });
+          if (!result.next) break;
+          after = result.next;
+        }
+      } catch (error) {
+        throw await hubspotFailure(error, input.orgId, input.connectionId);
+      }
+      if (cursor && cursor !== row.cursor) await advanceConnectionCursor(deps.db, input.orgId, input.connectionId, cursor);
+      else await setConnectionState(deps.db, input.orgId, input.connectionId, { lastRunAt: new Date() });
+      if (row.status === 'needs_reauth') await setConnectionState(deps.db, input.orgId, input.connectionId, { status: 'active', lastError: null });
+      return { found, started: found, cursor };
+    },
+  };
+}
+
+export type ConnectorActivities = ReturnType<typeof createConnectorActivities>;

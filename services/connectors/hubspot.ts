@@ -1,0 +1,189 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import {
+  ScheduleAlreadyRunning, ScheduleOverlapPolicy, ServiceError, type Client,
+} from '@temporalio/client';
+import type { Database } from '../../db/client.ts';
+import {
+  connectorSummary, findConnectionsByExternalAccount, getConnection, listConnections, upsertConnection, type ConnectionRow,
+} from '../../db/repositories/connectors.ts';
+import { hubspotConnectionSchema, type HubSpotSecrets, type HubSpotSettings } from '../../domain/connectors.ts';
+import { fieldErrors } from '../../domain/accountInput.ts';
+import type { SecretBox } from '../../platform/secretBox.ts';
+import {
+  connectorScheduleId, hubspotDealWorkflowId, type ConnectorSyncWorkflow, type HubSpotDealWorkflow,
+} from '../../workflows/connectorDefinitions.ts';
+import { RelayError, workflowEngineUnavailable } from '../errors.ts';
+
+export interface ConnectorDeps { db: Database; temporal: Client; taskQueue: string; secretBox?: SecretBox | undefined }
+
+/** What sealed secrets are bound to (secretBox's associated data): a HubSpot connection's secrets open nowhere else. */
+export const HUBSPOT_SECRETS_PURPOSE = 'connector:hubspot';
+
+function box(deps: ConnectorDeps): SecretBox {
+  if (!deps.secretBox) throw new RelayError('unavailable', 'connectors need RELAY_SECRET to encrypt their tokens; it is not configured');
+  return deps.secretBox;
+}
+
+export function hubspotSettingsOf(row: ConnectionRow): HubSpotSettings {
+  return row.settings as unknown as HubSpotSettings;
+}
+
+export function hubspotSecretsOf(secretBox: SecretBox, row: ConnectionRow): HubSpotSecrets {
+  return JSON.parse(secretBox.open(row.sealedSecrets, HUBSPOT_SECRETS_PURPOSE)) as HubSpotSecrets;
+}
+
+/** A connection as the API and the page show it: never a token or a secret. */
+export async function connectionView(db: Database, row: ConnectionRow) {
+  const summary = await connectorSummary(db, row.orgId, row.id);
+  return {
+    id: row.id, provider: row.provider, status: row.status, externalAccountId: row.externalAccountId, settings: row.settings,
+    cursor: row.cursor, lastRunAt: row.lastRunAt, lastError: row.lastError, counts: summary.counts, recentFailures: summary.failures,
+    scheduleId: connectorScheduleId(row.id),
+  };
+}
+
+export async function listConnectionViews(db: Database, orgId: string) {
+  const rows = await listConnections(db, orgId);
+  return Promise.all(rows.map((row) => connectionView(db, row)));
+}
+
+/**
+ * The connection's safety-net sync as a Temporal Schedule (`connector-<connectionId>`), every
+ * `intervalMinutes`; overlap SKIP (a sync still paging through deals is not doubled), catch-up
+ * window one interval (a missed sync is not replayed several times: the next one catches up).
+ */
+export async function ensureConnectorSchedule(deps: ConnectorDeps, row: ConnectionRow, intervalMinutes: number): Promise<void> {
+  const scheduleId = connectorScheduleId(row.id);
+  const spec = { intervals: [{ every: `${intervalMinutes} minutes` }] };
+  const action = {
+    type: 'startWorkflow' as const, workflowType: 'connectorSync', args: [{ orgId: row.orgId, connectionId: row.id }] as Parameters<ConnectorSyncWorkflow>,
+    workflowId: scheduleId, taskQueue: deps.taskQueue, workflowExecutionTimeout: '1 hour',
+  };
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: `${intervalMinutes} minutes` };
+  try {
+    await deps.temporal.schedule.create<ConnectorSyncWorkflow>({ scheduleId, spec, action, policies, memo: { orgId: row.orgId, provider: row.provider } });
+    return;
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+  }
+  await deps.temporal.schedule.getHandle(scheduleId).update<ConnectorSyncWorkflow>((previous) => ({
+    spec, action, policies, state: { paused: previous.state.paused, ...(previous.state.note ? { note: previous.state.note } : {}) },
+  }));
+}
+
+/** `PUT /api/connectors/hubspot`: stores the connection (secrets sealed) and its polling schedule. */
+export async function connectHubSpot(deps: ConnectorDeps, orgId: string, body: unknown) {
+  const parsed = hubspotConnectionSchema.safeParse(body);
+  if (!parsed.success) throw new RelayError('validation', 'the HubSpot connection has invalid fields', { fields: fieldErrors(parsed.error) });
+  const { accessToken, clientSecret, portalId, ...rest } = parsed.data;
+  const settings: HubSpotSettings = { portalId, ...rest };
+  const secrets: HubSpotSecrets = { accessToken, clientSecret };
+  const row = await upsertConnection(deps.db, {
+    orgId, provider: 'hubspot', externalAccountId: portalId, settings: settings as unknown as Record<string, unknown>,
+    sealedSecrets: box(deps).seal(JSON.stringify(secrets), HUBSPOT_SECRETS_PURPOSE),
+  });
+  try {
+    await deps.temporal.withDeadline(Date.now() + 5_000, () => ensureConnectorSchedule(deps, row, settings.intervalMinutes));
+  } catch (error) {
+    if (error instanceof ServiceError) throw workflowEngineUnavailable(error);
+    throw error;
+  }
+  return connectionView(deps.db, row);
+}
+
+/**
+ * Starts the deal's workflow, or finds the one running (the ID is the portal's and the deal's, so
+ * concurrent webhooks and syncs share one run). A deal whose run has finished gets a new run, which
+ * finds the deal's record and ends at once if it already became an account: the record, not the
+ * run, is what makes an import happen once, so a deal skipped or failed earlier can still come in.
+ */
+export async function startDealImport(deps: Pick<ConnectorDeps, 'temporal' | 'taskQueue'>, input: Parameters<HubSpotDealWorkflow>[0]): Promise<void> {
+  await deps.temporal.workflow.start<HubSpotDealWorkflow>('hubspotDeal', {
+    workflowId: hubspotDealWorkflowId(input.portalId, input.dealId), taskQueue: deps.taskQueue, args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+  });
+}
+
+/** `POST /api/connectors/hubspot/sync`: the safety-net search, now. */
+export async function syncHubSpotNow(deps: ConnectorDeps, orgId: string): Promise<{ id: string }> {
+  const row = await getConnection(deps.db, orgId, 'hubspot');
+  if (!row) throw new RelayError('not_found', 'HubSpot is not connected');
+  try {
+    await deps.temporal.schedule.getHandle(connectorScheduleId(row.id)).trigger();
+  } catch (error) {
+    if (error instanceof ServiceError) throw workflowEngineUnavailable(error);
+    throw error;
+  }
+  return { id: connectorScheduleId(row.id) };
+}
+
+/** `POST /api/connectors/hubspot/deals/:dealId/retry`: a failed or skipped deal, imported again. */
+export async function retryHubSpotDeal(deps: ConnectorDeps, orgId: string, dealId: string): Promise<{ id: string }> {
+  const row = await getConnection(deps.db, orgId, 'hubspot');
+  if (!row) throw new RelayError('not_found', 'HubSpot is not connected');
+  if (!/^\d{1,30}$/.test(dealId)) throw new RelayError('validation', 'a HubSpot deal ID is a number', { fields: [{ field: 'dealId', message: 'must be a number' }] });
+  await startDealImport(deps, { orgId, connectionId: row.id, portalId: row.externalAccountId, dealId });
+  return { id: hubspotDealWorkflowId(row.externalAccountId, dealId) };
+}
+
+// ---- webhooks ----------------------------------------------------------------------------------------
+
+/** HubSpot's window for a signed request (X-HubSpot-Request-Timestamp). */
+const SIGNATURE_MAX_AGE_MS = 5 * 60_000;
+
+/**
+ * HubSpot's v3 signature: base64 HMAC-SHA256, keyed by the app's client secret, over method, the
+ * full URI, the raw body and the timestamp, compared in constant time (the SDK's helper uses ===).
+ */
+export function hubspotSignatureValid(opts: { clientSecret: string; method: string; uri: string; body: string; timestamp: string; signature: string }): boolean {
+  // HubSpot decodes these escapes in the URI (and only these) before it signs.
+  const uri = opts.uri.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (m) => decodeURIComponent(m));
+  const expected = createHmac('sha256', opts.clientSecret).update(`${opts.method}${uri}${opts.body}${opts.timestamp}`, 'utf8').digest();
+  const given = Buffer.from(opts.signature, 'base64');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+interface WebhookEvent { portalId?: unknown; objectId?: unknown; subscriptionType?: unknown; propertyName?: unknown; propertyValue?: unknown }
+
+/**
+ * `POST /webhooks/hubspot`: checks the signature against the connection of the portal the events
+ * name (any organisation's; the signature says whose), then starts one workflow per deal that moved
+ * into a Closed Won stage, and answers. A bad or stale signature changes nothing: 401.
+ */
+export async function receiveHubSpotWebhook(deps: ConnectorDeps, request: { method: string; uri: string; body: string; signature: string | undefined; timestamp: string | undefined }, now = Date.now()) {
+  const unauthorized = (why: string) => new RelayError('unauthorized', `webhook refused: ${why}`);
+  if (!request.signature || !request.timestamp) throw unauthorized('the X-HubSpot-Signature-v3 and X-HubSpot-Request-Timestamp headers are required');
+  const sentAt = Number(request.timestamp);
+  if (!Number.isFinite(sentAt) || Math.abs(now - sentAt) > SIGNATURE_MAX_AGE_MS) throw unauthorized('the request timestamp is more than 5 minutes off');
+  let events: WebhookEvent[];
+  try {
+    const parsed = JSON.parse(request.body) as unknown;
+    events = Array.isArray(parsed) ? parsed as WebhookEvent[] : [];
+  } catch {
+    throw unauthorized('the body is not HubSpot\'s JSON');
+  }
+  const portalIds = [...new Set(events.map((e) => String(e.portalId ?? '')).filter(Boolean))];
+  if (portalIds.length !== 1) throw unauthorized('the events must come from one portal');
+  const candidates = await findConnectionsByExternalAccount(deps.db, 'hubspot', portalIds[0]!);
+  const connection = candidates.find((row) => hubspotSignatureValid({
+    clientSecret: hubspotSecretsOf(box(deps), row).clientSecret, method: request.method, uri: request.uri, body: request.body,
+    timestamp: request.timestamp!, signature: request.signature!,
+  }));
+  if (!connection) throw unauthorized('the signature does not match a connected HubSpot app');
+  if (connection.status === 'paused' || connection.status === 'disconnected') return { received: events.length, deals: 0 };
+  const settings = hubspotSettingsOf(connection);
+  const deals = [...new Set(events
+    .filter((e) => e.subscriptionType === 'deal.propertyChange' && e.propertyName === 'dealstage' && settings.closedWonStageIds.includes(String(e.propertyValue)))
+    .map((e) => String(e.objectId ?? ''))
+    .filter((id) => /^\d+$/.test(id)))];
+  try {
+    await deps.temporal.withDeadline(Date.now() + 3_000, () => Promise.all(deals.map((dealId) => startDealImport(deps, {
+      orgId: connection.orgId, connectionId: connection.id, portalId: connection.externalAccountId, dealId,
+    }))));
+    return { received: events.length, deals: deals.length };
+  } catch (error) {
+    // HubSpot redelivers what was not answered 2xx: a 503 now is a retry later, nothing lost.
+    if (error instanceof ServiceError) throw workflowEngineUnavailable(error);
+    throw error;
+  }
+}

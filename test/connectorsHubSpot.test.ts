@@ -1,0 +1,160 @@
+// HubSpot → Relay on the real stack (issue 11): the real @hubspot/api-client against a fake of
+// HubSpot's API (test/fakes/hubspotFake.ts), signed webhooks into the app, deal workflows on Temporal,
+// the polling schedule, rate limits, a revoked token, and never a secret in an answer.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq } from 'drizzle-orm';
+import { accounts, connectorRecords, outboxEmails } from '../db/schema/index.ts';
+import { connectorScheduleId } from '../workflows/connectorDefinitions.ts';
+import { dealStageWebhookBody, hubspotReply, signWebhook, startHubSpotFake } from './fakes/hubspotFake.ts';
+import { accountBody, createHarness, eventually, TEST_PUBLIC_URL, type Harness, type TestOrganisation } from './harness.ts';
+
+const TOKEN = 'pat-na1-test-0000-1111-2222';
+const CLIENT_SECRET = 'hubspot-app-client-secret-1234';
+
+let h: Harness;
+let fake: Awaited<ReturnType<typeof startHubSpotFake>>;
+let org: TestOrganisation;
+let connectionId: string;
+
+beforeAll(async () => {
+  fake = await startHubSpotFake({ accessTokens: [TOKEN] });
+  h = await createHarness({ activityDeps: { hubspotBaseUrl: fake.url } });
+  org = await h.newOrganisation();
+  const res = await org.api('/api/connectors/hubspot', {
+    method: 'PUT', body: { accessToken: TOKEN, clientSecret: CLIENT_SECRET, portalId: String(fake.portalId), templateName: 'Quick Start', intervalMinutes: 60 },
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+  connectionId = ((await res.json()) as { id: string }).id;
+});
+
+afterAll(async () => {
+  if (connectionId) await h?.deps.temporal.schedule.getHandle(connectorScheduleId(connectionId)).delete().catch(() => undefined);
+  await h?.close();
+  await fake?.close();
+});
+
+let seq = 0;
+function wonDeal(overrides: { domain?: string | null; company?: string } = {}) {
+  const n = ++seq;
+  const domain = overrides.domain === undefined ? `deal-${n}-${Date.now()}.example` : overrides.domain;
+  return fake.addDeal({
+    dealname: `Annual plan ${n}`, amount: 48_000, closedate: '2026-11-27', dealstage: 'closedwon', description: 'Needs SSO before rollout.',
+    company: { name: overrides.company ?? `Won Co ${n}`, ...(domain ? { domain } : {}), industry: 'SOFTWARE', numberofemployees: 120 },
+    contacts: [{ firstname: 'Dana', lastname: 'Scully', email: `dana@${domain ?? 'nodomain.example'}`, jobtitle: 'COO' }],
+    owner: { email: 'ae.sam@relay.example', firstName: 'Sam', lastName: 'Seller' },
+  });
+}
+
+function webhook(dealId: string, opts: { secret?: string; timestamp?: number } = {}) {
+  const body = JSON.stringify(dealStageWebhookBody({ portalId: fake.portalId, dealId, stageId: 'closedwon' }));
+  const headers = signWebhook({ clientSecret: opts.secret ?? CLIENT_SECRET, url: `${TEST_PUBLIC_URL}/webhooks/hubspot`, body, ...(opts.timestamp ? { timestamp: opts.timestamp } : {}) });
+  return h.app.request('/webhooks/hubspot', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
+}
+
+async function record(dealId: string) {
+  const [row] = await h.database.db.select().from(connectorRecords).where(and(eq(connectorRecords.connectionId, connectionId), eq(connectorRecords.externalId, dealId)));
+  return row;
+}
+
+const settled = (dealId: string) => eventually(async () => {
+  const row = await record(dealId);
+  return row && row.outcome !== 'skipped' ? row : undefined;
+}, { what: `deal ${dealId} imported`, timeoutMs: 45_000 });
+
+async function accountsWithDomain(domain: string) {
+  return h.database.db.select({ id: accounts.id, status: accounts.status, companyName: accounts.companyName, arr: accounts.arr, aeEmail: accounts.aeEmail, primaryContactEmail: accounts.primaryContactEmail })
+    .from(accounts).where(and(eq(accounts.orgId, org.orgId), eq(accounts.primaryDomain, domain)));
+}
+
+describe('HubSpot deals that reach Closed Won', () => {
+  it('a signed webhook becomes one account in pending_handoff, mapped from the deal, with its handoff drafted', async () => {
+    const deal = await wonDeal();
+    const res = await webhook(deal.dealId);
+    expect(res.status).toBe(200);
+    const done = await settled(deal.dealId);
+    expect(done).toMatchObject({ outcome: 'created', reason: null });
+    expect(done.recordUrl).toContain(`/record/0-3/${deal.dealId}`);
+    const domain = fake.state.companies.get(deal.companyId!)!.properties.domain as string;
+    const [account] = await accountsWithDomain(domain);
+    expect(account).toMatchObject({ id: done.accountId, status: 'pending_handoff', arr: 48_000, aeEmail: 'ae.sam@relay.example', primaryContactEmail: `dana@${domain}` });
+    await eventually(async () => (await h.database.db.select().from(outboxEmails)
+      .where(and(eq(outboxEmails.accountId, account!.id), eq(outboxEmails.kind, 'handoff_link')))).length === 1, { what: 'the AE handoff email' });
+  });
+
+  it('the same webhook five times, at once, makes one account', async () => {
+    const deal = await wonDeal();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => webhook(deal.dealId)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    const done = await settled(deal.dealId);
+    expect(done.outcome).toBe('created');
+    for (const a of await Promise.all([webhook(deal.dealId), webhook(deal.dealId)])) expect(a.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const domain = fake.state.companies.get(deal.companyId!)!.properties.domain as string;
+    expect(await accountsWithDomain(domain)).toHaveLength(1);
+  });
+
+  it('refuses a bad or stale signature with 401, and nothing happens', async () => {
+    const deal = await wonDeal();
+    expect((await webhook(deal.dealId, { secret: 'not-the-app-secret-at-all' })).status).toBe(401);
+    expect((await webhook(deal.dealId, { timestamp: Date.now() - 6 * 60_000 })).status).toBe(401);
+    const unsigned = await h.app.request('/webhooks/hubspot', { method: 'POST', body: '[]', headers: { 'content-type': 'application/json' } });
+    expect(unsigned.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await record(deal.dealId)).toBeUndefined();
+  });
+
+  it('links a deal for a company Relay already has instead of duplicating it', async () => {
+    const body = accountBody({ companyName: 'Already Here' });
+    const domain = new URL(body.website as string).hostname.replace(/^www\./, '');
+    const created = await org.api('/api/accounts', { body });
+    const { id } = await created.json() as { id: string };
+    const deal = await wonDeal({ domain, company: 'Already Here Inc' });
+    await webhook(deal.dealId);
+    expect(await settled(deal.dealId)).toMatchObject({ outcome: 'linked', accountId: id });
+    expect(await accountsWithDomain(domain)).toHaveLength(1);
+  });
+
+  it('reports a deal it cannot map, with the reason, and creates nothing', async () => {
+    const deal = await wonDeal({ domain: null, company: 'No Domain Ltd' });
+    await webhook(deal.dealId);
+    expect(await settled(deal.dealId)).toMatchObject({ outcome: 'failed', accountId: null, reason: 'the company "No Domain Ltd" has no domain' });
+    const view = await (await org.api('/api/connectors')).json() as { items: { recentFailures: { externalId: string; reason: string }[] }[] };
+    expect(view.items[0]!.recentFailures.find((f) => f.externalId === deal.dealId)?.reason).toContain('has no domain');
+  });
+
+  it('rides out a 429 storm and a 500 without losing or doubling the deal', async () => {
+    const deal = await wonDeal();
+    fake.once(hubspotReply.rateLimited(1), hubspotReply.rateLimited(1), hubspotReply.serverError(), hubspotReply.rateLimited(1));
+    await webhook(deal.dealId);
+    const done = await settled(deal.dealId);
+    expect(done.outcome).toBe('created');
+    const domain = fake.state.companies.get(deal.companyId!)!.properties.domain as string;
+    expect(await accountsWithDomain(domain)).toHaveLength(1);
+  });
+
+  it('catches a deal whose webhook never came, through the polling sync', async () => {
+    const deal = await wonDeal();
+    const res = await org.api('/api/connectors/hubspot/sync', { body: {} });
+    expect(res.status).toBe(202);
+    expect((await settled(deal.dealId)).outcome).toBe('created');
+    const view = await (await org.api('/api/connectors')).json() as { items: { cursor: string | null; lastRunAt: string | null }[] };
+    expect(view.items[0]!.cursor).not.toBeNull();
+  });
+
+  it('never answers a token or a secret, and surfaces a revoked token on the connection', async () => {
+    const listed = await (await org.api('/api/connectors')).text();
+    expect(listed).not.toContain(TOKEN);
+    expect(listed).not.toContain(CLIENT_SECRET);
+    const other = await h.newOrganisation();
+    expect(((await (await other.api('/api/connectors')).json()) as { items: unknown[] }).items).toEqual([]);
+
+    fake.revokeToken(TOKEN);
+    const deal = await wonDeal();
+    await webhook(deal.dealId);
+    expect(await settled(deal.dealId)).toMatchObject({ outcome: 'failed' });
+    const view = await (await org.api('/api/connectors')).json() as { items: { status: string; lastError: string }[] };
+    expect(view.items[0]).toMatchObject({ status: 'needs_reauth' });
+    expect(view.items[0]!.lastError).toMatch(/refused the access token.*Reconnect HubSpot/);
+    expect(JSON.stringify(view)).not.toContain(TOKEN);
+  });
+});
