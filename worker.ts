@@ -37,6 +37,7 @@ export function buildActivityDeps(env: Env, db: Database): ActivityDeps {
   return {
     db, mailer: buildMailer(env), drafter: buildDrafter(env), publicUrl: publicUrl(env), tokenSecret: resolveTokenSecret(env),
     ...(env.HUBSPOT_BASE_URL ? { hubspotBaseUrl: env.HUBSPOT_BASE_URL } : {}),
+    ...(env.NOTION_BASE_URL ? { notionBaseUrl: env.NOTION_BASE_URL } : {}),
   };
 }
 

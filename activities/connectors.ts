@@ -1,10 +1,14 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Database } from '../db/client.ts';
-import { getConnectionById, getConnectorRecord, recordConnectorOutcome, setConnectionState, advanceConnectionCursor } from '../db/repositories/connectors.ts';
+import {
+  advanceConnectionCursor, getConnectionById, getConnectorRecord, recordConnectorOutcome, setConnectionState,
+} from '../db/repositories/connectors.ts';
 import { accountFromDeal, DealNotMappable, type SyncOutcome } from '../domain/connectors.ts';
 import { createHubSpotCrm, HubSpotCallFailed, type HubSpotCrm } from '../integrations/hubspot/hubspotCrm.ts';
+import type { Mailer } from '../integrations/email/mailer.ts';
 import { createSecretBox } from '../platform/secretBox.ts';
 import { hubspotSecretsOf, hubspotSettingsOf, startDealImport } from '../services/connectors/hubspot.ts';
+import { connectionNeedsReauth } from '../services/connectors/reauth.ts';
 import { createAccount } from '../services/createAccount.ts';
 import { RelayError } from '../services/errors.ts';
 import type { HubSpotDealInput, HubSpotDealResult } from '../workflows/connectorDefinitions.ts';
@@ -12,6 +16,9 @@ import { FAILURE_TYPES } from '../workflows/definitions.ts';
 
 export interface ConnectorActivityDeps {
   db: Database;
+  mailer: Mailer;
+  /** Where links in emails point (the admins' reconnect link). */
+  publicUrl: string;
   /** RELAY_SECRET (or development's generated one): what connection secrets are sealed with. */
   tokenSecret: string;
   /** HUBSPOT_BASE_URL: tests point the SDK at a fake of HubSpot's API. */
@@ -26,7 +33,7 @@ export function createConnectorActivities(deps: ConnectorActivityDeps) {
 
   async function hubspotFor(orgId: string, connectionId: string) {
     const row = await getConnectionById(deps.db, orgId, connectionId);
-    if (!row) throw ApplicationFailure.create({ type: FAILURE_TYPES.connectionMissing, message: 'the HubSpot connection was removed', nonRetryable: true });
+    if (!row || row.status === 'disconnected') throw ApplicationFailure.create({ type: FAILURE_TYPES.connectionMissing, message: 'HubSpot was disconnected', nonRetryable: true });
     const crm: HubSpotCrm = createHubSpotCrm({ accessToken: hubspotSecretsOf(secretBox, row).accessToken, basePath: deps.hubspotBaseUrl });
     return { row, settings: hubspotSettingsOf(row), crm };
   }
@@ -39,7 +46,7 @@ export function createConnectorActivities(deps: ConnectorActivityDeps) {
   async function hubspotFailure(error: unknown, orgId: string, connectionId: string): Promise<unknown> {
     if (!(error instanceof HubSpotCallFailed)) return error;
     if (error.kind === 'unauthorized') {
-      await setConnectionState(deps.db, orgId, connectionId, { status: 'needs_reauth', lastError: `${error.message}. Reconnect HubSpot with a valid token.` });
+      await connectionNeedsReauth(deps, { orgId, connectionId, provider: 'HubSpot', problem: `${error.message}. Reconnect HubSpot with a valid token.` });
       return ApplicationFailure.create({ type: FAILURE_TYPES.connectorUnauthorized, message: error.message, nonRetryable: true });
     }
     if (error.kind === 'rate_limited') return ApplicationFailure.create({ type: FAILURE_TYPES.connectorRateLimited, message: error.message, nextRetryDelay: error.retryAfterMs ?? 10_000 });
@@ -135,6 +142,37 @@ export function createConnectorActivities(deps: ConnectorActivityDeps) {
       else await setConnectionState(deps.db, input.orgId, input.connectionId, { lastRunAt: new Date() });
       if (row.status === 'needs_reauth') await setConnectionState(deps.db, input.orgId, input.connectionId, { status: 'active', lastError: null });
       return { found, started: found, cursor };
+    },
+
+    /** How many Closed Won deals closed on or after `since` (a backfill's preview). */
+    async countHubSpotBackfill(input: { orgId: string; connectionId: string; sinceMs: string }): Promise<number> {
+      const { settings, crm } = await hubspotFor(input.orgId, input.connectionId);
+      try {
+        return (await crm.searchClosedWonDeals({ stageIds: settings.closedWonStageIds, modifiedAfterMs: null, closedSinceMs: input.sinceMs, limit: 1 })).total;
+      } catch (error) {
+        throw await hubspotFailure(error, input.orgId, input.connectionId);
+      }
+    },
+
+    /**
+     * One page of a backfill: Closed Won deals closed since `sinceMs`, each started as its deal's
+     * workflow (which imports it once). Answers where the next page starts; the workflow keeps it, so
+     * a retried page starts the same deals again, harmlessly.
+     */
+    async backfillHubSpotPage(input: { orgId: string; connectionId: string; sinceMs: string; after: string | null }): Promise<{ started: number; next: string | null; total: number }> {
+      const { row, settings, crm } = await hubspotFor(input.orgId, input.connectionId);
+      const context = Context.current();
+      try {
+        const page = await crm.searchClosedWonDeals({ stageIds: settings.closedWonStageIds, modifiedAfterMs: null, closedSinceMs: input.sinceMs, after: input.after ?? undefined, limit: 100 });
+        for (const deal of page.deals) {
+          await startDealImport({ temporal: context.client, taskQueue: context.info.taskQueue }, {
+            orgId: input.orgId, connectionId: input.connectionId, portalId: row.externalAccountId, dealId: deal.id,
+          });
+        }
+        return { started: page.deals.length, next: page.next, total: page.total };
+      } catch (error) {
+        throw await hubspotFailure(error, input.orgId, input.connectionId);
+      }
     },
   };
 }

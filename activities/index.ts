@@ -1,5 +1,6 @@
 import { createAccountProjectionActivities } from './accountProjections.ts';
 import { createConnectorActivities } from './connectors.ts';
+import { createNotionConnectorActivities } from './notionConnector.ts';
 import { createCsmAssignmentActivities } from './csmAssignment.ts';
 import { createHandoffActivities, type HandoffActivityDeps } from './handoff.ts';
 import { withFinalDatabaseRejections } from './databaseFailures.ts';
@@ -12,6 +13,8 @@ import { createSignInLinkActivities } from './signInLinks.ts';
 export type ActivityDeps = HandoffActivityDeps & {
   /** HUBSPOT_BASE_URL: tests point the HubSpot SDK at a fake of its API. */
   hubspotBaseUrl?: string | undefined;
+  /** NOTION_BASE_URL: tests point the Notion SDK at a fake of its API. */
+  notionBaseUrl?: string | undefined;
 };
 
 /**
@@ -28,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReconcileActivities(deps),
     ...createHealthActivities(deps),
     ...createConnectorActivities(deps),
+    ...createNotionConnectorActivities(deps),
   };
   return Object.fromEntries(Object.entries(activities).map(([name, activity]) => [name, withFinalDatabaseRejections(activity as (...args: unknown[]) => Promise<unknown>)])) as typeof activities;
 }

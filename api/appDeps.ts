@@ -30,6 +30,8 @@ export function buildAppDeps(
     publicUrl: base,
     secureCookies: base.startsWith('https:'),
     secretBox: createSecretBox(resolveTokenSecret(env)),
+    ...(env.HUBSPOT_BASE_URL ? { hubspotBaseUrl: env.HUBSPOT_BASE_URL } : {}),
+    ...(env.NOTION_BASE_URL ? { notionBaseUrl: env.NOTION_BASE_URL } : {}),
     trustProxy: env.RELAY_TRUST_PROXY,
     checkReadiness: () => checkReadiness(database, temporal.connection, { namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE }),
   };

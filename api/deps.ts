@@ -33,6 +33,10 @@ export interface AppDeps {
   secureCookies: boolean;
   /** Seals connector secrets (key from RELAY_SECRET); without it, connecting a CRM answers 503. */
   secretBox?: SecretBox;
+  /** HUBSPOT_BASE_URL (tests: the fake): where the API asks HubSpot directly (a backfill's preview). */
+  hubspotBaseUrl?: string;
+  /** NOTION_BASE_URL (tests: the fake): where connecting Notion checks the token and the database. */
+  notionBaseUrl?: string;
 }
 
 export interface SessionUser { id: string; orgId: string; email: string; name: string; role: UserRole }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { getAccountDetail, ListedAccount } from '../db/repositories/accounts.ts';
-import type { accountCrmLinks } from '../db/repositories/connectors.ts';
+import type { AccountCrmRecord } from '../domain/crmLinks.ts';
 import { HANDOFF_DRAFTERS, QUESTION_KINDS } from '../domain/handoffQuestions.ts';
 import { HEALTH_FACTOR_KEYS, HEALTH_TIERS, healthConfigSchema } from '../domain/health.ts';
 import type { AccountHealthView } from '../services/health/accountHealth.ts';
@@ -33,6 +33,8 @@ export const accountListItemResponse = z.object({
   milestonesCompleted: z.number().int(), milestonesTotal: z.number().int(),
   lastActivityAt: timestamp, createdAt: timestamp,
   health: listedHealth,
+  /** The account's CRM link as the list shows it (issue 11): linked, or a sync error in words; null when no CRM record links it. */
+  crm: z.object({ provider: z.string(), state: z.enum(['linked', 'sync_error']), recordUrl: z.string().nullable(), problem: z.string().nullable() }).nullable(),
 });
 
 export const accountListResponse = z.object({ items: z.array(accountListItemResponse), total: z.number().int() });
@@ -139,7 +141,7 @@ export function toAccountDetailResponse(detail: AccountDetail, links: { temporal
   });
 }
 
-type CrmLink = Awaited<ReturnType<typeof accountCrmLinks>>[number];
+type CrmLink = AccountCrmRecord;
 
 export const createdAccountResponse = z.object({ id: z.string(), status: z.literal('pending_handoff'), workflowId: z.string() });
 
@@ -208,6 +210,9 @@ export const healthRunProgressResponse = z.object({
 const connectorSettings = z.object({
   portalId: z.string(), closedWonStageIds: z.array(z.string()), templateName: z.string(),
   pipelineTemplates: z.record(z.string(), z.string()), intervalMinutes: z.number(),
+  // Notion (domain/notionConnector.ts NotionSettings): the database, the property mapping, the row filter.
+  databaseId: z.string(), dataSourceId: z.string(), databaseTitle: z.string(), mapping: z.record(z.string(), z.string()),
+  filter: z.object({ property: z.string(), equals: z.string() }).nullable(), templateProperty: z.string().nullable(),
 }).partial().strip();
 
 export const connectionResponse = z.object({

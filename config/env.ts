@@ -37,6 +37,8 @@ const envSchema = z.object({
   OPENAI_BASE_URL: z.string().url().optional(),
   /** Where the HubSpot SDK sends its calls (tests: a fake of HubSpot's API). */
   HUBSPOT_BASE_URL: z.string().url().optional(),
+  /** Where the Notion SDK sends its calls (tests: a fake of Notion's API; the SDK appends /v1/). */
+  NOTION_BASE_URL: z.string().url().optional(),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
   // Kept under the draftHandoff activity's 2-minute start-to-close timeout, so a slow model ends in
   // our own retry/fallback decision rather than an activity timeout.

@@ -141,6 +141,28 @@ describe('HubSpot deals that reach Closed Won', () => {
     expect(view.items[0]!.cursor).not.toBeNull();
   });
 
+  it('backfills deals closed since a date, after a preview count, each once', async () => {
+    const older = [await wonDeal(), await wonDeal(), await wonDeal()];
+    for (const deal of older) fake.state.deals.get(deal.dealId)!.properties.closedate = '2026-06-15T00:00:00.000Z';
+    const since = Date.parse('2026-06-01T00:00:00Z');
+    const expected = [...fake.state.deals.values()].filter((d) => d.properties.dealstage === 'closedwon' && Date.parse(String(d.properties.closedate)) >= since).length;
+    const preview = await org.api('/api/connectors/hubspot/backfill/preview', { body: { since: '2026-06-01' } });
+    expect(await preview.json()).toEqual({ since: '2026-06-01', deals: expected });
+    expect((await org.api('/api/connectors/hubspot/backfill/preview', { body: { since: 'last year' } })).status).toBe(400);
+
+    const started = await org.api('/api/connectors/hubspot/backfill', { body: { since: '2026-06-01' } });
+    expect(started.status).toBe(202);
+    const { id } = await started.json() as { id: string };
+    const again = await org.api('/api/connectors/hubspot/backfill', { body: { since: '2026-06-01' } });
+    expect(((await again.json()) as { id: string }).id).toBe(id);
+    expect(await h.deps.temporal.workflow.getHandle(id).result()).toMatchObject({ status: 'completed', started: expected, total: expected });
+    for (const deal of older) expect((await settled(deal.dealId)).outcome).toBe('created');
+    // Deals imported before (by webhook or sync) are not imported again.
+    const first = [...fake.state.deals.values()].find((d) => d.properties.dealname === 'Annual plan 1')!;
+    const domain = fake.state.companies.get(first.companyIds[0]!)!.properties.domain!;
+    expect(await accountsWithDomain(domain)).toHaveLength(1);
+  });
+
   it('never answers a token or a secret, and surfaces a revoked token on the connection', async () => {
     const listed = await (await org.api('/api/connectors')).text();
     expect(listed).not.toContain(TOKEN);
@@ -156,5 +178,12 @@ describe('HubSpot deals that reach Closed Won', () => {
     expect(view.items[0]).toMatchObject({ status: 'needs_reauth' });
     expect(view.items[0]!.lastError).toMatch(/refused the access token.*Reconnect HubSpot/);
     expect(JSON.stringify(view)).not.toContain(TOKEN);
+    // The admins hear once, however many deals then fail the same way.
+    const second = await wonDeal();
+    await webhook(second.dealId);
+    await settled(second.dealId);
+    const alerts = await h.database.db.select({ to: outboxEmails.toAddresses, subject: outboxEmails.subject }).from(outboxEmails)
+      .where(and(eq(outboxEmails.orgId, org.orgId), eq(outboxEmails.kind, 'connector_reauth')));
+    expect(alerts).toEqual([{ to: [org.adminEmail], subject: 'HubSpot stopped sending deals to Relay: reconnect it' }]);
   });
 });

@@ -56,7 +56,7 @@ export interface TestOrganisation extends SeededOrganisation {
 export async function createHarness(opts: {
   historyLimit?: number; startWorker?: boolean;
   /** Replaces the dev-outbox mailer / rule-based drafter (e.g. real SDKs pointed at test/fakes). */
-  activityDeps?: Partial<Pick<ActivityDeps, 'mailer' | 'drafter' | 'draftRetryDelayMs' | 'accountCommitGraceMs' | 'hubspotBaseUrl'>>;
+  activityDeps?: Partial<Pick<ActivityDeps, 'mailer' | 'drafter' | 'draftRetryDelayMs' | 'accountCommitGraceMs' | 'hubspotBaseUrl' | 'notionBaseUrl'>>;
   /** Another (migrated) database than the run's shared one: a test's own server, for outages. */
   databaseUrl?: string;
   updateTimeouts?: AppDeps['updateTimeouts'];
@@ -74,6 +74,8 @@ export async function createHarness(opts: {
     db: database.db, temporal: client, taskQueue, namespace: 'default', temporalUiUrl: 'http://temporal-ui.test',
     devOutbox: activityDeps.mailer.provider === 'dev-outbox',
     mailer: activityDeps.mailer, publicUrl: TEST_PUBLIC_URL, secureCookies: false, secretBox: createSecretBox(TEST_TOKEN_SECRET),
+    ...(activityDeps.hubspotBaseUrl ? { hubspotBaseUrl: activityDeps.hubspotBaseUrl } : {}),
+    ...(activityDeps.notionBaseUrl ? { notionBaseUrl: activityDeps.notionBaseUrl } : {}),
     // In-process requests share one client address; the limiter has its own test.
     handoffRateLimit: { limit: 100_000, windowMs: 60_000 },
     signInRateLimit: { limit: 100_000, windowMs: 60_000 },

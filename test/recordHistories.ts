@@ -34,6 +34,12 @@ import { signInEmailHash } from '../services/signInLinks.ts';
 import { bulkImportWorkflowId } from '../workflows/bulkImportDefinitions.ts';
 import { healthChangedSignal, type ReconcileAccountsWorkflow } from '../workflows/definitions.ts';
 import { healthRunIdPrefix, type HealthScoringWorkflow } from '../workflows/healthDefinitions.ts';
+import {
+  connectorScheduleId, hubspotBackfillWorkflowId, hubspotDealWorkflowId, type ConnectorSyncWorkflow, type HubSpotBackfillWorkflow,
+} from '../workflows/connectorDefinitions.ts';
+import { connectHubSpot } from '../services/connectors/hubspot.ts';
+import { createSecretBox } from '../platform/secretBox.ts';
+import { dealStageWebhookBody, signWebhook, startHubSpotFake } from './fakes/hubspotFake.ts';
 import { createRelayWorker, WORKFLOWS_PATH } from '../worker.ts';
 import { historyToJSON } from './historyJson.ts';
 
@@ -52,7 +58,14 @@ interface Ctx {
   newOrganisation(settings?: Partial<OrganisationSettings>): Promise<Org>;
   /** Handoff tokens seen in emails: checked, like the API keys, to be absent from every history. */
   secrets: Set<string>;
+  /** A HubSpot portal (test/fakes/hubspotFake.ts) the worker's HubSpot SDK talks to. */
+  hubspot: HubSpotFake;
+  /** Connects the organisation to that portal (services/connectors/hubspot.ts), sealed with the recorder's secret. */
+  connectHubSpot(orgId: string): Promise<{ connectionId: string; clientSecret: string }>;
 }
+
+type HubSpotFake = Awaited<ReturnType<typeof startHubSpotFake>>;
+const HUBSPOT_TOKEN = 'pat-na1-recorder-0000';
 
 interface Org extends SeededOrganisation {
   api(path: string, body?: unknown, app?: ReturnType<typeof createApp>): Promise<Response>;
@@ -242,6 +255,31 @@ const PATHS: Record<string, { about: string; run(ctx: Ctx): Promise<Recording[]>
       ];
     },
   },
+  hubspot: {
+    about: 'a signed webhook → hubspotDeal creates the account; the polling sync finds a deal without a webhook; a backfill since a date',
+    async run(ctx) {
+      const org = await ctx.newOrganisation();
+      const { connectionId, clientSecret } = await ctx.connectHubSpot(org.orgId);
+      const deal = (domain: string) => ctx.hubspot.addDeal({
+        dealname: `Recorded ${domain}`, amount: 36_000, closedate: '2026-11-20', dealstage: 'closedwon',
+        company: { name: `Recorded ${domain}`, domain }, contacts: [{ firstname: 'Pat', lastname: 'Doe', email: `pat@${domain}` }],
+      });
+      const first = deal(`hooked-${randomUUID().slice(0, 6)}.example`);
+      const body = JSON.stringify(dealStageWebhookBody({ portalId: ctx.hubspot.portalId, dealId: first.dealId, stageId: 'closedwon' }));
+      const headers = signWebhook({ clientSecret, url: 'http://relay.test/webhooks/hubspot', body });
+      await ok(Promise.resolve(ctx.app.request('/webhooks/hubspot', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body })));
+      const dealRun = hubspotDealWorkflowId(String(ctx.hubspot.portalId), first.dealId, org.orgId);
+      await eventually(async () => (await ctx.client.workflow.getHandle(dealRun).describe()).status.name === 'COMPLETED' || undefined, 'the deal workflow');
+      deal(`polled-${randomUUID().slice(0, 6)}.example`);
+      const syncId = `${connectorScheduleId(connectionId)}-recorded`;
+      await ctx.client.workflow.execute<ConnectorSyncWorkflow>('connectorSync', { workflowId: syncId, taskQueue: ctx.taskQueue, args: [{ orgId: org.orgId, connectionId }] });
+      const backfillId = hubspotBackfillWorkflowId(connectionId, '2026-01-01');
+      await ctx.client.workflow.execute<HubSpotBackfillWorkflow>('hubspotBackfill', {
+        workflowId: backfillId, taskQueue: ctx.taskQueue, args: [{ orgId: org.orgId, connectionId, sinceMs: String(Date.parse('2026-01-01T00:00:00Z')) }],
+      });
+      return [await settled(ctx, 'hubspotDeal-created', dealRun), await settled(ctx, 'connectorSync-found', syncId), await settled(ctx, 'hubspotBackfill-done', backfillId)];
+    },
+  },
   health: {
     about: 'handed off → a scoring run → health falls to Critical (at_risk by health, the CSM alerted) → recovers to Healthy (active again); the scoring run itself',
     async run(ctx) {
@@ -384,19 +422,22 @@ async function main(): Promise<void> {
   const { connection: clientConnection, client } = await connectTemporal(address ?? server!.address, 'default');
   const workerConnection = await NativeConnection.connect({ address: address ?? server!.address });
   let worker: Awaited<ReturnType<typeof createRelayWorker>> | null = null;
+  let hubspot: HubSpotFake | null = null;
   let workerDone: Promise<void> | null = null;
   try {
     await database.migrate();
     await ensureSearchAttributes(clientConnection, 'default');
     const taskQueue = `histories-${randomUUID()}`;
     const tokenSecret = randomBytes(32).toString('hex');
+    hubspot = await startHubSpotFake({ accessTokens: [HUBSPOT_TOKEN] });
     const activityDeps: ActivityDeps = {
       db: database.db, mailer: createDevOutboxMailer(), drafter: createRuleBasedDrafter(),
-      publicUrl: 'http://relay.test', tokenSecret,
+      publicUrl: 'http://relay.test', tokenSecret, hubspotBaseUrl: hubspot.url,
     };
     const deps: AppDeps = {
       db: database.db, temporal: client, taskQueue, namespace: 'default', temporalUiUrl: 'http://temporal-ui.test',
       devOutbox: true, mailer: activityDeps.mailer, publicUrl: 'http://relay.test', secureCookies: false,
+      secretBox: createSecretBox(tokenSecret), hubspotBaseUrl: hubspot.url,
       handoffRateLimit: { limit: 100_000, windowMs: 60_000 }, signInRateLimit: { limit: 100_000, windowMs: 60_000 },
       checkReadiness: async () => ({ database: true, temporal: true, workers: true }),
     };
@@ -408,8 +449,17 @@ async function main(): Promise<void> {
     workerDone = worker.run();
     const app = createApp(deps);
     const apiKeys: string[] = [];
+    const portal = hubspot;
     const ctx: Ctx = {
-      client, taskQueue, app, secrets: new Set([tokenSecret]),
+      client, taskQueue, app, secrets: new Set([tokenSecret, HUBSPOT_TOKEN]), hubspot: portal,
+      async connectHubSpot(orgId) {
+        const clientSecret = `recorder-client-secret-${randomUUID()}`;
+        ctx.secrets.add(clientSecret);
+        const view = await connectHubSpot(deps, orgId, { accessToken: HUBSPOT_TOKEN, clientSecret, portalId: String(portal.portalId), templateName: 'Quick Start', intervalMinutes: 1440 });
+        // The schedule stays unused here (runs are started by hand, so their histories are known).
+        await client.schedule.getHandle(connectorScheduleId(view.id)).delete();
+        return { connectionId: view.id, clientSecret };
+      },
       appWithHistoryLimit: (historyLimit) => createApp({ ...deps, historyLimit }),
       confirmImport: async (orgId, importId, opts) => {
         await confirmImport({ db: database.db, temporal: client, taskQueue, importBatchSize: opts.batchSize, importBatchesPerRun: opts.batchesPerRun }, orgId, importId);
@@ -467,6 +517,7 @@ async function main(): Promise<void> {
     await clientConnection.close();
     await database.close();
     await dropDatabase(databaseName);
+    await hubspot?.close();
     await server?.stop();
   }
 }

@@ -6,3 +6,4 @@ export { healthScoring } from './healthScoring.ts';
 export { healthRescorer } from './healthRescorer.ts';
 export { hubspotDeal } from './hubspotDeal.ts';
 export { connectorSync } from './connectorSync.ts';
+export { hubspotBackfill } from './hubspotBackfill.ts';

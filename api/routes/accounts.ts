@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { getAccountDetail, listAccounts } from '../../db/repositories/accounts.ts';
-import { accountCrmLinks } from '../../db/repositories/connectors.ts';
+import { accountCrmRecords } from '../../db/repositories/connectors.ts';
 import { csmAssignmentSchema, statusChangeSchema } from '../../domain/accountChanges.ts';
 import {
   assignAccountCsm, changeAccountStatus, completeAccountMilestone, resendAccountHandoffLink,
@@ -40,7 +40,7 @@ export function accountRoutes(deps: AppDeps) {
       const detail = await getAccountDetail(deps.db, c.get('orgId'), c.req.param('id'));
       if (!detail) throw new RelayError('not_found', 'no such account');
       const health = await loadAccountHealth(deps.db, c.get('orgId'), detail.account.id);
-      const crm = await accountCrmLinks(deps.db, c.get('orgId'), detail.account.id);
+      const crm = await accountCrmRecords(deps.db, c.get('orgId'), detail.account.id);
       return c.json(toAccountDetailResponse(detail, { temporalUrl: temporalUrl(detail.account.workflowId) }, health, crm));
     })
     .post('/:id/pulse', async (c) => {

@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
 import {
-  connectHubSpot, listConnectionViews, receiveHubSpotWebhook, retryHubSpotDeal, syncHubSpotNow,
+  connectHubSpot, listConnectionViews, previewHubSpotBackfill, receiveHubSpotWebhook, retryHubSpotDeal, startHubSpotBackfill,
 } from '../../services/connectors/hubspot.ts';
+import { connectNotion } from '../../services/connectors/notion.ts';
+import { disconnectConnection, pauseConnection, resumeConnection, syncConnectionNow } from '../../services/connectors/connections.ts';
 import type { ApiEnv, AppDeps } from '../deps.ts';
 import { connectionListResponse, connectionResponse } from '../responses.ts';
 import { jsonBody } from '../validation.ts';
@@ -11,8 +13,16 @@ export function connectorRoutes(deps: AppDeps) {
   return new Hono<ApiEnv>()
     .get('/', async (c) => c.json(connectionListResponse.parse({ items: await listConnectionViews(deps.db, c.get('orgId')) })))
     .put('/hubspot', async (c) => c.json(connectionResponse.parse(await connectHubSpot(deps, c.get('orgId'), await jsonBody(c.req)))))
-    .post('/hubspot/sync', async (c) => c.json(await syncHubSpotNow(deps, c.get('orgId')), 202))
-    .post('/hubspot/deals/:dealId/retry', async (c) => c.json(await retryHubSpotDeal(deps, c.get('orgId'), c.req.param('dealId')), 202));
+    .post('/hubspot/sync', async (c) => c.json(await syncConnectionNow(deps, c.get('orgId'), 'hubspot'), 202))
+    .put('/notion', async (c) => c.json(connectionResponse.parse(await connectNotion(deps, c.get('orgId'), await jsonBody(c.req)))))
+    .post('/notion/sync', async (c) => c.json(await syncConnectionNow(deps, c.get('orgId'), 'notion'), 202))
+    .post('/hubspot/deals/:dealId/retry', async (c) => c.json(await retryHubSpotDeal(deps, c.get('orgId'), c.req.param('dealId')), 202))
+    // Pause / resume syncing, disconnect (tokens wiped, records kept): services/connectors/connections.ts.
+    .post('/:provider/pause', async (c) => c.json(connectionResponse.parse(await pauseConnection(deps, c.get('orgId'), c.req.param('provider')))))
+    .post('/:provider/resume', async (c) => c.json(connectionResponse.parse(await resumeConnection(deps, c.get('orgId'), c.req.param('provider')))))
+    .delete('/:provider', async (c) => c.json(connectionResponse.parse(await disconnectConnection(deps, c.get('orgId'), c.req.param('provider')))))
+    .post('/hubspot/backfill/preview', async (c) => c.json(await previewHubSpotBackfill(deps, c.get('orgId'), await jsonBody(c.req))))
+    .post('/hubspot/backfill', async (c) => c.json(await startHubSpotBackfill(deps, c.get('orgId'), await jsonBody(c.req)), 202));
 }
 
 /**

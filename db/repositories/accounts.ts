@@ -4,11 +4,13 @@ import {
   ACCOUNT_LIST_MAX_PAGE_SIZE, DEFAULT_SORT_DIRECTION, HEALTH_SPARKLINE_DAYS, healthTrend,
   type AccountHealthFilter, type AccountSort, type HealthTrend, type SortDirection,
 } from '../../domain/accountList.ts';
+import type { AccountCrmFilter, ListedCrm } from '../../domain/crmLinks.ts';
 import type { HealthTier } from '../../domain/health.ts';
 import { LIFECYCLE_STATUSES, type LifecycleStatus } from '../../domain/lifecycle.ts';
 import { accountMilestoneProgress, accountStatusRank } from '../schema/index.ts';
 import type { Queryable } from '../client.ts';
 import { rowsOf } from '../rows.ts';
+import { accountCrmCondition, listedCrmByAccount } from './connectors.ts';
 import { healthHistory } from './health.ts';
 import { listAccountMilestones } from './milestones.ts';
 import { accountDomains, accountHealth, accountMilestones, accounts, handoffs, templateVersions, users } from '../schema/index.ts';
@@ -126,6 +128,8 @@ export interface AccountListFilters {
   /** Bounds on the latest health score (0–100); unscored accounts never match them. */
   scoreMin?: number | undefined;
   scoreMax?: number | undefined;
+  /** Whether a CRM record links the account, or its sync has a problem (EXISTS on connector_records). */
+  crm?: AccountCrmFilter | undefined;
 }
 
 export interface AccountListQuery extends AccountListFilters {
@@ -169,6 +173,7 @@ function filterConditions(orgId: string, f: AccountListFilters, now: Date): SQL[
   else if (f.healthTier) conditions.push(eq(accountHealth.tier, f.healthTier));
   if (f.scoreMin !== undefined) conditions.push(gte(accountHealth.score, f.scoreMin));
   if (f.scoreMax !== undefined) conditions.push(lte(accountHealth.score, f.scoreMax));
+  if (f.crm) conditions.push(accountCrmCondition(orgId, f.crm));
   return conditions;
 }
 
@@ -243,19 +248,19 @@ export interface ListedHealth {
   /** Daily scores of the last 30 days, oldest first. */
   sparkline: { day: string; score: number }[];
 }
-export type ListedAccount = Omit<ListedAccountRow, 'healthScore' | 'healthTier'> & { mrr: number; health: ListedHealth | null };
+export type ListedAccount = Omit<ListedAccountRow, 'healthScore' | 'healthTier'> & { mrr: number; health: ListedHealth | null; crm: ListedCrm | null };
 
 /** The first day of the sparkline's window: today (UTC) and the 29 days before it. */
 const sparklineFrom = (now: Date): string => new Date(now.getTime() - (HEALTH_SPARKLINE_DAYS - 1) * DAY_MS).toISOString().slice(0, 10);
 
-/** MRR and health for a page of rows; the page's histories come in one query, not one per row. */
+/** MRR, health and CRM link for a page of rows; the page's histories and CRM records come in one query each, not one per row. */
 async function completeRows(db: Queryable, orgId: string, rows: ListedAccountRow[], now: Date): Promise<ListedAccount[]> {
   const scored = rows.filter((r) => r.healthScore !== null).map((r) => r.id);
-  const history = await healthHistory(db, orgId, scored, sparklineFrom(now));
+  const [history, crm] = await Promise.all([healthHistory(db, orgId, scored, sparklineFrom(now)), listedCrmByAccount(db, orgId, rows.map((r) => r.id))]);
   return rows.map(({ healthScore, healthTier, ...row }) => {
     const sparkline = history.get(row.id) ?? [];
     const health = healthScore === null || healthTier === null ? null : { score: healthScore, tier: healthTier, trend: healthTrend(sparkline), sparkline };
-    return { ...row, mrr: Math.round(row.arr / 12), health };
+    return { ...row, mrr: Math.round(row.arr / 12), health, crm: crm.get(row.id) ?? null };
   });
 }
 

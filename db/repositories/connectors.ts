@@ -1,8 +1,9 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, countDistinct, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { listedCrm, type AccountCrmFilter, type AccountCrmRecord, type ListedCrm } from '../../domain/crmLinks.ts';
 import type { ConnectionStatus, ConnectorProvider, SyncOutcome } from '../../domain/connectors.ts';
-import type { Queryable } from '../client.ts';
+import type { Queryable, Transaction } from '../client.ts';
 import { newId } from '../ids.ts';
-import { connections, connectorRecords } from '../schema/index.ts';
+import { accounts, connections, connectorRecords } from '../schema/index.ts';
 
 export type ConnectionRow = typeof connections.$inferSelect;
 
@@ -86,11 +87,103 @@ export async function connectorSummary(db: Queryable, orgId: string, connectionI
   return { counts: Object.fromEntries(counts.map((c) => [c.outcome, Number(c.n)])) as Partial<Record<SyncOutcome, number>>, failures };
 }
 
-/** The CRM records linked to an account (its HubSpot deal and company), for the account page. */
-export async function accountCrmLinks(db: Queryable, orgId: string, accountId: string) {
-  return db.select({
-    provider: connections.provider, externalId: connectorRecords.externalId, outcome: connectorRecords.outcome, recordUrl: connectorRecords.recordUrl,
-    companyUrl: connectorRecords.companyUrl, reason: connectorRecords.reason, syncedAt: connectorRecords.syncedAt,
-  }).from(connectorRecords).innerJoin(connections, eq(connections.id, connectorRecords.connectionId))
-    .where(and(eq(connectorRecords.orgId, orgId), eq(connectorRecords.accountId, accountId)));
+
+/**
+ * Marks the connection as needing re-authorisation. Answers when the lapse began, only to the call
+ * that changed the status (one alert per lapse); null when it was marked already.
+ */
+export async function markConnectionNeedsReauth(db: Queryable, orgId: string, connectionId: string, lastError: string): Promise<Date | null> {
+  // Only an active connection lapses: a paused one stays paused, a disconnected one stays ended (an
+  // import still running when it was disconnected meets the wiped token and must not revive it).
+  const [changed] = await db.update(connections).set({ status: 'needs_reauth', lastError, updatedAt: sql`now()` })
+    .where(and(eq(connections.orgId, orgId), eq(connections.id, connectionId), eq(connections.status, 'active')))
+    .returning({ since: connections.updatedAt });
+  if (!changed) await db.update(connections).set({ lastError }).where(and(eq(connections.orgId, orgId), eq(connections.id, connectionId), eq(connections.status, 'needs_reauth')));
+  return changed?.since ?? null;
+}
+
+// ---- lifecycle, locks, and accounts as their CRM records see them -------------------------------------
+
+/**
+ * Ends a connection: status disconnected and its sealed secrets replaced (`emptySecrets`: a sealed
+ * value holding no token), so nothing left in the row opens to a credential. Its settings, cursor
+ * and records stay for history, and for a reconnect to carry on from.
+ */
+export async function markConnectionDisconnected(db: Queryable, orgId: string, connectionId: string, emptySecrets: string): Promise<void> {
+  await db.update(connections).set({ status: 'disconnected', sealedSecrets: emptySecrets, lastError: null, updatedAt: sql`now()` })
+    .where(and(eq(connections.orgId, orgId), eq(connections.id, connectionId)));
+}
+
+/**
+ * Serialises work on one CRM record of one connection until the transaction ends: two syncs that
+ * see the same Notion row at once (an overlapping run, a retried attempt whose first is still
+ * going) take turns, and the second finds the first's outcome. A row without a company domain,
+ * which no unique index guards, is not made into two accounts.
+ */
+export async function lockConnectorRecord(tx: Transaction, connectionId: string, externalId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`connector-record:${connectionId}:${externalId}`}, 0))`);
+}
+
+// Accounts as their CRM records see them: the list's filter, column and header count, and the
+// account's CRM card. Every query is scoped by the organisation and reads connector_records through
+// connector_records_account_idx (org_id, account_id).
+
+const LINK_OUTCOMES = sql`('created', 'linked')`;
+
+/**
+ * The list's `crm` filter as a condition on `accounts`, an EXISTS per row (a semi-join Postgres can
+ * drive from either side): `linked` when a created/linked record holds the account, `sync_error` when
+ * one of its records failed or the connection it came through needs re-authorisation.
+ */
+export function accountCrmCondition(orgId: string, filter: AccountCrmFilter): SQL {
+  const linked = sql`exists (select 1 from ${connectorRecords} where ${connectorRecords.orgId} = ${orgId}
+    and ${connectorRecords.accountId} = ${accounts.id} and ${connectorRecords.outcome} in ${LINK_OUTCOMES})`;
+  if (filter === 'linked') return linked;
+  if (filter === 'not_linked') return sql`not ${linked}`;
+  return sql`exists (select 1 from ${connectorRecords} inner join ${connections} on ${connections.id} = ${connectorRecords.connectionId}
+    where ${connectorRecords.orgId} = ${orgId} and ${connectorRecords.accountId} = ${accounts.id}
+    and (${connectorRecords.outcome} = 'failed' or (${connectorRecords.outcome} in ${LINK_OUTCOMES} and ${connections.status} = 'needs_reauth')))`;
+}
+
+const recordColumns = {
+  accountId: connectorRecords.accountId,
+  provider: connections.provider, externalId: connectorRecords.externalId, outcome: connectorRecords.outcome,
+  recordUrl: connectorRecords.recordUrl, companyUrl: connectorRecords.companyUrl, reason: connectorRecords.reason, syncedAt: connectorRecords.syncedAt,
+  connectionStatus: connections.status, connectionError: connections.lastError,
+};
+
+/** The CRM records of some accounts with their connection's state, for a page of list rows or one account. */
+async function crmRecordsOf(db: Queryable, orgId: string, accountIds: string[]) {
+  if (!accountIds.length) return [];
+  return db.select(recordColumns).from(connectorRecords)
+    .innerJoin(connections, and(eq(connections.id, connectorRecords.connectionId), eq(connections.orgId, orgId)))
+    .where(and(eq(connectorRecords.orgId, orgId), inArray(connectorRecords.accountId, accountIds)));
+}
+
+/** One row's CRM indicator for each account of a page (one query for the page). */
+export async function listedCrmByAccount(db: Queryable, orgId: string, accountIds: string[]): Promise<Map<string, ListedCrm>> {
+  const byAccount = new Map<string, AccountCrmRecord[]>();
+  for (const { accountId, ...record } of await crmRecordsOf(db, orgId, accountIds)) {
+    if (!accountId) continue;
+    byAccount.set(accountId, [...byAccount.get(accountId) ?? [], record]);
+  }
+  const listed = new Map<string, ListedCrm>();
+  for (const [accountId, records] of byAccount) {
+    const crm = listedCrm(records);
+    if (crm) listed.set(accountId, crm);
+  }
+  return listed;
+}
+
+/** The account's CRM records (its HubSpot deal and company…), newest sync first. */
+export async function accountCrmRecords(db: Queryable, orgId: string, accountId: string): Promise<AccountCrmRecord[]> {
+  const rows = await crmRecordsOf(db, orgId, [accountId]);
+  return rows.map(({ accountId: _, ...record }) => record).sort((a, b) => b.syncedAt.getTime() - a.syncedAt.getTime());
+}
+
+/** How many of the organisation's accounts a CRM record links (created or linked): the list's header count. */
+export async function countCrmLinkedAccounts(db: Queryable, orgId: string): Promise<number> {
+  const [row] = await db.select({ n: countDistinct(connectorRecords.accountId) }).from(connectorRecords)
+    .where(and(eq(connectorRecords.orgId, orgId), sql`${connectorRecords.outcome} in ${LINK_OUTCOMES}`));
+  return row?.n ?? 0;
 }

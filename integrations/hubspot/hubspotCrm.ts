@@ -44,7 +44,7 @@ export interface HubSpotCrm {
   /** The deal with its first company, its contacts and its owner. */
   fetchDeal(dealId: string): Promise<HubSpotDeal>;
   /** Deals in these stages modified after `modifiedAfterMs` (epoch ms), oldest change first, a page at a time. */
-  searchClosedWonDeals(opts: { stageIds: string[]; modifiedAfterMs: string | null; after?: string | undefined; limit: number }): Promise<{ deals: { id: string; modifiedAtMs: string }[]; next: string | null }>;
+  searchClosedWonDeals(opts: { stageIds: string[]; modifiedAfterMs: string | null; closedSinceMs?: string | undefined; after?: string | undefined; limit: number }): Promise<{ deals: { id: string; modifiedAtMs: string }[]; next: string | null; total: number }>;
 }
 
 /**
@@ -89,10 +89,11 @@ export function createHubSpotCrm(opts: { accessToken: string; basePath?: string 
       };
     },
 
-    async searchClosedWonDeals({ stageIds, modifiedAfterMs, after, limit }) {
+    async searchClosedWonDeals({ stageIds, modifiedAfterMs, closedSinceMs, after, limit }) {
       const filters = [
         { propertyName: 'dealstage', operator: 'IN' as const, values: stageIds },
         ...(modifiedAfterMs ? [{ propertyName: 'hs_lastmodifieddate', operator: 'GT' as const, value: modifiedAfterMs }] : []),
+        ...(closedSinceMs ? [{ propertyName: 'closedate', operator: 'GTE' as const, value: closedSinceMs }] : []),
       ];
       const page = await call('searching Closed Won deals', () => client.crm.deals.searchApi.doSearch({
         // The SDK types sorts as strings; HubSpot wants objects (HubSpot/hubspot-api-nodejs#559).
@@ -102,6 +103,7 @@ export function createHubSpotCrm(opts: { accessToken: string; basePath?: string 
       return {
         deals: page.results.map((d) => ({ id: d.id, modifiedAtMs: String(Date.parse(d.properties.hs_lastmodifieddate ?? '') || d.properties.hs_lastmodifieddate || '0') })),
         next: page.paging?.next?.after ?? null,
+        total: page.total,
       };
     },
   };

@@ -6,15 +6,21 @@ import type { Database } from '../../db/client.ts';
 import {
   connectorSummary, findConnectionsByExternalAccount, getConnection, listConnections, upsertConnection, type ConnectionRow,
 } from '../../db/repositories/connectors.ts';
+import { z } from 'zod';
 import { hubspotConnectionSchema, type HubSpotSecrets, type HubSpotSettings } from '../../domain/connectors.ts';
+import { createHubSpotCrm, HubSpotCallFailed } from '../../integrations/hubspot/hubspotCrm.ts';
 import { fieldErrors } from '../../domain/accountInput.ts';
 import type { SecretBox } from '../../platform/secretBox.ts';
 import {
-  connectorScheduleId, hubspotDealWorkflowId, type ConnectorSyncWorkflow, type HubSpotDealWorkflow,
+  connectorScheduleId, hubspotBackfillWorkflowId, hubspotDealWorkflowId, type ConnectorSyncWorkflow, type HubSpotBackfillWorkflow, type HubSpotDealWorkflow,
 } from '../../workflows/connectorDefinitions.ts';
 import { RelayError, workflowEngineUnavailable } from '../errors.ts';
 
-export interface ConnectorDeps { db: Database; temporal: Client; taskQueue: string; secretBox?: SecretBox | undefined }
+export interface ConnectorDeps {
+  db: Database; temporal: Client; taskQueue: string; secretBox?: SecretBox | undefined;
+  /** HUBSPOT_BASE_URL (tests: the fake): where a backfill's preview asks HubSpot. */
+  hubspotBaseUrl?: string | undefined;
+}
 
 /** What sealed secrets are bound to (secretBox's associated data): a HubSpot connection's secrets open nowhere else. */
 export const HUBSPOT_SECRETS_PURPOSE = 'connector:hubspot';
@@ -56,7 +62,7 @@ export async function ensureConnectorSchedule(deps: ConnectorDeps, row: Connecti
   const scheduleId = connectorScheduleId(row.id);
   const spec = { intervals: [{ every: `${intervalMinutes} minutes` }] };
   const action = {
-    type: 'startWorkflow' as const, workflowType: 'connectorSync', args: [{ orgId: row.orgId, connectionId: row.id }] as Parameters<ConnectorSyncWorkflow>,
+    type: 'startWorkflow' as const, workflowType: 'connectorSync', args: [{ orgId: row.orgId, connectionId: row.id, provider: row.provider }] as Parameters<ConnectorSyncWorkflow>,
     workflowId: scheduleId, taskQueue: deps.taskQueue, workflowExecutionTimeout: '1 hour',
   };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: `${intervalMinutes} minutes` };
@@ -66,8 +72,9 @@ export async function ensureConnectorSchedule(deps: ConnectorDeps, row: Connecti
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
   }
+  // Paused exactly when the connection is: a reconnect (status active again) resumes syncing.
   await deps.temporal.schedule.getHandle(scheduleId).update<ConnectorSyncWorkflow>((previous) => ({
-    spec, action, policies, state: { paused: previous.state.paused, ...(previous.state.note ? { note: previous.state.note } : {}) },
+    spec, action, policies, state: { paused: row.status === 'paused', ...(previous.state.note ? { note: previous.state.note } : {}) },
   }));
 }
 
@@ -99,31 +106,18 @@ export async function connectHubSpot(deps: ConnectorDeps, orgId: string, body: u
  */
 export async function startDealImport(deps: Pick<ConnectorDeps, 'temporal' | 'taskQueue'>, input: Parameters<HubSpotDealWorkflow>[0]): Promise<void> {
   await deps.temporal.workflow.start<HubSpotDealWorkflow>('hubspotDeal', {
-    workflowId: hubspotDealWorkflowId(input.portalId, input.dealId), taskQueue: deps.taskQueue, args: [input],
+    workflowId: hubspotDealWorkflowId(input.portalId, input.dealId, input.orgId), taskQueue: deps.taskQueue, args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'ALLOW_DUPLICATE',
   });
 }
 
-/** `POST /api/connectors/hubspot/sync`: the safety-net search, now. */
-export async function syncHubSpotNow(deps: ConnectorDeps, orgId: string): Promise<{ id: string }> {
-  const row = await getConnection(deps.db, orgId, 'hubspot');
-  if (!row) throw new RelayError('not_found', 'HubSpot is not connected');
-  try {
-    await deps.temporal.schedule.getHandle(connectorScheduleId(row.id)).trigger();
-  } catch (error) {
-    if (error instanceof ServiceError) throw workflowEngineUnavailable(error);
-    throw error;
-  }
-  return { id: connectorScheduleId(row.id) };
-}
 
 /** `POST /api/connectors/hubspot/deals/:dealId/retry`: a failed or skipped deal, imported again. */
 export async function retryHubSpotDeal(deps: ConnectorDeps, orgId: string, dealId: string): Promise<{ id: string }> {
-  const row = await getConnection(deps.db, orgId, 'hubspot');
-  if (!row) throw new RelayError('not_found', 'HubSpot is not connected');
+  const row = await connectedHubSpot(deps, orgId);
   if (!/^\d{1,30}$/.test(dealId)) throw new RelayError('validation', 'a HubSpot deal ID is a number', { fields: [{ field: 'dealId', message: 'must be a number' }] });
   await startDealImport(deps, { orgId, connectionId: row.id, portalId: row.externalAccountId, dealId });
-  return { id: hubspotDealWorkflowId(row.externalAccountId, dealId) };
+  return { id: hubspotDealWorkflowId(row.externalAccountId, dealId, orgId) };
 }
 
 // ---- webhooks ----------------------------------------------------------------------------------------
@@ -186,4 +180,52 @@ export async function receiveHubSpotWebhook(deps: ConnectorDeps, request: { meth
     if (error instanceof ServiceError) throw workflowEngineUnavailable(error);
     throw error;
   }
+}
+
+// ---- backfill ---------------------------------------------------------------------------------------
+
+const backfillBodySchema = z.strictObject({
+  since: z.iso.date({ error: 'since must be a date (YYYY-MM-DD)' }).refine((d) => d >= '2000-01-01' && d <= new Date().toISOString().slice(0, 10), 'since must be between 2000-01-01 and today'),
+});
+
+async function connectedHubSpot(deps: ConnectorDeps, orgId: string) {
+  const row = await getConnection(deps.db, orgId, 'hubspot');
+  if (!row || row.status === 'disconnected') throw new RelayError('not_found', 'HubSpot is not connected');
+  return row;
+}
+
+/** How many Closed Won deals closed since the date: what a backfill would bring in, before it runs. */
+export async function previewHubSpotBackfill(deps: ConnectorDeps, orgId: string, body: unknown): Promise<{ since: string; deals: number }> {
+  const parsed = backfillBodySchema.safeParse(body);
+  if (!parsed.success) throw new RelayError('validation', 'the backfill has invalid fields', { fields: fieldErrors(parsed.error) });
+  const row = await connectedHubSpot(deps, orgId);
+  const crm = createHubSpotCrm({ accessToken: hubspotSecretsOf(box(deps), row).accessToken, basePath: deps.hubspotBaseUrl });
+  try {
+    const page = await crm.searchClosedWonDeals({
+      stageIds: hubspotSettingsOf(row).closedWonStageIds, modifiedAfterMs: null, closedSinceMs: String(Date.parse(`${parsed.data.since}T00:00:00Z`)), limit: 1,
+    });
+    return { since: parsed.data.since, deals: page.total };
+  } catch (error) {
+    if (error instanceof HubSpotCallFailed && error.kind === 'unauthorized') throw new RelayError('conflict', `${error.message}: reconnect HubSpot first`);
+    if (error instanceof HubSpotCallFailed) throw new RelayError('unavailable', error.message);
+    throw error;
+  }
+}
+
+/** Starts the backfill (one per connection and date: asking again finds the same run). */
+export async function startHubSpotBackfill(deps: ConnectorDeps, orgId: string, body: unknown): Promise<{ id: string }> {
+  const parsed = backfillBodySchema.safeParse(body);
+  if (!parsed.success) throw new RelayError('validation', 'the backfill has invalid fields', { fields: fieldErrors(parsed.error) });
+  const row = await connectedHubSpot(deps, orgId);
+  const id = hubspotBackfillWorkflowId(row.id, parsed.data.since);
+  try {
+    await deps.temporal.workflow.start<HubSpotBackfillWorkflow>('hubspotBackfill', {
+      workflowId: id, taskQueue: deps.taskQueue, workflowIdConflictPolicy: 'USE_EXISTING',
+      args: [{ orgId, connectionId: row.id, sinceMs: String(Date.parse(`${parsed.data.since}T00:00:00Z`)) }],
+    });
+  } catch (error) {
+    if (error instanceof ServiceError) throw workflowEngineUnavailable(error);
+    throw error;
+  }
+  return { id };
 }

@@ -3,6 +3,8 @@ import { AccountActions } from '../components/account/ActionCards.tsx';
 import type { AccountView } from '../components/account/accountView.ts';
 import { EMPTY_FORM, StatusBadge, type FormState } from '../components/account/formFields.tsx';
 import { AccountOverview, HandoffCard, MilestonesCard } from '../components/account/OverviewCards.tsx';
+import { CrmCard } from '../components/account/CrmCard.tsx';
+import type { AccountCrmRecord } from '../../domain/crmLinks.ts';
 import { TimelineCard, type TimelineRow } from '../components/account/TimelineCard.tsx';
 import { ContactsCard, NotesCard, TasksCard, type ContactRow, type NoteRow, type TaskRow } from '../components/account/WorkCards.tsx';
 import { HealthPanel } from '../components/health/HealthPanel.tsx';
@@ -30,6 +32,8 @@ export interface AccountDetailPageProps {
   flash: { kind: 'ok' | 'error'; message: string } | null;
   /** A form that failed validation, re-rendered with what was typed and why it was refused. */
   failedForm?: { form: AccountFormName; state: FormState } | undefined;
+  /** The CRM records linking the account (its HubSpot deal and company), with their sync (issue 11). */
+  crm?: AccountCrmRecord[] | undefined;
 }
 
 export function AccountDetailPage(p: AccountDetailPageProps) {
@@ -55,6 +59,7 @@ export function AccountDetailPage(p: AccountDetailPageProps) {
         <MilestonesCard detail={p.detail} csrfToken={p.csrfToken} />
         <HandoffCard detail={p.detail} csrfToken={p.csrfToken} />
       </div>
+      {p.crm?.length ? <CrmCard accountId={account.id} records={p.crm} csrfToken={p.csrfToken} /> : null}
       <div class="grid">
         <TasksCard accountId={account.id} tasks={p.tasks} today={p.today} csrfToken={p.csrfToken} form={formState('task')} />
         <ContactsCard detail={p.detail} contacts={p.contacts} csrfToken={p.csrfToken} form={formState('contact')} />

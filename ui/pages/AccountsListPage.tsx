@@ -6,6 +6,7 @@ import {
   ACCOUNT_HEALTH_FILTERS, DEFAULT_SORT_DIRECTION, HEALTH_SPARKLINE_DAYS, type AccountHealthFilter, type AccountSort, type HealthTrend, type SortDirection,
 } from '../../domain/accountList.ts';
 import type { AccountFilterOptions } from '../../db/repositories/listOptions.ts';
+import { ACCOUNT_CRM_FILTER_LABELS, ACCOUNT_CRM_FILTERS, PROVIDER_LABELS, type ListedCrm } from '../../domain/crmLinks.ts';
 import { HEALTH_TIER_LABELS } from '../../domain/health.ts';
 import { LIFECYCLE_STATUSES, type LifecycleStatus } from '../../domain/lifecycle.ts';
 import { AppLayout, type Viewer } from '../components/AppLayout.tsx';
@@ -15,7 +16,7 @@ import { count, dollars, plural } from '../format.ts';
 /** The list's query parameters, in the order links write them (the API's schema validates them). */
 export const LIST_PARAMS = [
   'q', 'status', 'arrMin', 'arrMax', 'mrrMin', 'mrrMax', 'template', 'csm', 'activeWithin', 'inactiveFor',
-  'activityFrom', 'activityTo', 'tier', 'scoreMin', 'scoreMax', 'sort', 'dir', 'page', 'pageSize',
+  'activityFrom', 'activityTo', 'tier', 'scoreMin', 'scoreMax', 'crm', 'sort', 'dir', 'page', 'pageSize',
 ] as const;
 export type ListParam = (typeof LIST_PARAMS)[number];
 export type ListValues = Partial<Record<ListParam, string>>;
@@ -45,6 +46,8 @@ export interface AccountsListPageProps {
   result: AccountsListResult | null;
   /** Every account of the org, whatever the filters; null when unknown. */
   orgTotal: number | null;
+  /** The org's accounts a CRM record links (HubSpot, Notion), whatever the filters; null when unknown. */
+  crmLinked?: number | null;
   now: Date;
 }
 
@@ -57,7 +60,7 @@ const DEFAULTS: ListValues = { page: '1', pageSize: '25' };
 const MORE_FILTERS: ListParam[] = ['arrMin', 'arrMax', 'mrrMin', 'mrrMax', 'activeWithin', 'inactiveFor', 'activityFrom', 'activityTo'];
 const FILTER_PARAMS: ListParam[] = [
   'q', 'arrMin', 'arrMax', 'mrrMin', 'mrrMax', 'template', 'csm', 'activeWithin', 'inactiveFor', 'activityFrom', 'activityTo',
-  'tier', 'scoreMin', 'scoreMax',
+  'tier', 'scoreMin', 'scoreMax', 'crm',
 ];
 
 const HEALTH_FILTER_LABELS: Record<AccountHealthFilter, string> = { ...HEALTH_TIER_LABELS, unscored: 'Not scored' };
@@ -75,6 +78,29 @@ const HEALTH_CSS = `
 .health-sm{display:none}
 @media (max-width:640px){.health-col,.health-cell{display:none}.health-sm{display:block;margin-top:4px}th .health-sm{font-size:.75rem}}
 `;
+
+/**
+ * The CRM column: the provider's badge linking to the deal when linked, "sync error" (with the
+ * problem in words as its title) linking to the account's CRM card otherwise. On a phone it moves
+ * under the company name, like health folds under the status.
+ */
+const CRM_CSS = `
+.crm-badge{display:inline-block;font-size:.75rem;font-weight:600;padding:1px 7px;border-radius:999px;text-decoration:none;white-space:nowrap}
+.crm-linked{background:#fff0e8;color:#b4400f}.crm-error{background:#fdecec;color:#a61b1b}
+.crm-sm{display:none}
+@media (max-width:640px){.crm-col,.crm-cell{display:none}.crm-sm{display:block;margin-top:3px}}
+`;
+
+function CrmIndicator(p: { accountId: string; crm: ListedCrm }) {
+  const provider = PROVIDER_LABELS[p.crm.provider];
+  if (p.crm.state === 'sync_error') {
+    const why = `${provider} sync error: ${p.crm.problem ?? 'see the account'}`;
+    return <a class="crm-badge crm-error" href={`/accounts/${p.accountId}#crm`} title={why}>sync error<span class="visually-hidden"> ({why})</span></a>;
+  }
+  return p.crm.recordUrl
+    ? <a class="crm-badge crm-linked" href={p.crm.recordUrl} target="_blank" rel="noopener noreferrer" title={`Open the ${provider} record`}>{provider}</a>
+    : <span class="crm-badge crm-linked">{provider}</span>;
+}
 
 /** A link to the list with some parameters changed (undefined removes one); blanks and defaults are dropped. */
 export function listHref(values: ListValues, changes: ListValues = {}): string {
@@ -166,6 +192,9 @@ function FilterForm(p: { values: ListValues; errors: Map<string, string>; option
         ]} />
         <Field {...common} name="scoreMin" label="Score from" type="number" min={0} max={100} inputmode="numeric" placeholder="0" />
         <Field {...common} name="scoreMax" label="Score to" type="number" min={0} max={100} inputmode="numeric" placeholder="100" />
+        <Choice {...common} name="crm" label="CRM" choices={[
+          { value: '', label: 'Any' }, ...ACCOUNT_CRM_FILTERS.map((f) => ({ value: f, label: ACCOUNT_CRM_FILTER_LABELS[f] })),
+        ]} />
         <Choice {...common} name="pageSize" label="Rows per page" choices={['25', '50', '100'].map((n) => ({ value: n, label: n }))} />
       </div>
       {/* Folded away on first sight (a phone shows the list sooner); open whenever one is in use or wrong. */}
@@ -268,12 +297,16 @@ function AccountsTable(p: { result: AccountsListResult; values: ListValues; now:
             </SortHeader>
             <SortHeader column="health" label="Health" result={p.result} values={p.values} class="health-col" />
             <th scope="col">CSM</th>{header('progress', 'Milestones')}{header('lastActivity', 'Last activity')}
+            <th scope="col" class="crm-col">CRM</th>
           </tr>
         </thead>
         <tbody>
           {p.result.items.map((a) => (
             <tr>
-              <td><a href={`/accounts/${a.id}`}>{a.companyName}</a>{a.primaryDomain ? <div class="small muted">{a.primaryDomain}</div> : null}</td>
+              <td>
+                <a href={`/accounts/${a.id}`}>{a.companyName}</a>{a.primaryDomain ? <div class="small muted">{a.primaryDomain}</div> : null}
+                {a.crm ? <div class="crm-sm"><CrmIndicator accountId={a.id} crm={a.crm} /></div> : null}
+              </td>
               <td>{dollars(a.arr)}<div class="small muted">{dollars(a.mrr)} / mo</div></td>
               <td>
                 <span class={`status status-${a.status}`}>{STATUS_LABELS[a.status]}</span>
@@ -283,6 +316,7 @@ function AccountsTable(p: { result: AccountsListResult; values: ListValues; now:
               <td>{a.csmName ?? <span class="muted">Unassigned</span>}</td>
               <td><Progress done={a.milestonesCompleted} total={a.milestonesTotal} /></td>
               <td><time datetime={a.lastActivityAt.toISOString()} title={a.lastActivityAt.toISOString()}>{describeLastActivity(a.lastActivityAt, p.now)}</time></td>
+              <td class="crm-cell">{a.crm ? <CrmIndicator accountId={a.id} crm={a.crm} /> : <span class="muted small">—</span>}</td>
             </tr>
           ))}
         </tbody>
@@ -338,11 +372,13 @@ export function AccountsListPage(p: AccountsListPageProps) {
   const errors = new Map(p.errors.map((e) => [e.field, e.message]));
   const r = p.result;
   return (
-    <AppLayout title="Accounts" section="accounts" viewer={p.viewer} csrfToken={p.csrfToken} devOutbox={p.devOutbox} head={<style>{raw(HEALTH_CSS)}</style>}>
+    <AppLayout title="Accounts" section="accounts" viewer={p.viewer} csrfToken={p.csrfToken} devOutbox={p.devOutbox} head={<style>{raw(HEALTH_CSS + CRM_CSS)}</style>}>
       <div class="page-head">
         <div>
           <h1>Accounts</h1>
           {p.orgTotal !== null ? <span class="muted">{plural(p.orgTotal, 'account')} in total</span> : null}
+          {p.crmLinked !== undefined && p.crmLinked !== null
+            ? <span class="muted" data-crm-linked> · <a href={listHref({ crm: 'linked' })}>{count(p.crmLinked)} linked to a CRM</a></span> : null}
         </div>
         <span>
           <a class="button secondary" href="/imports/export/accounts.csv">Export CSV</a>{' '}

@@ -52,6 +52,11 @@ export function SettingsPage(p: PageShell & {
         <p class="muted">Keys for Segment and PostHog SDKs to send product events to Relay: shown once when made, stored hashed, revocable.</p>
         <a class="button secondary" href="/settings/write-keys">Manage write keys</a>
       </section>
+      <section class="card" aria-labelledby="settings-connectors">
+        <h2 id="settings-connectors">Connectors</h2>
+        <p class="muted">HubSpot (and Notion): Closed Won deals become accounts. Connect, see each connection's state, counts and failures, sync now, pause, disconnect.</p>
+        <a class="button secondary" href="/settings/connectors">Manage connectors</a>
+      </section>
     </AppLayout>
   );
 }

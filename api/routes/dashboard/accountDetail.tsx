@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { getAccount, getAccountDetail } from '../../../db/repositories/accounts.ts';
+import { accountCrmRecords } from '../../../db/repositories/connectors.ts';
 import { addContact, addNote, addTask, completeTask, listContacts, listNotes, listTasks } from '../../../db/repositories/accountWork.ts';
 import { listTimeline } from '../../../db/repositories/timeline.ts';
 import { listUsersByRole } from '../../../db/repositories/users.ts';
@@ -11,6 +12,8 @@ import {
   assignAccountCsm, changeAccountStatus, completeAccountMilestone, resendAccountHandoffLink,
 } from '../../../services/accountActions.ts';
 import { RelayError } from '../../../services/errors.ts';
+import { retryConnectorRecord } from '../../../services/connectors/connections.ts';
+import { PROVIDER_LABELS } from '../../../domain/crmLinks.ts';
 import { loadAccountHealth } from '../../../services/health/accountHealth.ts';
 import { pulseNoteSchema, pulseScoreSchema, setPulse } from '../../../services/health/pulse.ts';
 import { accountPath } from '../../../ui/components/account/accountView.ts';
@@ -70,13 +73,14 @@ export function accountDetailRoutes(deps: AppDeps) {
     if (!detail) return notFound(c);
     const typeQuery = c.req.query('type') || undefined;
     const typeParsed = timelineTypeSchema.safeParse(typeQuery);
-    const [csms, tasks, contacts, notes, timeline, health] = await Promise.all([
+    const [csms, tasks, contacts, notes, timeline, health, crm] = await Promise.all([
       listUsersByRole(deps.db, user.orgId, 'csm'),
       listTasks(deps.db, user.orgId, accountId),
       listContacts(deps.db, user.orgId, accountId),
       listNotes(deps.db, user.orgId, accountId),
       listTimeline(deps.db, user.orgId, accountId),
       loadAccountHealth(deps.db, user.orgId, accountId, { recentEvents: true }),
+      accountCrmRecords(deps.db, user.orgId, accountId),
     ]);
     const type = typeParsed.success ? typeParsed.data : undefined;
     const flash = takeFlash(c);
@@ -88,7 +92,7 @@ export function accountDetailRoutes(deps: AppDeps) {
         timeline={type ? timeline.filter((e) => e.type === type) : timeline}
         timelineType={type} timelineTypeError={typeParsed.success ? undefined : typeParsed.error.issues[0]?.message}
         temporalUrl={`${deps.temporalUiUrl}/namespaces/${deps.namespace}/workflows/${encodeURIComponent(detail.account.workflowId)}`}
-        today={new Date().toISOString().slice(0, 10)} flash={flash} failedForm={opts.failedForm}
+        today={new Date().toISOString().slice(0, 10)} flash={flash} failedForm={opts.failedForm} crm={crm}
       />,
       opts.status ?? (typeParsed.success ? 200 : 400),
     );
@@ -223,6 +227,25 @@ export function accountDetailRoutes(deps: AppDeps) {
       const user = c.get('user');
       const pulse = await setPulse(deps.db, user.orgId, id, form.data, { userId: user.id, label: user.email });
       return back(c, id, '#health', { kind: 'ok', message: `Pulse set to ${pulse.score}/10; it counts until ${pulse.expiresOn}. The health score updates within minutes.` });
+    })
+
+    // A failed or skipped CRM record of this account, imported again (issue 11); only one the account holds.
+    .post('/:id/crm/retry', async (c) => {
+      const id = c.req.param('id');
+      const { body } = await readFormBody(c);
+      const user = c.get('user');
+      const record = (await accountCrmRecords(deps.db, user.orgId, id))
+        .find((r) => r.provider === body.provider && r.externalId === body.externalId);
+      if (!record) return back(c, id, '#crm', { kind: 'error', message: 'Not done: that CRM record is not linked to this account.' });
+      const provider = PROVIDER_LABELS[record.provider];
+      try {
+        await retryConnectorRecord(deps, user.orgId, record.provider, record.externalId);
+      } catch (error) {
+        // "HubSpot is not connected" is about the connection, not the account: a flash, not the 404 page.
+        if (!(error instanceof RelayError)) throw error;
+        return back(c, id, '#crm', { kind: 'error', message: `Not done: ${error.message}` });
+      }
+      return back(c, id, '#crm', { kind: 'ok', message: `Retrying ${provider} ${record.externalId}: the outcome shows here once the sync has run (usually seconds).` });
     })
 
     .post('/:id/notes', async (c) => {

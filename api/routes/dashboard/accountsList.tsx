@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { countCrmLinkedAccounts } from '../../../db/repositories/connectors.ts';
 import { countAccountsByStatus, listAccountsWithStatusCounts } from '../../../db/repositories/accounts.ts';
 import { DEFAULT_SORT_DIRECTION } from '../../../domain/accountList.ts';
 import { listAccountFilterOptions } from '../../../db/repositories/listOptions.ts';
@@ -30,14 +31,15 @@ export function accountsListRoutes(deps: AppDeps) {
     }
     const query = toAccountListQuery(parsed.data);
     const filtered = Object.entries(query).some(([k, v]) => v !== undefined && !['status', 'sort', 'dir', 'page', 'pageSize'].includes(k));
-    const [list, orgTotal] = await Promise.all([
+    const [list, orgTotal, crmLinked] = await Promise.all([
       listAccountsWithStatusCounts(deps.db, user.orgId, query, now),
       // Without filters the tab counts already add up to the org's total.
       filtered ? countAccountsByStatus(deps.db, user.orgId, {}, now).then((counts) => Object.values(counts).reduce((a, b) => a + b, 0)) : null,
+      countCrmLinkedAccounts(deps.db, user.orgId),
     ]);
     const sort = query.sort ?? 'created';
     return c.html(
-      <AccountsListPage {...layout} options={options} errors={[]} orgTotal={orgTotal ?? list.all}
+      <AccountsListPage {...layout} options={options} errors={[]} orgTotal={orgTotal ?? list.all} crmLinked={crmLinked}
         result={{ ...list, page: query.page, pageSize: query.pageSize, sort, dir: query.dir ?? DEFAULT_SORT_DIRECTION[sort] }} />,
     );
   });

@@ -15,6 +15,7 @@ import type { PageShell } from '../../../ui/pages/TemplatesPages.tsx';
 import type { AppDeps, DashboardEnv } from '../../deps.ts';
 import { requireAdmin } from '../../middleware/requireAdmin.ts';
 import { healthSettingsRoutes } from './healthSettings.tsx';
+import { connectorSettingsRoutes } from './connectors.tsx';
 import { readFormBody } from '../../middleware/storableInput.ts';
 
 type Ctx = Context<DashboardEnv>;
@@ -84,6 +85,8 @@ export function settingsRoutes(deps: AppDeps) {
     .use('*', adminOnly)
     // /settings/health (weights, bands, schedule, score now) and /settings/write-keys, behind the same admin check.
     .route('/', healthSettingsRoutes(deps))
+    // /settings/connectors: HubSpot and Notion connections (issue 11), behind the same admin check.
+    .route('/connectors', connectorSettingsRoutes(deps))
     .get('/', async (c) => {
       const settings = await getOrganisationSettings(deps.db, c.get('user').orgId);
       return c.html(<SettingsPage {...shell(c)} values={formFromSettings(settings)} errors={{}} saved={c.req.query('saved') === '1'} questions={questionsSummary(settings)} />);
