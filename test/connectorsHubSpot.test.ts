@@ -163,6 +163,19 @@ describe('HubSpot deals that reach Closed Won', () => {
     expect(await accountsWithDomain(domain)).toHaveLength(1);
   });
 
+  it('shows the account a deal would become, without creating it ("Test with a deal")', async () => {
+    const deal = await wonDeal({ company: 'Preview Co' });
+    const domain = fake.state.companies.get(deal.companyId!)!.properties.domain!;
+    const preview = await (await org.api(`/api/connectors/hubspot/deals/${deal.dealId}/preview`)).json() as { account: Record<string, unknown> | null; problem: unknown };
+    expect(preview).toMatchObject({ problem: null, account: { companyName: 'Preview Co', arr: 48_000, website: `https://${domain}`, templateName: 'Quick Start' } });
+    expect(await accountsWithDomain(domain)).toHaveLength(0);
+    const unmappable = await wonDeal({ domain: null, company: 'Nowhere Ltd' });
+    expect(await (await org.api(`/api/connectors/hubspot/deals/${unmappable.dealId}/preview`)).json())
+      .toMatchObject({ account: null, problem: { field: 'company.domain', message: 'the company "Nowhere Ltd" has no domain' } });
+    expect((await org.api('/api/connectors/hubspot/deals/999999999/preview')).status).toBe(404);
+    expect((await org.api('/api/connectors/hubspot/deals/abc/preview')).status).toBe(400);
+  });
+
   it('never answers a token or a secret, and surfaces a revoked token on the connection', async () => {
     const listed = await (await org.api('/api/connectors')).text();
     expect(listed).not.toContain(TOKEN);

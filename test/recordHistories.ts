@@ -38,6 +38,8 @@ import {
   connectorScheduleId, hubspotBackfillWorkflowId, hubspotDealWorkflowId, type ConnectorSyncWorkflow, type HubSpotBackfillWorkflow,
 } from '../workflows/connectorDefinitions.ts';
 import { connectHubSpot } from '../services/connectors/hubspot.ts';
+import { connectNotion } from '../services/connectors/notion.ts';
+import { startNotionFake } from './fakes/notionFake.ts';
 import { createSecretBox } from '../platform/secretBox.ts';
 import { dealStageWebhookBody, signWebhook, startHubSpotFake } from './fakes/hubspotFake.ts';
 import { createRelayWorker, WORKFLOWS_PATH } from '../worker.ts';
@@ -62,7 +64,13 @@ interface Ctx {
   hubspot: HubSpotFake;
   /** Connects the organisation to that portal (services/connectors/hubspot.ts), sealed with the recorder's secret. */
   connectHubSpot(orgId: string): Promise<{ connectionId: string; clientSecret: string }>;
+  /** A Notion workspace (test/fakes/notionFake.ts) with one database of closed deals, and a connection to it. */
+  notion: NotionFake;
+  connectNotion(orgId: string, databaseId: string): Promise<{ connectionId: string }>;
 }
+
+type NotionFake = Awaited<ReturnType<typeof startNotionFake>>;
+const NOTION_TOKEN = 'ntn_recorder_integration_token_0001';
 
 type HubSpotFake = Awaited<ReturnType<typeof startHubSpotFake>>;
 const HUBSPOT_TOKEN = 'pat-na1-recorder-0000';
@@ -280,6 +288,21 @@ const PATHS: Record<string, { about: string; run(ctx: Ctx): Promise<Recording[]>
       return [await settled(ctx, 'hubspotDeal-created', dealRun), await settled(ctx, 'connectorSync-found', syncId), await settled(ctx, 'hubspotBackfill-done', backfillId)];
     },
   },
+  notion: {
+    about: 'connectorSync for a Notion database: a Closed Won row becomes an account, written back with its Relay link',
+    async run(ctx) {
+      const org = await ctx.newOrganisation();
+      const database = ctx.notion.addDatabase({ title: 'Closed deals', dataSources: [{ name: 'Deals', properties: {
+        Name: 'title', ARR: 'number', 'Close date': 'date', Champion: 'rich_text', 'Champion email': 'email', Stage: { select: ['Open', 'Closed Won'] }, 'Relay link': 'url',
+      } }] });
+      const slug = randomUUID().slice(0, 6);
+      ctx.notion.addRow(database.dataSourceId, { Name: `Noted ${slug}`, ARR: 24_000, 'Close date': '2026-11-20', Champion: 'Pat Doe', 'Champion email': `pat@noted-${slug}.example`, Stage: 'Closed Won' });
+      const { connectionId } = await ctx.connectNotion(org.orgId, database.databaseId);
+      const syncId = `${connectorScheduleId(connectionId)}-recorded`;
+      await ctx.client.workflow.execute<ConnectorSyncWorkflow>('connectorSync', { workflowId: syncId, taskQueue: ctx.taskQueue, args: [{ orgId: org.orgId, connectionId, provider: 'notion' }] });
+      return [await settled(ctx, 'connectorSync-notion', syncId)];
+    },
+  },
   health: {
     about: 'handed off → a scoring run → health falls to Critical (at_risk by health, the CSM alerted) → recovers to Healthy (active again); the scoring run itself',
     async run(ctx) {
@@ -423,6 +446,7 @@ async function main(): Promise<void> {
   const workerConnection = await NativeConnection.connect({ address: address ?? server!.address });
   let worker: Awaited<ReturnType<typeof createRelayWorker>> | null = null;
   let hubspot: HubSpotFake | null = null;
+  let notion: NotionFake | null = null;
   let workerDone: Promise<void> | null = null;
   try {
     await database.migrate();
@@ -430,14 +454,15 @@ async function main(): Promise<void> {
     const taskQueue = `histories-${randomUUID()}`;
     const tokenSecret = randomBytes(32).toString('hex');
     hubspot = await startHubSpotFake({ accessTokens: [HUBSPOT_TOKEN] });
+    notion = await startNotionFake({ tokens: [NOTION_TOKEN] });
     const activityDeps: ActivityDeps = {
       db: database.db, mailer: createDevOutboxMailer(), drafter: createRuleBasedDrafter(),
-      publicUrl: 'http://relay.test', tokenSecret, hubspotBaseUrl: hubspot.url,
+      publicUrl: 'http://relay.test', tokenSecret, hubspotBaseUrl: hubspot.url, notionBaseUrl: notion.url,
     };
     const deps: AppDeps = {
       db: database.db, temporal: client, taskQueue, namespace: 'default', temporalUiUrl: 'http://temporal-ui.test',
       devOutbox: true, mailer: activityDeps.mailer, publicUrl: 'http://relay.test', secureCookies: false,
-      secretBox: createSecretBox(tokenSecret), hubspotBaseUrl: hubspot.url,
+      secretBox: createSecretBox(tokenSecret), hubspotBaseUrl: hubspot.url, notionBaseUrl: notion.url,
       handoffRateLimit: { limit: 100_000, windowMs: 60_000 }, signInRateLimit: { limit: 100_000, windowMs: 60_000 },
       checkReadiness: async () => ({ database: true, temporal: true, workers: true }),
     };
@@ -450,8 +475,17 @@ async function main(): Promise<void> {
     const app = createApp(deps);
     const apiKeys: string[] = [];
     const portal = hubspot;
+    const workspace = notion;
     const ctx: Ctx = {
-      client, taskQueue, app, secrets: new Set([tokenSecret, HUBSPOT_TOKEN]), hubspot: portal,
+      client, taskQueue, app, secrets: new Set([tokenSecret, HUBSPOT_TOKEN, NOTION_TOKEN]), hubspot: portal, notion: workspace,
+      async connectNotion(orgId, databaseId) {
+        const view = await connectNotion(deps, orgId, {
+          token: NOTION_TOKEN, databaseId, templateName: 'Quick Start', intervalMinutes: 1440, filter: { property: 'Stage', equals: 'Closed Won' },
+          mapping: { companyName: 'Name', arr: 'ARR', closeDate: 'Close date', primaryContactName: 'Champion', primaryContactEmail: 'Champion email' },
+        });
+        await client.schedule.getHandle(connectorScheduleId(view.id)).delete();
+        return { connectionId: view.id };
+      },
       async connectHubSpot(orgId) {
         const clientSecret = `recorder-client-secret-${randomUUID()}`;
         ctx.secrets.add(clientSecret);
@@ -518,6 +552,7 @@ async function main(): Promise<void> {
     await database.close();
     await dropDatabase(databaseName);
     await hubspot?.close();
+    await notion?.close();
     await server?.stop();
   }
 }

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import {
-  connectHubSpot, listConnectionViews, previewHubSpotBackfill, receiveHubSpotWebhook, retryHubSpotDeal, startHubSpotBackfill,
+  connectHubSpot, listConnectionViews, previewHubSpotBackfill, previewHubSpotDeal, receiveHubSpotWebhook, retryHubSpotDeal, startHubSpotBackfill,
 } from '../../services/connectors/hubspot.ts';
 import { connectNotion } from '../../services/connectors/notion.ts';
 import { disconnectConnection, pauseConnection, resumeConnection, syncConnectionNow } from '../../services/connectors/connections.ts';
@@ -22,6 +22,7 @@ export function connectorRoutes(deps: AppDeps) {
     .post('/:provider/resume', async (c) => c.json(connectionResponse.parse(await resumeConnection(deps, c.get('orgId'), c.req.param('provider')))))
     .delete('/:provider', async (c) => c.json(connectionResponse.parse(await disconnectConnection(deps, c.get('orgId'), c.req.param('provider')))))
     .post('/hubspot/backfill/preview', async (c) => c.json(await previewHubSpotBackfill(deps, c.get('orgId'), await jsonBody(c.req))))
+    .get('/hubspot/deals/:dealId/preview', async (c) => c.json(await previewHubSpotDeal(deps, c.get('orgId'), c.req.param('dealId'))))
     .post('/hubspot/backfill', async (c) => c.json(await startHubSpotBackfill(deps, c.get('orgId'), await jsonBody(c.req)), 202));
 }
 

@@ -7,7 +7,7 @@ import {
   connectorSummary, findConnectionsByExternalAccount, getConnection, listConnections, upsertConnection, type ConnectionRow,
 } from '../../db/repositories/connectors.ts';
 import { z } from 'zod';
-import { hubspotConnectionSchema, type HubSpotSecrets, type HubSpotSettings } from '../../domain/connectors.ts';
+import { accountFromDeal, DealNotMappable, hubspotConnectionSchema, type HubSpotSecrets, type HubSpotSettings } from '../../domain/connectors.ts';
 import { createHubSpotCrm, HubSpotCallFailed } from '../../integrations/hubspot/hubspotCrm.ts';
 import { fieldErrors } from '../../domain/accountInput.ts';
 import type { SecretBox } from '../../platform/secretBox.ts';
@@ -228,4 +228,33 @@ export async function startHubSpotBackfill(deps: ConnectorDeps, orgId: string, b
     throw error;
   }
   return { id };
+}
+
+/**
+ * "Test with a deal": the account a deal would become (the body the create path would get), or why
+ * it could not become one, without creating anything.
+ */
+export async function previewHubSpotDeal(deps: ConnectorDeps, orgId: string, dealId: string): Promise<{ dealId: string; account: Record<string, unknown> | null; problem: { field: string; message: string } | null }> {
+  if (!/^\d{1,30}$/.test(dealId)) throw new RelayError('validation', 'a HubSpot deal ID is a number', { fields: [{ field: 'dealId', message: 'must be a number' }] });
+  const row = await connectedHubSpot(deps, orgId);
+  const settings = hubspotSettingsOf(row);
+  const crm = createHubSpotCrm({ accessToken: hubspotSecretsOf(box(deps), row).accessToken, basePath: deps.hubspotBaseUrl });
+  let deal;
+  try {
+    deal = await crm.fetchDeal(dealId);
+  } catch (error) {
+    if (error instanceof HubSpotCallFailed && error.kind === 'not_found') throw new RelayError('not_found', `HubSpot has no deal ${dealId}`);
+    if (error instanceof HubSpotCallFailed && error.kind === 'unauthorized') throw new RelayError('conflict', `${error.message}: reconnect HubSpot first`);
+    if (error instanceof HubSpotCallFailed) throw new RelayError('unavailable', error.message);
+    throw error;
+  }
+  if (!deal.stage || !settings.closedWonStageIds.includes(deal.stage)) {
+    return { dealId, account: null, problem: { field: 'dealstage', message: `the deal is in stage "${deal.stage ?? 'none'}", not a Closed Won stage (${settings.closedWonStageIds.join(', ')}): it would be skipped` } };
+  }
+  try {
+    return { dealId, account: accountFromDeal(deal, settings), problem: null };
+  } catch (error) {
+    if (error instanceof DealNotMappable) return { dealId, account: null, problem: { field: error.field, message: error.message } };
+    throw error;
+  }
 }
