@@ -1,4 +1,5 @@
 import { createAccountProjectionActivities } from './accountProjections.ts';
+import { createActionActivities } from './actions.ts';
 import { createConnectorActivities } from './connectors.ts';
 import { createNotionConnectorActivities } from './notionConnector.ts';
 import { createCsmAssignmentActivities } from './csmAssignment.ts';
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSignInLinkActivities(deps),
     ...createReconcileActivities(deps),
     ...createHealthActivities(deps),
+    ...createActionActivities(deps),
     ...createConnectorActivities(deps),
     ...createNotionConnectorActivities(deps),
   };

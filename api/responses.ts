@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { getAccountDetail, ListedAccount } from '../db/repositories/accounts.ts';
 import type { AccountCrmRecord } from '../domain/crmLinks.ts';
+import { ACTION_STATUSES } from '../domain/actions.ts';
 import { HANDOFF_DRAFTERS, QUESTION_KINDS } from '../domain/handoffQuestions.ts';
 import { HEALTH_FACTOR_KEYS, HEALTH_TIERS, healthConfigSchema } from '../domain/health.ts';
 import type { AccountHealthView } from '../services/health/accountHealth.ts';
@@ -224,3 +225,13 @@ export const connectionResponse = z.object({
 }).strip();
 
 export const connectionListResponse = z.object({ items: z.array(connectionResponse) });
+
+// ---- the playbook's actions (issue 12) -------------------------------------------------------------
+
+export const actionListResponse = z.object({
+  items: z.array(z.object({
+    actionId: z.string(), milestoneId: z.string(), kind: z.string(), label: z.string(), status: z.enum(ACTION_STATUSES), blocker: z.boolean(),
+    manual: z.boolean(), dueAt: timestamp.nullable(), draftSubject: z.string().nullable(), draftBody: z.string().nullable(),
+    drafter: z.string().nullable(), outboxId: z.string().nullable(), note: z.string().nullable(), updatedAt: timestamp,
+  }).strip()),
+});

@@ -8,6 +8,8 @@ export interface TemplateAction {
   description: string;
   trigger: { type: 'milestone_start'; delayHours: number } | { type: 'manual' };
   blocker: boolean;
+  /** Emails: send without waiting for a person's review (default: wait). */
+  autoSend?: boolean;
 }
 
 export interface TemplateMilestone {

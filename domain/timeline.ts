@@ -7,5 +7,7 @@ export const TIMELINE_EVENT_TYPES = [
   'run_restarted', 'run_failed',
   // Health (issue 10): a CSM Pulse set, and a score that crossed into or out of a bad tier.
   'pulse_set', 'health_changed',
+  // The playbook's actions (issue 12): each transition, with its actor.
+  'action_changed',
 ] as const;
 export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];

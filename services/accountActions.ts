@@ -1,10 +1,14 @@
 import type { Client } from '@temporalio/client';
+import { z } from 'zod';
+import { getAccountAction } from '../db/repositories/actions.ts';
 import type { Database } from '../db/client.ts';
 import { accountExists } from '../db/repositories/accounts.ts';
 import { milestoneBelongsToAccount } from '../db/repositories/milestones.ts';
 import type { CsmAssignment, StatusChange } from '../domain/accountChanges.ts';
+import { fieldErrors } from '../domain/accountInput.ts';
+import { ACTION_COMMANDS, type ActionCommand } from '../domain/actions.ts';
 import {
-  accountWorkflowId, assignCsmUpdate, completeMilestoneUpdate, resendHandoffLinkUpdate, setStatusUpdate, type LifecycleState,
+  accountWorkflowId, actionCommandUpdate, assignCsmUpdate, completeMilestoneUpdate, resendHandoffLinkUpdate, setStatusUpdate, type LifecycleState,
 } from '../workflows/definitions.ts';
 import { RelayError } from './errors.ts';
 import { updateAccountWorkflow, type UpdateTimeouts } from './workflowUpdates.ts';
@@ -85,5 +89,42 @@ export async function resendAccountHandoffLink(
 ): Promise<AccountActionResult> {
   await requireAccount(deps.db, orgId, accountId);
   const state = await updateAccountWorkflow(deps.temporal, accountWorkflowId(accountId), resendHandoffLinkUpdate, { actor }, { timeouts: deps.updateTimeouts, requestKey: request.requestKey });
+  return { id: accountId, state };
+}
+
+// ---- the playbook's actions (issue 12) -------------------------------------------------------------
+
+const actionBodies = {
+  approve: z.strictObject({
+    subject: z.string().trim().min(1, 'subject must not be empty').max(300).optional(),
+    body: z.string().trim().min(1, 'body must not be empty').max(20_000).optional(),
+  }).refine((b) => (b.subject === undefined) === (b.body === undefined), { message: 'send both subject and body to edit the draft, or neither', path: ['body'] }),
+  skip: z.strictObject({ reason: z.string({ error: 'reason is required: say why' }).trim().min(1, 'reason is required: say why').max(1000) }),
+  reschedule: z.strictObject({ dueAt: z.iso.datetime({ offset: true, error: 'dueAt must be an ISO 8601 date-time with a time zone' }) }),
+  complete: z.strictObject({}),
+  run: z.strictObject({}),
+} satisfies Record<ActionCommand, z.ZodType>;
+
+/** One command on one of the account's playbook actions, through its workflow (the API's and the page's). */
+export async function commandAccountAction(
+  deps: AccountActionDeps, orgId: string, accountId: string, actionId: string, command: string, body: unknown, actor: string, request: ActionRequest = {},
+): Promise<AccountActionResult> {
+  if (!(ACTION_COMMANDS as readonly string[]).includes(command)) {
+    throw new RelayError('not_found', `no such action command (${ACTION_COMMANDS.join(', ')})`);
+  }
+  const which = command as ActionCommand;
+  const parsed = actionBodies[which].safeParse(body ?? {});
+  if (!parsed.success) throw new RelayError('validation', 'the request has invalid fields', { fields: fieldErrors(parsed.error) });
+  if (!await getAccountAction(deps.db, orgId, accountId, actionId)) {
+    await requireAccount(deps.db, orgId, accountId);
+    throw new RelayError('not_found', 'no such action on this account');
+  }
+  const data = parsed.data as { subject?: string; body?: string; reason?: string; dueAt?: string };
+  const state = await updateAccountWorkflow(deps.temporal, accountWorkflowId(accountId), actionCommandUpdate, {
+    actionId, command: which, actor,
+    ...(data.reason ? { reason: data.reason } : {}),
+    ...(data.dueAt ? { dueAt: Date.parse(data.dueAt) } : {}),
+    ...(data.subject && data.body ? { edits: { subject: data.subject, body: data.body } } : {}),
+  }, { timeouts: deps.updateTimeouts, requestKey: request.requestKey });
   return { id: accountId, state };
 }

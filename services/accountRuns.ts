@@ -242,6 +242,7 @@ export async function restartAccountRun(
           tokenTtlSeconds: settings.handoffTokenTtlSeconds,
           reminderDelaysSeconds: settings.handoffReminderDelaysSeconds,
           escalationDelaySeconds: settings.handoffEscalationDelaySeconds,
+          ...(settings.actionHourSeconds ? { actionHourSeconds: settings.actionHourSeconds } : {}),
         },
         carriedState: state,
       }],

@@ -79,6 +79,7 @@ export async function createAccount(deps: CreateAccountDeps, orgId: string, body
             tokenTtlSeconds: settings.handoffTokenTtlSeconds,
             reminderDelaysSeconds: settings.handoffReminderDelaysSeconds,
             escalationDelaySeconds: settings.handoffEscalationDelaySeconds,
+            ...(settings.actionHourSeconds ? { actionHourSeconds: settings.actionHourSeconds } : {}),
           },
           ...(deps.historyLimit ? { historyLimit: deps.historyLimit } : {}),
         }],

@@ -3,7 +3,7 @@ import { and, count, eq } from 'drizzle-orm';
 import { saveTemplate } from '../db/repositories/templates.ts';
 import { accountDomains, accountMilestones, accounts, outboxEmails, timelineEvents } from '../db/schema/index.ts';
 import { STARTER_TEMPLATES } from '../db/seed/starterTemplates.ts';
-import { accountBody, createHarness, eventually, type Harness, type TestOrganisation } from './harness.ts';
+import { accountBody, createHarness, eventually, type Harness, type TestOrganisation, skipOpenBlockers } from './harness.ts';
 
 let h: Harness;
 beforeAll(async () => { h = await createHarness(); });
@@ -81,6 +81,8 @@ describe('an account from creation to completion', () => {
 
     let last: { readyToComplete: boolean; status: string } | null = null;
     for (const milestone of active.milestones) {
+      // The playbook's blockers hold each milestone (issue 12): this test is about the lifecycle, so they are skipped.
+      await skipOpenBlockers(org, id, milestone.id);
       const res = await org.api(`/api/accounts/${id}/milestones/${milestone.id}/complete`, { body: {} });
       expect(res.status).toBe(200);
       last = await res.json() as { readyToComplete: boolean; status: string };

@@ -179,3 +179,16 @@ export function accountBody(overrides: Record<string, unknown> = {}) {
     ...overrides,
   };
 }
+
+/**
+ * What a CSM does before completing a milestone whose playbook has blockers: skips each open one
+ * (with a reason), so the milestone may complete. Tests about milestones, not about the playbook.
+ */
+export async function skipOpenBlockers(org: TestOrganisation, accountId: string, milestoneId: string): Promise<void> {
+  const res = await org.api(`/api/accounts/${accountId}/actions`);
+  const { items } = await res.json() as { items: { actionId: string; milestoneId: string; blocker: boolean; status: string }[] };
+  for (const a of items.filter((i) => i.milestoneId === milestoneId && i.blocker && !['executed', 'completed', 'skipped'].includes(i.status))) {
+    const skipped = await org.api(`/api/accounts/${accountId}/actions/${encodeURIComponent(a.actionId)}/skip`, { body: { reason: 'not part of this test' } });
+    if (skipped.status !== 200) throw new Error(`could not skip blocker ${a.actionId}: ${skipped.status} ${await skipped.text()}`);
+  }
+}

@@ -263,6 +263,29 @@ const PATHS: Record<string, { about: string; run(ctx: Ctx): Promise<Recording[]>
       ];
     },
   },
+  playbook: {
+    about: 'handed off → the welcome email drafted and approved (sent) → the kickoff call fires on its timer → completed → the milestone completes → the next milestone\'s blocker skipped',
+    async run(ctx) {
+      const org = await ctx.newOrganisation({ actionHourSeconds: 0.05 });
+      const slug = randomUUID().slice(0, 8);
+      const created = await ok(org.api('/api/accounts', {
+        ...ACCOUNT, templateName: 'Standard SaaS Onboarding', companyName: `Playbook ${slug}`, primaryContactEmail: `peter@playbook-${slug}.example`,
+      }));
+      const { id, workflowId } = await created.json() as { id: string; workflowId: string };
+      const [link] = await handoffLinks(ctx, org, id, 1);
+      await submitHandoff(ctx, link!, org.csms[0]!.id);
+      type Action = { actionId: string; label: string; status: string; milestoneId: string };
+      const actionsOf = async () => ((await (await ok(org.api(`/api/accounts/${id}/actions`))).json()) as { items: Action[] }).items;
+      const welcome = await eventually(async () => (await actionsOf()).find((a) => a.label === 'Welcome email' && a.status === 'review_pending'), 'the welcome draft');
+      await ok(org.api(`/api/accounts/${id}/actions/${encodeURIComponent(welcome.actionId)}/approve`, {}));
+      const call = await eventually(async () => (await actionsOf()).find((a) => a.label === 'Kickoff call' && a.status === 'ready'), 'the kickoff call');
+      await ok(org.api(`/api/accounts/${id}/actions/${encodeURIComponent(call.actionId)}/complete`, {}));
+      await ok(org.api(`/api/accounts/${id}/milestones/${call.milestoneId}/complete`, {}));
+      const workspace = await eventually(async () => (await actionsOf()).find((a) => a.label === 'Configure workspace'), 'the next milestone\'s actions');
+      await ok(org.api(`/api/accounts/${id}/actions/${encodeURIComponent(workspace.actionId)}/skip`, { reason: 'done by the customer' }));
+      return [await settled(ctx, 'accountLifecycle-playbook', workflowId)];
+    },
+  },
   hubspot: {
     about: 'a signed webhook → hubspotDeal creates the account; the polling sync finds a deal without a webhook; a backfill since a date',
     async run(ctx) {

@@ -22,7 +22,7 @@ const PATHS = [
   'sendSignInLinks-sent',
   'reconcileAccounts-restarted', 'accountLifecycle-restarted-by-reconciler',
   'healthScoring-run', 'accountLifecycle-health-moved',
-  'hubspotDeal-created', 'connectorSync-found', 'hubspotBackfill-done', 'connectorSync-notion',
+  'hubspotDeal-created', 'connectorSync-found', 'hubspotBackfill-done', 'connectorSync-notion', 'accountLifecycle-playbook',
 ];
 
 // The replay worker reports a non-determinism as a WARN log as well as in its result.

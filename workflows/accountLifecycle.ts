@@ -3,10 +3,11 @@ import {
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.ts';
+import { actionCommandError, actionsForMilestone, openBlockers, type ActionState } from '../domain/actions.ts';
 import { HEALTH_TIER_LABELS, isBadTier } from '../domain/health.ts';
 import { canWorkMilestones, isTerminal, manualTransitionError, type LifecycleStatus } from '../domain/lifecycle.ts';
 import {
-  assignCsmUpdate, completeMilestoneUpdate, FAILURE_TYPES, healthChangedSignal, resendHandoffLinkUpdate, SEARCH_ATTRIBUTES, setStatusUpdate,
+  actionCommandUpdate, assignCsmUpdate, completeMilestoneUpdate, FAILURE_TYPES, healthChangedSignal, resendHandoffLinkUpdate, SEARCH_ATTRIBUTES, setStatusUpdate,
   lateRequestError, stateQuery, submitHandoffUpdate, type AccountLifecycleInput, type AccountLifecycleResult, type LifecycleState,
   type TimeBoundRequest,
 } from './definitions.ts';
@@ -39,6 +40,10 @@ const drafting = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
 });
 
+/** A milestone's open blockers, named, for the refusal and the API's 409. */
+const blockedMessage = (blockers: ActionState[]): string =>
+  `this milestone cannot be completed while its blocker${blockers.length === 1 ? '' : 's'} ${blockers.map((b) => `"${b.label}"`).join(', ')} ${blockers.length === 1 ? 'is' : 'are'} open`;
+
 /** The failure's type when an activity failed for good (not retried any more), else null. */
 function finalFailureType(error: unknown): string | null {
   return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause.type ?? null : null;
@@ -56,6 +61,8 @@ const PATCHES = {
   projectStatusFirst: 'project-status-first',
   /** 2026-11: health scoring's signal moves an active account to at_risk, and back on recovery (issue 10). */
   healthMovesStatus: 'health-moves-status',
+  /** 2026-11: a started milestone's playbook actions run (drafts, emails, durable timers), and blockers hold it (issue 12). */
+  actionsEngine: 'actions-engine',
 } as const;
 
 /**
@@ -115,6 +122,77 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
     } catch (error) {
       next.status = 'pending';
       throw error;
+    }
+    if (patched(PATCHES.actionsEngine)) await startMilestoneActions(next.id, actor);
+  }
+
+  // ---- the playbook's actions (issue 12) ---------------------------------------------------------
+
+  const hourMs = (timing.actionHourSeconds ?? 3600) * 1000;
+  /** Bumped when an action's time may have moved (new actions, a reschedule): the main loop sets its timer again. */
+  let actionsWake = 0;
+
+  async function projectActionChange(actions: ActionState[], message: string, actor: string): Promise<void> {
+    state.revision += 1;
+    await projections.projectActions({ orgId, accountId, actions, change: { message, actor, eventKey: stepKey('action') } });
+  }
+
+  async function startMilestoneActions(milestoneId: string, actor: string): Promise<void> {
+    const fresh = actionsForMilestone(milestoneId, await projections.loadMilestoneActions({ orgId, accountId, milestoneId }), Date.now(), hourMs);
+    if (!fresh.length) return;
+    state.actions = [...(state.actions ?? []), ...fresh];
+    await projectActionChange(fresh, `Playbook: ${fresh.map((a) => `"${a.label}"`).join(', ')} scheduled`, actor);
+    actionsWake += 1;
+  }
+
+  /** Sends an email action once (its key is the action's, whatever the retries): executed, with the outbox row. */
+  async function sendAction(action: ActionState, actor: string, edits?: { subject: string; body: string }): Promise<void> {
+    const sent = await projections.sendActionEmail({ orgId, accountId, action, edits, idempotencyKey: `${workflowId}:action:${action.id}:send` });
+    if (sent.rejectedBecause) {
+      action.note = `not delivered: ${sent.rejectedBecause}`;
+      await projectActionChange([action], `"${action.label}" was not delivered: ${sent.rejectedBecause}`, actor);
+      return;
+    }
+    action.status = 'executed';
+    action.note = null;
+    await projectActionChange([action], `"${action.label}" sent`, actor);
+  }
+
+  /** An action's time came (or a person ran it): an email is drafted, and sent at once if set to; anything else is open for a person. */
+  async function fireAction(action: ActionState, actor: string): Promise<void> {
+    if (action.kind === 'email') {
+      await projections.draftActionEmail({ orgId, accountId, action });
+      if (action.autoSend) {
+        await sendAction(action, actor);
+        return;
+      }
+      action.status = 'review_pending';
+      await projectActionChange([action], `"${action.label}" drafted; waiting for review`, actor);
+      return;
+    }
+    action.status = 'ready';
+    await projectActionChange([action], `"${action.label}" is ready`, actor);
+  }
+
+  /** The earliest time a pending timed action is due, while onboarding is under way; null when none. */
+  function nextActionDue(): number | null {
+    if (!canWorkMilestones(state.status)) return null;
+    let next: number | null = null;
+    for (const a of state.actions ?? []) if (a.status === 'pending' && a.dueAt !== null && (next === null || a.dueAt < next)) next = a.dueAt;
+    return next;
+  }
+
+  async function fireDueActions(): Promise<void> {
+    for (const action of state.actions ?? []) {
+      if (action.status !== 'pending' || action.dueAt === null || action.dueAt > Date.now() || !canWorkMilestones(state.status)) continue;
+      try {
+        await fireAction(action, 'relay');
+      } catch (error) {
+        // A refusal retrying cannot fix (the database refused the draft, say): the action waits for a person.
+        action.status = 'ready';
+        action.note = `could not run by itself: ${error instanceof Error ? error.message : String(error)}`;
+        log.warn('a playbook action could not run', { accountId, actionId: action.id, error: action.note });
+      }
     }
   }
 
@@ -203,6 +281,8 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
     if (!milestone || milestone.status === 'completed' || !canWorkMilestones(state.status)) {
       throw ApplicationFailure.create({ type: FAILURE_TYPES.milestoneNotOpen, message: 'this milestone cannot be completed now', nonRetryable: true });
     }
+    const blockers = openBlockers(state.actions, milestone.id);
+    if (blockers.length) throw ApplicationFailure.create({ type: FAILURE_TYPES.milestoneBlocked, message: blockedMessage(blockers), nonRetryable: true });
     milestone.status = 'completed';
     state.revision += 1;
     try {
@@ -220,6 +300,48 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
       const milestone = state.milestones.find((m) => m.id === request.milestoneId);
       if (!milestone) throw new Error('no such milestone on this account');
       if (milestone.status === 'completed') throw new Error('this milestone is already completed');
+      const blockers = openBlockers(state.actions, milestone.id);
+      if (blockers.length) throw new Error(blockedMessage(blockers));
+    },
+  });
+
+  setHandler(actionCommandUpdate, (request) => serialized(async () => {
+    const action = (state.actions ?? []).find((a) => a.id === request.actionId);
+    const refusal = action ? actionCommandError(action, request.command) : 'no such action on this account';
+    if (!action || refusal) throw ApplicationFailure.create({ type: FAILURE_TYPES.actionNotOpen, message: refusal ?? 'no such action', nonRetryable: true });
+    switch (request.command) {
+      case 'approve':
+        await sendAction(action, request.actor, request.edits);
+        break;
+      case 'run':
+        await fireAction(action, request.actor);
+        break;
+      case 'skip':
+        action.status = 'skipped';
+        action.note = request.reason ?? null;
+        await projectActionChange([action], `"${action.label}" skipped: ${request.reason ?? 'no reason given'}`, request.actor);
+        break;
+      case 'reschedule':
+        action.dueAt = request.dueAt ?? action.dueAt;
+        await projectActionChange([action], `"${action.label}" rescheduled to ${new Date(action.dueAt ?? 0).toISOString()}`, request.actor);
+        actionsWake += 1;
+        break;
+      case 'complete':
+        action.status = 'completed';
+        await projectActionChange([action], `"${action.label}" completed`, request.actor);
+        break;
+    }
+    return state;
+  }), {
+    validator: (request) => {
+      refuseLate(request);
+      const action = (state.actions ?? []).find((a) => a.id === request.actionId);
+      if (!action) throw new Error('no such action on this account');
+      if (!canWorkMilestones(state.status)) throw new Error(`actions can be worked only while the account is active or at risk (it is ${state.status})`);
+      const refusal = actionCommandError(action, request.command);
+      if (refusal) throw new Error(refusal);
+      if (request.command === 'skip' && !request.reason?.trim()) throw new Error('say why the action is skipped');
+      if (request.command === 'reschedule' && !(typeof request.dueAt === 'number' && request.dueAt > 0)) throw new Error('a new time is required');
     },
   });
 
@@ -296,7 +418,18 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
   const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
   const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
   for (;;) {
-    await condition(() => isTerminal(state.status) || shouldContinueAsNew());
+    // Durable timers for the playbook's actions: the loop sleeps until the next one is due (or a
+    // change moves it), fires what is due, and sleeps again. Runs without actions wait as before.
+    const due = nextActionDue();
+    if (due !== null && due <= Date.now()) {
+      await serialized(fireDueActions);
+      continue;
+    }
+    const seen = actionsWake;
+    const woken = () => isTerminal(state.status) || shouldContinueAsNew() || actionsWake !== seen;
+    if (due === null) await condition(woken);
+    else await condition(woken, due - Date.now());
+    if (!isTerminal(state.status) && !shouldContinueAsNew()) continue;
     const terminal = isTerminal(state.status);
     await condition(allHandlersFinished);
     // A change that failed while the handlers finished (the database refused it) is not an ending.

@@ -2,6 +2,7 @@
 // Imports only workflow-safe modules so both sides can load it.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ActionCommand, ActionState } from '../domain/actions.ts';
 import type { HealthTier } from '../domain/health.ts';
 import type { LifecycleStatus } from '../domain/lifecycle.ts';
 
@@ -21,6 +22,8 @@ export interface HandoffTiming {
   tokenTtlSeconds: number;
   reminderDelaysSeconds: number[];
   escalationDelaySeconds: number;
+  /** How long an action's "hour" of delay is (seconds; default 3,600, tests shorten it). */
+  actionHourSeconds?: number;
 }
 
 export interface CsmRef { userId: string; email: string; name: string }
@@ -53,6 +56,8 @@ export interface LifecycleState {
    * recovery may move it back. Absent in runs that started before health scoring.
    */
   health?: { atRiskByHealth: boolean; lastTier: HealthTier | null };
+  /** The playbook's actions of the milestones started so far (issue 12). Absent in runs from before it. */
+  actions?: ActionState[];
 }
 
 export interface AccountLifecycleInput {
@@ -131,6 +136,19 @@ export const setStatusUpdate = defineUpdate<LifecycleState, [SetStatusRequest]>(
 export const assignCsmUpdate = defineUpdate<LifecycleState, [AssignCsmRequest]>('assignCsm');
 export const completeMilestoneUpdate = defineUpdate<LifecycleState, [CompleteMilestoneRequest]>('completeMilestone');
 export const resendHandoffLinkUpdate = defineUpdate<LifecycleState, [ResendHandoffLinkRequest]>('resendHandoffLink');
+export interface ActionCommandRequest extends TimeBoundRequest {
+  actionId: string;
+  command: ActionCommand;
+  actor: string;
+  /** skip: why. */
+  reason?: string;
+  /** reschedule: the new time (epoch ms). */
+  dueAt?: number;
+  /** approve: the email as edited by the reviewer. */
+  edits?: { subject: string; body: string };
+}
+
+export const actionCommandUpdate = defineUpdate<LifecycleState, [ActionCommandRequest]>('actionCommand');
 export const stateQuery = defineQuery<LifecycleState>('state');
 
 /**
@@ -161,6 +179,8 @@ export const FAILURE_TYPES = {
   handoffNotOpen: 'HandoffNotOpen',
   invalidTransition: 'InvalidTransition',
   milestoneNotOpen: 'MilestoneNotOpen',
+  milestoneBlocked: 'MilestoneBlocked',
+  actionNotOpen: 'ActionNotOpen',
   // Activities: the request names something that is not there.
   csmNotInOrganisation: 'CsmNotInOrganisation',
   handoffAlreadySubmitted: 'HandoffAlreadySubmitted',

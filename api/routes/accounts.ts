@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
 import { getAccountDetail, listAccounts } from '../../db/repositories/accounts.ts';
+import { listAccountActions } from '../../db/repositories/actions.ts';
 import { accountCrmRecords } from '../../db/repositories/connectors.ts';
 import { csmAssignmentSchema, statusChangeSchema } from '../../domain/accountChanges.ts';
 import {
-  assignAccountCsm, changeAccountStatus, completeAccountMilestone, resendAccountHandoffLink,
+  assignAccountCsm, changeAccountStatus, commandAccountAction, completeAccountMilestone, resendAccountHandoffLink,
 } from '../../services/accountActions.ts';
 import { createAccount } from '../../services/createAccount.ts';
 import { RelayError } from '../../services/errors.ts';
@@ -12,7 +13,7 @@ import { pulseInputSchema, setPulse } from '../../services/health/pulse.ts';
 import { accountListQuerySchema, toAccountListQuery } from '../accountListQuery.ts';
 import type { ApiEnv, AppDeps } from '../deps.ts';
 import {
-  acceptedResponse, createdAccountResponse, csmAssignedResponse, handoffLinkResentResponse, milestoneCompletedResponse, pulseSetResponse,
+  acceptedResponse, actionListResponse, createdAccountResponse, csmAssignedResponse, handoffLinkResentResponse, milestoneCompletedResponse, pulseSetResponse,
   statusChangedResponse, toAccountDetailResponse, toAccountListResponse,
 } from '../responses.ts';
 import { idempotencyKeyOf, jsonBody, parseOrThrow } from '../validation.ts';
@@ -67,6 +68,17 @@ export function accountRoutes(deps: AppDeps) {
         id: done.id, status: done.state.status, milestones: done.state.milestones,
         milestoneProgress: done.progress, readyToComplete: done.readyToComplete,
       }));
+    })
+    .get('/:id/actions', async (c) => {
+      const items = await listAccountActions(deps.db, c.get('orgId'), c.req.param('id'));
+      if (!items.length && !await getAccountDetail(deps.db, c.get('orgId'), c.req.param('id'))) throw new RelayError('not_found', 'no such account');
+      return c.json(actionListResponse.parse({ items }));
+    })
+    .post('/:id/actions/:actionId/:command', async (c) => {
+      const raw = (await c.req.text()).trim() ? await jsonBody(c.req) : {};
+      const { id, state } = await commandAccountAction(deps, c.get('orgId'), c.req.param('id'), c.req.param('actionId'), c.req.param('command'), raw, apiActor, idempotencyKeyOf(c.req));
+      if (!state) return c.json(acceptedResponse.parse({ id }), 202);
+      return c.json(actionListResponse.parse({ items: await listAccountActions(deps.db, c.get('orgId'), id) }));
     })
     .post('/:id/handoff/resend', async (c) => {
       const { id, state } = await resendAccountHandoffLink(deps, c.get('orgId'), c.req.param('id'), apiActor, idempotencyKeyOf(c.req));

@@ -49,3 +49,10 @@ export async function currentMilestones(db: Queryable, orgId: string, accountIds
     .orderBy(accountMilestones.accountId, accountMilestones.sequence);
   return new Map(rows.map((r) => [r.accountId, r]));
 }
+
+/** The playbook actions a milestone was copied with (what its actions engine runs when it starts). */
+export async function milestoneActions(db: Queryable, orgId: string, accountId: string, milestoneId: string) {
+  const [row] = await db.select({ actions: accountMilestones.actions }).from(accountMilestones)
+    .where(and(eq(accountMilestones.orgId, orgId), eq(accountMilestones.accountId, accountId), eq(accountMilestones.id, milestoneId)));
+  return row?.actions ?? null;
+}

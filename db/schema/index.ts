@@ -11,3 +11,4 @@ export * from './imports.ts';
 export * from './events.ts';
 export * from './health.ts';
 export * from './connectors.ts';
+export * from './actions.ts';

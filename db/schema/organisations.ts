@@ -8,6 +8,8 @@ export interface OrganisationSettings {
   handoffEscalationDelaySeconds: number;
   /** The questions new handoffs ask; absent means DEFAULT_HANDOFF_QUESTIONS (domain/handoffQuestions.ts). */
   handoffQuestions?: HandoffQuestion[];
+  /** How long an action's "hour" of delay is, in seconds (3,600; tests shorten it). */
+  actionHourSeconds?: number;
 }
 
 export const DEFAULT_ORGANISATION_SETTINGS: OrganisationSettings = {

@@ -104,10 +104,12 @@ export async function connectHubSpot(deps: ConnectorDeps, orgId: string, body: u
  * finds the deal's record and ends at once if it already became an account: the record, not the
  * run, is what makes an import happen once, so a deal skipped or failed earlier can still come in.
  */
-export async function startDealImport(deps: Pick<ConnectorDeps, 'temporal' | 'taskQueue'>, input: Parameters<HubSpotDealWorkflow>[0]): Promise<void> {
+export async function startDealImport(deps: Pick<ConnectorDeps, 'temporal' | 'taskQueue'>, input: Parameters<HubSpotDealWorkflow>[0], opts: { retry?: boolean } = {}): Promise<void> {
   await deps.temporal.workflow.start<HubSpotDealWorkflow>('hubspotDeal', {
     workflowId: hubspotDealWorkflowId(input.portalId, input.dealId, input.orgId), taskQueue: deps.taskQueue, args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    // A person's Retry replaces a run that is still finishing its failed attempt (it would otherwise
+    // attach to it and import nothing); the import is idempotent by its record and the domain.
+    workflowIdConflictPolicy: opts.retry ? 'TERMINATE_EXISTING' : 'USE_EXISTING', workflowIdReusePolicy: 'ALLOW_DUPLICATE',
   });
 }
 
@@ -116,7 +118,7 @@ export async function startDealImport(deps: Pick<ConnectorDeps, 'temporal' | 'ta
 export async function retryHubSpotDeal(deps: ConnectorDeps, orgId: string, dealId: string): Promise<{ id: string }> {
   const row = await connectedHubSpot(deps, orgId);
   if (!/^\d{1,30}$/.test(dealId)) throw new RelayError('validation', 'a HubSpot deal ID is a number', { fields: [{ field: 'dealId', message: 'must be a number' }] });
-  await startDealImport(deps, { orgId, connectionId: row.id, portalId: row.externalAccountId, dealId });
+  await startDealImport(deps, { orgId, connectionId: row.id, portalId: row.externalAccountId, dealId }, { retry: true });
   return { id: hubspotDealWorkflowId(row.externalAccountId, dealId, orgId) };
 }
 

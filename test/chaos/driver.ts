@@ -306,6 +306,22 @@ export async function driveAccount(opts: DriverOptions, outcome: AccountOutcome)
     // 5. The CSM works through the milestones, in order.
     const count = plan.milestonesToComplete === 'all' ? outcome.expected.milestoneIds.length : Math.min(plan.milestonesToComplete, outcome.expected.milestoneIds.length);
     for (const milestoneId of outcome.expected.milestoneIds.slice(0, count)) {
+      // The playbook's blockers hold the milestone (issue 12): the CSM skips them first, with a reason.
+      const open = await step('GET /api/accounts/:id/actions', api(`/accounts/${outcome.id}/actions`), { method: 'GET' }, (answer) => {
+        if (answer.status !== 200) return undefined;
+        const { items } = JSON.parse(answer.text) as { items: { actionId: string; milestoneId: string; blocker: boolean; status: string }[] };
+        return items.filter((a) => a.milestoneId === milestoneId && a.blocker && !['executed', 'completed', 'skipped'].includes(a.status));
+      });
+      for (const blocker of open) {
+        const skipOp = 'POST /api/accounts/:id/actions/:aid/skip';
+        await step(skipOp, api(`/accounts/${outcome.id}/actions/${encodeURIComponent(blocker.actionId)}/skip`), {
+          method: 'POST', json: { reason: 'chaos: handled outside the playbook' }, idempotencyKey: randomUUID(),
+        }, (answer, history) => {
+          if (answer.status === 200 || answer.status === 202) return true;
+          if (answer.status === 409 && /already skipped/.test(answer.text) && alreadyApplied(skipOp, answer, history)) return true;
+          return undefined;
+        });
+      }
       const op = 'POST /api/accounts/:id/milestones/:mid/complete';
       const accepted = await step(op, api(`/accounts/${outcome.id}/milestones/${milestoneId}/complete`), { method: 'POST', json: {}, idempotencyKey: randomUUID() }, (answer, history) => {
         if (answer.status === 200 || answer.status === 202) return answer.status === 202;

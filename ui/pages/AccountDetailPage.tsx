@@ -1,5 +1,6 @@
 import { AppLayout, type Viewer } from '../components/AppLayout.tsx';
 import { AccountActions } from '../components/account/ActionCards.tsx';
+import { ActionsCard, openBlockerLabels, type ActionRow, type FailedActionForm } from '../components/account/ActionsCard.tsx';
 import type { AccountView } from '../components/account/accountView.ts';
 import { EMPTY_FORM, StatusBadge, type FormState } from '../components/account/formFields.tsx';
 import { AccountOverview, HandoffCard, MilestonesCard } from '../components/account/OverviewCards.tsx';
@@ -34,6 +35,10 @@ export interface AccountDetailPageProps {
   failedForm?: { form: AccountFormName; state: FormState } | undefined;
   /** The CRM records linking the account (its HubSpot deal and company), with their sync (issue 11). */
   crm?: AccountCrmRecord[] | undefined;
+  /** The playbook's actions of the milestones started so far (issue 12). */
+  actions?: ActionRow[] | undefined;
+  /** An action form (skip, reschedule, approve) refused on its fields, re-rendered with its error. */
+  failedAction?: FailedActionForm | undefined;
 }
 
 export function AccountDetailPage(p: AccountDetailPageProps) {
@@ -49,16 +54,20 @@ export function AccountDetailPage(p: AccountDetailPageProps) {
         <a class="button secondary" href={p.temporalUrl} target="_blank" rel="noopener noreferrer">Open run in Temporal UI</a>
       </div>
       {p.flash ? <p class={`flash ${p.flash.kind}`} role={p.flash.kind === 'error' ? 'alert' : 'status'}>{p.flash.message}</p> : null}
-      {p.failedForm ? <p class="flash error" role="alert">That was not saved: see the marked field below.</p> : null}
+      {p.failedForm || p.failedAction ? <p class="flash error" role="alert">That was not saved: see the marked field below.</p> : null}
       <HealthPanel accountId={account.id} health={p.health} csrfToken={p.csrfToken} pulseForm={formState('pulse')} />
       <div class="grid">
         <AccountOverview detail={p.detail} />
         <AccountActions detail={p.detail} csrfToken={p.csrfToken} csms={p.csms} statusForm={formState('status')} csmForm={formState('csm')} />
       </div>
       <div class="grid">
-        <MilestonesCard detail={p.detail} csrfToken={p.csrfToken} />
+        <MilestonesCard
+          detail={p.detail} csrfToken={p.csrfToken}
+          heldBy={Object.fromEntries(p.detail.milestones.map((m) => [m.id, openBlockerLabels(p.actions ?? [], m.id)]))}
+        />
         <HandoffCard detail={p.detail} csrfToken={p.csrfToken} />
       </div>
+      <ActionsCard detail={p.detail} actions={p.actions ?? []} csrfToken={p.csrfToken} failed={p.failedAction} />
       {p.crm?.length ? <CrmCard accountId={account.id} records={p.crm} csrfToken={p.csrfToken} /> : null}
       <div class="grid">
         <TasksCard accountId={account.id} tasks={p.tasks} today={p.today} csrfToken={p.csrfToken} form={formState('task')} />

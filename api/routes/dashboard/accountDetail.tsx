@@ -3,13 +3,15 @@ import { z } from 'zod';
 import { getAccount, getAccountDetail } from '../../../db/repositories/accounts.ts';
 import { accountCrmRecords } from '../../../db/repositories/connectors.ts';
 import { addContact, addNote, addTask, completeTask, listContacts, listNotes, listTasks } from '../../../db/repositories/accountWork.ts';
+import { getAccountAction, listAccountActions } from '../../../db/repositories/actions.ts';
 import { listTimeline } from '../../../db/repositories/timeline.ts';
 import { listUsersByRole } from '../../../db/repositories/users.ts';
 import { TIMELINE_EVENT_TYPES } from '../../../domain/timeline.ts';
 import { csmAssignmentSchema, statusChangeSchema } from '../../../domain/accountChanges.ts';
 import { DATE_RANGE, fieldErrors, isSaneDate } from '../../../domain/accountInput.ts';
+import { ACTION_COMMANDS, type ActionCommand, type ActionState } from '../../../domain/actions.ts';
 import {
-  assignAccountCsm, changeAccountStatus, completeAccountMilestone, resendAccountHandoffLink,
+  assignAccountCsm, changeAccountStatus, commandAccountAction, completeAccountMilestone, resendAccountHandoffLink,
 } from '../../../services/accountActions.ts';
 import { RelayError } from '../../../services/errors.ts';
 import { retryConnectorRecord } from '../../../services/connectors/connections.ts';
@@ -17,6 +19,7 @@ import { PROVIDER_LABELS } from '../../../domain/crmLinks.ts';
 import { loadAccountHealth } from '../../../services/health/accountHealth.ts';
 import { pulseNoteSchema, pulseScoreSchema, setPulse } from '../../../services/health/pulse.ts';
 import { accountPath } from '../../../ui/components/account/accountView.ts';
+import { PLAYBOOK_ANCHOR, type FailedActionForm } from '../../../ui/components/account/ActionsCard.tsx';
 import { humanize } from '../../../ui/components/account/formFields.tsx';
 import { AccountDetailPage, AccountNotFoundPage, type AccountFormName } from '../../../ui/pages/AccountDetailPage.tsx';
 import type { AppDeps, DashboardEnv } from '../../deps.ts';
@@ -56,6 +59,70 @@ const FORM_SCHEMAS = {
 /** A change a worker accepted but has not finished applying (its database write is waiting, say). */
 const STILL_APPLYING = 'Accepted: Relay is still applying this change; it will show here shortly.';
 
+// ---- the playbook's action forms (issue 12) --------------------------------------------------------
+
+const isActionCommand = (value: string): value is ActionCommand => (ACTION_COMMANDS as readonly string[]).includes(value);
+
+/** A `datetime-local` value ("2026-05-01T09:30", seconds optional), read as UTC like every time on the page. */
+const LOCAL_DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(?:\.\d{1,3})?)?$/;
+
+/** A textarea posts CRLF line breaks; the draft was written with LF. */
+const normaliseText = (value: string | undefined): string => (value ?? '').replace(/\r\n?/g, '\n').trim();
+
+/**
+ * What an action form posted, as the body `commandAccountAction` takes (the API's), or the errors of
+ * the fields only the page has (its date-time input). The service checks the rest and names the field.
+ */
+function actionCommandBody(command: ActionCommand, values: Record<string, string>, draft: { draftSubject: string | null; draftBody: string | null }):
+  { body: Record<string, string> } | { errors: Record<string, string> } {
+  switch (command) {
+    case 'skip': return { body: { reason: values.reason ?? '' } };
+    case 'reschedule': {
+      const raw = (values.dueAt ?? '').trim();
+      if (!raw) return { errors: { dueAt: 'choose the new date and time (UTC)' } };
+      const match = LOCAL_DATE_TIME.exec(raw);
+      const iso = match ? `${match[1]}T${match[2]}${match[3] ?? ':00'}Z` : '';
+      // Round-tripped, so 2026-02-30 or 25:00 is refused rather than rolled over to another day.
+      if (!match || !isSaneDate(match[1]!) || Number.isNaN(Date.parse(iso)) || new Date(iso).toISOString().slice(0, 16) !== `${match[1]}T${match[2]}`) {
+        return { errors: { dueAt: 'not a date and time: use YYYY-MM-DD HH:MM (UTC)' } };
+      }
+      return { body: { dueAt: iso } };
+    }
+    case 'approve': {
+      if (values.subject === undefined && values.body === undefined) return { body: {} };
+      const subject = normaliseText(values.subject);
+      const body = normaliseText(values.body);
+      // Sent as drafted: the draft keeps its drafter's label; anything changed goes as the reviewer's edit.
+      if (subject === normaliseText(draft.draftSubject ?? undefined) && body === normaliseText(draft.draftBody ?? undefined)) return { body: {} };
+      return { body: { subject, body } };
+    }
+    case 'complete':
+    case 'run':
+      return { body: {} };
+  }
+}
+
+/** The outcome of a command, in words, from the action as the workflow now holds it. */
+function actionOutcome(command: ActionCommand, label: string, action: ActionState | undefined): Flash {
+  const name = `"${label}"`;
+  switch (command) {
+    case 'approve':
+      return action?.status === 'executed'
+        ? { kind: 'ok', message: `${name} approved and sent to the primary contact.` }
+        : { kind: 'error', message: `${name} was not sent${action?.note ? `: ${action.note}` : ''}.` };
+    case 'run':
+      if (action?.status === 'review_pending') return { kind: 'ok', message: `${name} drafted: review it below, then approve to send it.` };
+      if (action?.status === 'executed') return { kind: 'ok', message: `${name} sent.` };
+      return { kind: 'ok', message: `${name} is ready.` };
+    case 'skip': return { kind: 'ok', message: `${name} skipped.` };
+    case 'reschedule': {
+      const at = action?.dueAt ? new Date(action.dueAt).toISOString() : null;
+      return { kind: 'ok', message: at ? `${name} rescheduled to ${at.slice(0, 10)} ${at.slice(11, 16)} UTC.` : `${name} rescheduled.` };
+    }
+    case 'complete': return { kind: 'ok', message: `${name} completed.` };
+  }
+}
+
 const timelineTypeSchema = z.enum(TIMELINE_EVENT_TYPES, { error: 'not a kind of event the timeline records' }).optional();
 
 type AccountContext = Context<DashboardEnv>;
@@ -66,6 +133,7 @@ export function accountDetailRoutes(deps: AppDeps) {
 
   async function renderPage(c: AccountContext, accountId: string, opts: {
     failedForm?: { form: AccountFormName; state: { values: Record<string, string>; errors: Record<string, string> } };
+    failedAction?: FailedActionForm;
     status?: 200 | 400;
   } = {}) {
     const user = c.get('user');
@@ -73,7 +141,7 @@ export function accountDetailRoutes(deps: AppDeps) {
     if (!detail) return notFound(c);
     const typeQuery = c.req.query('type') || undefined;
     const typeParsed = timelineTypeSchema.safeParse(typeQuery);
-    const [csms, tasks, contacts, notes, timeline, health, crm] = await Promise.all([
+    const [csms, tasks, contacts, notes, timeline, health, crm, actions] = await Promise.all([
       listUsersByRole(deps.db, user.orgId, 'csm'),
       listTasks(deps.db, user.orgId, accountId),
       listContacts(deps.db, user.orgId, accountId),
@@ -81,6 +149,7 @@ export function accountDetailRoutes(deps: AppDeps) {
       listTimeline(deps.db, user.orgId, accountId),
       loadAccountHealth(deps.db, user.orgId, accountId, { recentEvents: true }),
       accountCrmRecords(deps.db, user.orgId, accountId),
+      listAccountActions(deps.db, user.orgId, accountId),
     ]);
     const type = typeParsed.success ? typeParsed.data : undefined;
     const flash = takeFlash(c);
@@ -93,6 +162,7 @@ export function accountDetailRoutes(deps: AppDeps) {
         timelineType={type} timelineTypeError={typeParsed.success ? undefined : typeParsed.error.issues[0]?.message}
         temporalUrl={`${deps.temporalUiUrl}/namespaces/${deps.namespace}/workflows/${encodeURIComponent(detail.account.workflowId)}`}
         today={new Date().toISOString().slice(0, 10)} flash={flash} failedForm={opts.failedForm} crm={crm}
+        actions={actions} failedAction={opts.failedAction}
       />,
       opts.status ?? (typeParsed.success ? 200 : 400),
     );
@@ -246,6 +316,41 @@ export function accountDetailRoutes(deps: AppDeps) {
         return back(c, id, '#crm', { kind: 'error', message: `Not done: ${error.message}` });
       }
       return back(c, id, '#crm', { kind: 'ok', message: `Retrying ${provider} ${record.externalId}: the outcome shows here once the sync has run (usually seconds).` });
+    })
+
+    // The playbook's actions (issue 12): the API's commands, as the signed-in user. A field the
+    // service refuses comes back beside its input; the workflow's refusals (a blocker, a state that
+    // does not allow it) come back as an error flash naming the reason.
+    .post('/:id/actions/:actionId/:command', async (c) => {
+      const id = c.req.param('id');
+      const actionId = c.req.param('actionId');
+      const command = c.req.param('command');
+      if (!isActionCommand(command)) return notFound(c);
+      const user = c.get('user');
+      const { body, refused } = await readFormBody(c);
+      const action = await getAccountAction(deps.db, user.orgId, id, actionId);
+      if (!action) return back(c, id, PLAYBOOK_ANCHOR, { kind: 'error', message: 'Not done: that action is not on this account.' });
+      const values: Record<string, string> = {};
+      for (const [key, value] of Object.entries(body)) if (typeof value === 'string' && key !== '_csrf') values[key] = value;
+      const refuse = (errors: Record<string, string>) =>
+        renderPage(c, id, { failedAction: { actionId, command, state: { values, errors } }, status: 400 });
+      if (Object.keys(refused).length) return refuse(refused);
+      const input = actionCommandBody(command, values, action);
+      if ('errors' in input) return refuse(input.errors);
+      try {
+        const { state } = await commandAccountAction(deps, user.orgId, id, actionId, command, input.body, user.email);
+        const outcome = state ? actionOutcome(command, action.label, state.actions?.find((a) => a.id === actionId)) : { kind: 'ok' as const, message: STILL_APPLYING };
+        return back(c, id, PLAYBOOK_ANCHOR, outcome);
+      } catch (error) {
+        if (!(error instanceof RelayError)) throw error;
+        if (error.code === 'validation' && error.details.fields?.length) {
+          const errors: Record<string, string> = {};
+          for (const { field, message } of error.details.fields) errors[field] ??= message;
+          return refuse(errors);
+        }
+        if (error.code === 'not_found') return notFound(c);
+        return back(c, id, PLAYBOOK_ANCHOR, { kind: 'error', message: `Not done: ${error.message}` });
+      }
     })
 
     .post('/:id/notes', async (c) => {

@@ -46,7 +46,11 @@ export function AccountOverview(p: { detail: AccountView }) {
   );
 }
 
-export function MilestonesCard(p: { detail: AccountView; csrfToken: string }) {
+export function MilestonesCard(p: {
+  detail: AccountView; csrfToken: string;
+  /** Per milestone, the labels of its open blocker actions: what holds it from being completed (issue 12). */
+  heldBy?: Record<string, string[]> | undefined;
+}) {
   const { account, milestones } = p.detail;
   const workable = canWorkMilestones(account.status);
   const progress = milestoneProgress(p.detail);
@@ -68,6 +72,9 @@ export function MilestonesCard(p: { detail: AccountView; csrfToken: string }) {
                 {m.startedAt ? <> · started <Time at={m.startedAt} /></> : null}
                 {m.completedAt ? <> · completed <Time at={m.completedAt} /></> : null}
               </span>
+              {m.status !== 'completed' && p.heldBy?.[m.id]?.length ? (
+                <><br /><span class="small" data-held-by style="color:#a61b1b">Held by: {(p.heldBy[m.id] ?? []).map((label) => `"${label}"`).join(', ')} <a href="#playbook">(playbook)</a></span></>
+              ) : null}
             </span>
             {workable && m.status !== 'completed' ? (
               <form method="post" action={accountPath(account.id, `/milestones/${encodeURIComponent(m.id)}/complete`)}>

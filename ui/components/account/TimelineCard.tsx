@@ -25,6 +25,7 @@ const TYPE_LABELS: Record<TimelineEventType, string> = {
   run_failed: 'Run stopped',
   pulse_set: 'CSM Pulse',
   health_changed: 'Health',
+  action_changed: 'Playbook action',
 };
 
 /** Newest first; the type filter is a plain GET form, so a filtered view is a link one can share. */

@@ -1,0 +1,71 @@
+import type { ActionKind, TemplateAction } from './templates.ts';
+
+// The onboarding playbook's actions (issue 12), as the account's workflow runs them. Pure: the
+// workflow, the API and the pages share these rules.
+
+/**
+ * pending (waiting for its time, or for a person when manual) → ready (drafted, or open for a person)
+ * → review_pending (an email waiting for approval) → executed (sent) → completed; or skipped.
+ */
+export const ACTION_STATUSES = ['pending', 'ready', 'review_pending', 'executed', 'completed', 'skipped'] as const;
+export type ActionStatus = (typeof ACTION_STATUSES)[number];
+
+export const ACTION_COMMANDS = ['approve', 'skip', 'reschedule', 'complete', 'run'] as const;
+export type ActionCommand = (typeof ACTION_COMMANDS)[number];
+
+/** One action of one of the account's milestones, as its workflow holds it. */
+export interface ActionState {
+  /** `<milestoneId>:<index in the milestone's actions>`: stable across replays and continue-as-new. */
+  id: string;
+  milestoneId: string;
+  kind: ActionKind;
+  label: string;
+  description: string;
+  blocker: boolean;
+  manual: boolean;
+  /** Sent without waiting for review (emails). */
+  autoSend: boolean;
+  /** Workflow time (epoch ms) it fires at; null for a manual action nobody ran yet. */
+  dueAt: number | null;
+  status: ActionStatus;
+  /** Why it was skipped. */
+  note: string | null;
+}
+
+/** An action nobody has to do anything about any more (a sent email is done; completing it only files it). */
+export const isActionDone = (status: ActionStatus): boolean => status === 'executed' || status === 'completed' || status === 'skipped';
+
+/** The actions a milestone gets when it starts: timed ones due at start + delay, manual ones waiting. */
+export function actionsForMilestone(milestoneId: string, actions: TemplateAction[], startedAt: number, hourMs: number): ActionState[] {
+  return actions.map((a, index) => ({
+    id: `${milestoneId}:${index}`, milestoneId, kind: a.kind, label: a.label, description: a.description, blocker: a.blocker,
+    manual: a.trigger.type === 'manual', autoSend: a.autoSend === true,
+    dueAt: a.trigger.type === 'manual' ? null : startedAt + a.trigger.delayHours * hourMs,
+    status: 'pending', note: null,
+  }));
+}
+
+/** The milestone's blockers still open: what stops it from being completed, by name. */
+export function openBlockers(actions: ActionState[] | undefined, milestoneId: string): ActionState[] {
+  return (actions ?? []).filter((a) => a.milestoneId === milestoneId && a.blocker && !isActionDone(a.status));
+}
+
+/** Why a command cannot apply to an action in its state, or null when it can. */
+export function actionCommandError(action: ActionState, command: ActionCommand): string | null {
+  if (command === 'complete' && action.status === 'executed') return null;
+  if (isActionDone(action.status)) return `"${action.label}" is already ${action.status}`;
+  switch (command) {
+    case 'approve': return action.status === 'review_pending' ? null : `"${action.label}" is not waiting for review (it is ${action.status})`;
+    case 'run': return action.status === 'pending' ? null : `"${action.label}" has already run (it is ${action.status})`;
+    case 'reschedule': return action.status === 'pending' ? null : `only a pending action can be rescheduled ("${action.label}" is ${action.status})`;
+    case 'complete': return action.kind === 'email' && action.status !== 'executed'
+      ? `an email completes when it is sent: approve "${action.label}" instead`
+      : null;
+    case 'skip': return null;
+  }
+}
+
+/** Fills `{{company_name}}`-style variables; an unknown one is left as written, so a person sees it. */
+export function fillVariables(text: string, values: Record<string, string>): string {
+  return text.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, name: string) => values[name] ?? whole);
+}
