@@ -24,7 +24,8 @@ export async function healthRescorer(input: HealthRescorerInput = {}): Promise<v
   while (!workflowInfo().continueAsNewSuggested && workflowInfo().historyLength < 2_000) {
     const done = await rescoreChangedAccounts({ settleMs, limit, ...(input.orgIds ? { orgIds: input.orgIds } : {}) });
     rescored += done.scored;
-    if (done.scored < limit) await sleep(idleMs);
+    // Sleep only when the queue ran short: a full batch (churned accounts included) means more wait.
+    if ((done.taken ?? done.scored) < limit) await sleep(idleMs);
   }
   await continueAsNew<typeof healthRescorer>({ ...input, rescoredSoFar: rescored });
 }

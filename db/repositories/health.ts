@@ -50,7 +50,8 @@ export async function listOrganisationHealthSchedules(db: Queryable): Promise<{ 
 
 /** Marks accounts as changed; an account already waiting keeps its place (the debounce). */
 export async function enqueueRescore(db: Queryable, orgId: string, accountIds: string[]): Promise<void> {
-  const ids = [...new Set(accountIds)];
+  // In key order, as every other upsert of an ingestion batch: concurrent batches never deadlock (found by the bench).
+  const ids = [...new Set(accountIds)].sort();
   if (!ids.length) return;
   await db.insert(healthRescoreQueue).values(ids.map((accountId) => ({ accountId, orgId }))).onConflictDoNothing();
 }

@@ -27,6 +27,7 @@ const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T
 const addDays = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 
 const ENGAGEMENT: readonly string[] = ENGAGEMENT_SIGNALS;
+const SIGNALS_AT_ONCE = 16;
 
 /** Only accounts being onboarded or watched move on their health; the others are scored all the same. */
 const MOVES_ON_HEALTH: readonly LifecycleStatus[] = ['active', 'at_risk'];
@@ -116,7 +117,10 @@ export async function scoreAccounts(
     }
   }
   await saveScores(tx, orgId, today, now, scores);
-  for (const { accountId, change } of changes) await signal(accountId, change);
+  // A first nightly run can signal thousands of accounts: a few at a time, not one by one inside the transaction.
+  for (let i = 0; i < changes.length; i += SIGNALS_AT_ONCE) {
+    await Promise.all(changes.slice(i, i + SIGNALS_AT_ONCE).map(({ accountId, change }) => signal(accountId, change)));
+  }
   outcome.scored = scores.length;
   return outcome;
 }
@@ -137,6 +141,8 @@ export async function scoreAccountRange(
 }
 
 export interface RescoreOutcome extends ScoringOutcome {
+  /** Accounts taken from the queue (churned ones are taken and not scored): a full batch means more may wait. */
+  taken: number;
   /** How long the longest-waiting account of the batch waited since its first change (ms). */
   longestWaitMs: number;
 }
@@ -151,7 +157,7 @@ export async function rescoreSettled(
 ): Promise<RescoreOutcome> {
   return db.transaction(async (tx) => {
     const taken = await takeSettledRescores(tx, opts);
-    const outcome: RescoreOutcome = { scored: 0, wentAtRisk: 0, recovered: 0, longestWaitMs: 0 };
+    const outcome: RescoreOutcome = { scored: 0, wentAtRisk: 0, recovered: 0, taken: taken.length, longestWaitMs: 0 };
     const byOrg = new Map<string, string[]>();
     for (const t of taken) {
       byOrg.set(t.orgId, [...(byOrg.get(t.orgId) ?? []), t.accountId]);
