@@ -307,28 +307,36 @@ export async function driveAccount(opts: DriverOptions, outcome: AccountOutcome)
     const count = plan.milestonesToComplete === 'all' ? outcome.expected.milestoneIds.length : Math.min(plan.milestonesToComplete, outcome.expected.milestoneIds.length);
     for (const milestoneId of outcome.expected.milestoneIds.slice(0, count)) {
       // The playbook's blockers hold the milestone (issue 12): the CSM skips them first, with a reason.
-      const open = await step('GET /api/accounts/:id/actions', api(`/accounts/${outcome.id}/actions`), { method: 'GET' }, (answer) => {
-        if (answer.status !== 200) return undefined;
-        const { items } = JSON.parse(answer.text) as { items: { actionId: string; milestoneId: string; blocker: boolean; status: string }[] };
-        return items.filter((a) => a.milestoneId === milestoneId && a.blocker && !['executed', 'completed', 'skipped'].includes(a.status));
-      });
-      for (const blocker of open) {
-        const skipOp = 'POST /api/accounts/:id/actions/:aid/skip';
-        await step(skipOp, api(`/accounts/${outcome.id}/actions/${encodeURIComponent(blocker.actionId)}/skip`), {
-          method: 'POST', json: { reason: 'chaos: handled outside the playbook' }, idempotencyKey: randomUUID(),
-        }, (answer, history) => {
-          if (answer.status === 200 || answer.status === 202) return true;
-          if (answer.status === 409 && /already skipped/.test(answer.text) && alreadyApplied(skipOp, answer, history)) return true;
+      // A milestone's actions appear a moment after it starts (a change accepted and still applying):
+      // a completion refused for an open blocker sends the CSM back to the list, a few times at most.
+      const op = 'POST /api/accounts/:id/milestones/:mid/complete';
+      let accepted: boolean | 'blocked' = 'blocked';
+      for (let round = 0; accepted === 'blocked'; round++) {
+        if (round >= 5) throw new StepFailed(`${op}: still held by a blocker after ${round} rounds of skipping`);
+        if (round > 0) await sleep(1_000, opts.signal);
+        const open = await step('GET /api/accounts/:id/actions', api(`/accounts/${outcome.id}/actions`), { method: 'GET' }, (answer) => {
+          if (answer.status !== 200) return undefined;
+          const { items } = JSON.parse(answer.text) as { items: { actionId: string; milestoneId: string; blocker: boolean; status: string }[] };
+          return items.filter((a) => a.milestoneId === milestoneId && a.blocker && !['executed', 'completed', 'skipped'].includes(a.status));
+        });
+        for (const blocker of open) {
+          const skipOp = 'POST /api/accounts/:id/actions/:aid/skip';
+          await step(skipOp, api(`/accounts/${outcome.id}/actions/${encodeURIComponent(blocker.actionId)}/skip`), {
+            method: 'POST', json: { reason: 'chaos: handled outside the playbook' }, idempotencyKey: randomUUID(),
+          }, (answer, history) => {
+            if (answer.status === 200 || answer.status === 202) return true;
+            if (answer.status === 409 && /already skipped/.test(answer.text) && alreadyApplied(skipOp, answer, history)) return true;
+            return undefined;
+          });
+        }
+        accepted = await step(op, api(`/accounts/${outcome.id}/milestones/${milestoneId}/complete`), { method: 'POST', json: {}, idempotencyKey: randomUUID() }, (answer, history): boolean | 'blocked' | undefined => {
+          if (answer.status === 200 || answer.status === 202) return answer.status === 202;
+          if (answer.status === 409 && /blockers? .* (is|are) open/.test(answer.text)) return 'blocked';
+          // Refused by the validator (already completed), or by the handler when an earlier attempt got there first.
+          if (answer.status === 409 && /already completed|cannot be completed now/.test(answer.text) && alreadyApplied(op, answer, history)) return false;
           return undefined;
         });
       }
-      const op = 'POST /api/accounts/:id/milestones/:mid/complete';
-      const accepted = await step(op, api(`/accounts/${outcome.id}/milestones/${milestoneId}/complete`), { method: 'POST', json: {}, idempotencyKey: randomUUID() }, (answer, history) => {
-        if (answer.status === 200 || answer.status === 202) return answer.status === 202;
-        // Refused by the validator (already completed), or by the handler when an earlier attempt got there first.
-        if (answer.status === 409 && /already completed|cannot be completed now/.test(answer.text) && alreadyApplied(op, answer, history)) return false;
-        return undefined;
-      });
       outcome.expected.completedMilestoneIds.push(milestoneId);
       outcome.reached = `${outcome.expected.completedMilestoneIds.length} milestones completed`;
       if (accepted) await waitUntilVisible('the milestone', (v) => v.milestones.some((m) => m.id === milestoneId && m.status === 'completed'));
