@@ -52,9 +52,8 @@ import { createRuleBasedDrafter } from '../integrations/drafting/ruleBasedDrafte
 import { createDevOutboxMailer } from '../integrations/email/mailer.ts';
 import { startHttpServer, type RunningHttpServer } from '../platform/httpServer.ts';
 import { createSecretBox } from '../platform/secretBox.ts';
-import { findTemporalCli } from '../platform/temporalCli.ts';
-import { connectTemporal, ensureSearchAttributes } from '../platform/temporalClient.ts';
-import { startTemporalDevServer, type DevServer } from '../platform/temporalDevServer.ts';
+import { openBenchTemporal } from './benchTemporal.ts';
+import type { DevServer } from '../platform/temporalDevServer.ts';
 import { dealStageWebhookBody, signWebhook, startHubSpotFake, type HubSpotFakeOptions } from '../test/fakes/hubspotFake.ts';
 import { listenOnLoopback } from '../test/fakes/loopbackServer.ts';
 import { connectorScheduleId, hubspotDealWorkflowId } from '../workflows/connectorDefinitions.ts';
@@ -317,17 +316,10 @@ async function main(): Promise<void> {
   let scheduleToDelete: (() => Promise<void>) | null = null;
   try {
     await database.migrate();
-    let address = process.env.TEMPORAL_ADDRESS;
-    if (!address) {
-      const cli = findTemporalCli();
-      if (!cli) throw new Error('No Temporal CLI: run `sh scripts/ensure-temporal.sh` (or set RELAY_TOOLS_DIR) or set TEMPORAL_ADDRESS');
-      server = await startTemporalDevServer({ cli, uiPort: null });
-      address = server.address;
-    }
-    const temporal = await connectTemporal(address, 'default');
+    const temporal = await openBenchTemporal();
+    const { address, client } = temporal;
+    server = temporal.server;
     clientConnection = temporal.connection;
-    const { client } = temporal;
-    if (!server) await ensureSearchAttributes(clientConnection, 'default');
     workerConnection = await NativeConnection.connect({ address });
     const mailer = createDevOutboxMailer();
     worker = await createRelayWorker({

@@ -22,9 +22,7 @@ import { accounts, outboxEmails } from '../db/schema/index.ts';
 import { seedOrganisation } from '../db/seed/seedOrganisation.ts';
 import { createRuleBasedDrafter } from '../integrations/drafting/ruleBasedDrafter.ts';
 import { createDevOutboxMailer } from '../integrations/email/mailer.ts';
-import { findTemporalCli } from '../platform/temporalCli.ts';
-import { connectTemporal, ensureSearchAttributes } from '../platform/temporalClient.ts';
-import { startTemporalDevServer, type DevServer } from '../platform/temporalDevServer.ts';
+import { openBenchTemporal } from './benchTemporal.ts';
 import { createRelayWorker } from '../worker.ts';
 
 const DATABASE = 'relay_bench_import';
@@ -60,16 +58,7 @@ async function main(): Promise<void> {
   const database = await openDatabase({ url: databaseUrl, dataDir: '.data', max: 20 });
   await database.migrate();
 
-  let server: DevServer | null = null;
-  let address = process.env.TEMPORAL_ADDRESS;
-  if (!address) {
-    const cli = findTemporalCli();
-    if (!cli) throw new Error('No Temporal CLI: run `sh scripts/ensure-temporal.sh` or set TEMPORAL_ADDRESS');
-    server = await startTemporalDevServer({ cli, uiPort: null });
-    address = server.address;
-  }
-  const { connection: clientConnection, client } = await connectTemporal(address, 'default');
-  if (!server) await ensureSearchAttributes(clientConnection, 'default');
+  const { address, server, connection: clientConnection, client } = await openBenchTemporal();
   const workerConnection = await NativeConnection.connect({ address });
   const mailer = createDevOutboxMailer();
   const worker = await createRelayWorker({

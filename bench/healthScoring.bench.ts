@@ -53,9 +53,9 @@ import { dayIn, type HealthConfig } from '../domain/health.ts';
 import { createRuleBasedDrafter } from '../integrations/drafting/ruleBasedDrafter.ts';
 import { createDevOutboxMailer } from '../integrations/email/mailer.ts';
 import { startHttpServer, type RunningHttpServer } from '../platform/httpServer.ts';
-import { findTemporalCli } from '../platform/temporalCli.ts';
-import { connectTemporal, ensureSearchAttributes } from '../platform/temporalClient.ts';
-import { startTemporalDevServer, type DevServer } from '../platform/temporalDevServer.ts';
+import { openBenchTemporal } from './benchTemporal.ts';
+import { connectTemporal } from '../platform/temporalClient.ts';
+import type { DevServer } from '../platform/temporalDevServer.ts';
 import { startHealthRun } from '../services/health/runs.ts';
 import { scoreAccounts } from '../services/health/scoring.ts';
 import { createWriteKey } from '../services/writeKeys.ts';
@@ -808,17 +808,10 @@ async function main(): Promise<void> {
 
     // Temporal and the worker, in this process.
     const temporalStarted = performance.now();
-    let address = process.env.TEMPORAL_ADDRESS;
-    if (!address) {
-      const cli = findTemporalCli();
-      if (!cli) throw new Error('No Temporal CLI: run `sh scripts/ensure-temporal.sh` or set TEMPORAL_ADDRESS');
-      server = await startTemporalDevServer({ cli, uiPort: null });
-      address = server.address;
-    }
-    const temporal = await connectTemporal(address, 'default');
+    const temporal = await openBenchTemporal();
+    const { address, client } = temporal;
+    server = temporal.server;
     clientConnection = temporal.connection;
-    const { client } = temporal;
-    if (!server) await ensureSearchAttributes(clientConnection, 'default');
     workerConnection = await NativeConnection.connect({ address });
     const mailer = createDevOutboxMailer();
     worker = await createRelayWorker({

@@ -192,3 +192,23 @@ export async function skipOpenBlockers(org: TestOrganisation, accountId: string,
     if (skipped.status !== 200) throw new Error(`could not skip blocker ${a.actionId}: ${skipped.status} ${await skipped.text()}`);
   }
 }
+
+/**
+ * An account created through the API and handed off by its AE to Casey CSM: active, its first
+ * milestone in progress. Answers its ID and the company domain it was created with.
+ */
+export async function handedOffAccount(h: Harness, org: TestOrganisation, overrides: Record<string, unknown> = {}): Promise<{ id: string; domain: string }> {
+  const body = accountBody(overrides);
+  const created = await org.api('/api/accounts', { body });
+  if (created.status !== 201) throw new Error(`could not create the account: ${created.status} ${await created.text()}`);
+  const { id } = await created.json() as { id: string };
+  const email = await eventually(async () => {
+    const res = await org.api(`/api/outbox?accountId=${id}`);
+    return ((await res.json()) as { items: { kind: string; links: string[] }[] }).items.find((e) => e.kind === 'handoff_link');
+  }, { what: 'the handoff email' });
+  const casey = org.csms.find((c) => c.name === 'Casey CSM')!;
+  const submitted = await h.app.request(new URL(email.links[0]!).pathname, { method: 'POST', body: new URLSearchParams({ csmUserId: casey.id }) });
+  if (submitted.status !== 200) throw new Error(`the handoff was not taken: ${submitted.status}`);
+  await eventually(async () => ((await (await org.api(`/api/accounts/${id}`)).json()) as { status: string }).status === 'active', { what: 'the account to be active' });
+  return { id, domain: new URL(body.website as string).hostname.replace(/^www\./, '') };
+}

@@ -9,7 +9,7 @@ import { accountMilestones, accounts, outboxEmails, timelineEvents } from '../db
 import { ensureHealthSchedule } from '../services/health/schedules.ts';
 import { startHealthRun } from '../services/health/runs.ts';
 import { healthRunIdPrefix, healthScheduleId, type HealthRescorerWorkflow, type HealthScoringWorkflow } from '../workflows/healthDefinitions.ts';
-import { accountBody, createHarness, eventually, type Harness, type TestOrganisation } from './harness.ts';
+import { createHarness, eventually, handedOffAccount, type Harness, type TestOrganisation } from './harness.ts';
 
 let h: Harness;
 beforeAll(async () => { h = await createHarness(); });
@@ -19,21 +19,7 @@ const DAY = 86_400_000;
 const ago = (days: number, hours = 0) => new Date(Date.now() - days * DAY - hours * 3_600_000).toISOString();
 
 /** An account the AE has handed off to Casey: active, its first milestone in progress. */
-async function activeAccount(org: TestOrganisation, name: string): Promise<{ id: string; domain: string }> {
-  const body = accountBody({ companyName: name });
-  const created = await org.api('/api/accounts', { body });
-  expect(created.status).toBe(201);
-  const { id } = await created.json() as { id: string };
-  const email = await eventually(async () => {
-    const res = await org.api(`/api/outbox?accountId=${id}`);
-    return ((await res.json()) as { items: { kind: string; links: string[] }[] }).items.find((e) => e.kind === 'handoff_link');
-  }, { what: 'the handoff email' });
-  const casey = org.csms.find((c) => c.name === 'Casey CSM')!;
-  const submitted = await h.app.request(new URL(email.links[0]!).pathname, { method: 'POST', body: new URLSearchParams({ csmUserId: casey.id }) });
-  expect(submitted.status).toBe(200);
-  await eventually(async () => (await statusOf(id)) === 'active', { what: 'the account to be active' });
-  return { id, domain: new URL(body.website as string).hostname.replace(/^www\./, '') };
-}
+const activeAccount = (org: TestOrganisation, name: string) => handedOffAccount(h, org, { companyName: name });
 
 async function statusOf(accountId: string): Promise<string | undefined> {
   const [row] = await h.database.db.select({ status: accounts.status }).from(accounts).where(eq(accounts.id, accountId));

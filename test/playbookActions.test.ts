@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { outboxEmails } from '../db/schema/index.ts';
-import { accountBody, createHarness, eventually, type Harness, type TestOrganisation } from './harness.ts';
+import { createHarness, eventually, handedOffAccount, type Harness, type TestOrganisation } from './harness.ts';
 
 let h: Harness;
 beforeAll(async () => { h = await createHarness(); });
@@ -17,20 +17,8 @@ interface ActionView { actionId: string; milestoneId: string; kind: string; labe
 interface AccountView { status: string; milestones: { id: string; name: string; status: string }[] }
 
 async function handedOff(harness: Harness, org: TestOrganisation, name: string): Promise<{ id: string; view: AccountView }> {
-  const created = await org.api('/api/accounts', { body: accountBody({ companyName: name, templateName: 'Standard SaaS Onboarding' }) });
-  const { id } = await created.json() as { id: string };
-  const email = await eventually(async () => {
-    const res = await org.api(`/api/outbox?accountId=${id}`);
-    return ((await res.json()) as { items: { kind: string; links: string[] }[] }).items.find((e) => e.kind === 'handoff_link');
-  }, { what: 'the handoff email' });
-  const casey = org.csms.find((c) => c.name === 'Casey CSM')!;
-  const res = await harness.app.request(new URL(email.links[0]!).pathname, { method: 'POST', body: new URLSearchParams({ csmUserId: casey.id }) });
-  expect(res.status).toBe(200);
-  const view = await eventually(async () => {
-    const v = await (await org.api(`/api/accounts/${id}`)).json() as AccountView;
-    return v.status === 'active' ? v : undefined;
-  }, { what: 'the account active' });
-  return { id, view };
+  const { id } = await handedOffAccount(harness, org, { companyName: name, templateName: 'Standard SaaS Onboarding' });
+  return { id, view: await (await org.api(`/api/accounts/${id}`)).json() as AccountView };
 }
 
 async function actions(org: TestOrganisation, id: string): Promise<ActionView[]> {

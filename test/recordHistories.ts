@@ -386,8 +386,7 @@ async function submitHandoff(ctx: Ctx, link: string, csmUserId: string): Promise
 }
 
 async function expectStatus(org: Org, accountId: string, status: string): Promise<void> {
-  const view = await (await ok(org.api(`/api/accounts/${accountId}`))).json() as { status: string };
-  if (view.status !== status) throw new Error(`account ${accountId} is ${view.status}, expected ${status}`);
+  if (!await expectStatusIs(org, accountId, status)) throw new Error(`account ${accountId} is not ${status}`);
 }
 
 async function ok(response: Promise<Response>): Promise<Response> {

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { getAccountDetail, listAccounts } from '../../db/repositories/accounts.ts';
+import { accountExists, getAccountDetail, listAccounts } from '../../db/repositories/accounts.ts';
 import { listAccountActions } from '../../db/repositories/actions.ts';
 import { accountCrmRecords } from '../../db/repositories/connectors.ts';
 import { csmAssignmentSchema, statusChangeSchema } from '../../domain/accountChanges.ts';
@@ -71,7 +71,7 @@ export function accountRoutes(deps: AppDeps) {
     })
     .get('/:id/actions', async (c) => {
       const items = await listAccountActions(deps.db, c.get('orgId'), c.req.param('id'));
-      if (!items.length && !await getAccountDetail(deps.db, c.get('orgId'), c.req.param('id'))) throw new RelayError('not_found', 'no such account');
+      if (!items.length && !await accountExists(deps.db, c.get('orgId'), c.req.param('id'))) throw new RelayError('not_found', 'no such account');
       return c.json(actionListResponse.parse({ items }));
     })
     .post('/:id/actions/:actionId/:command', async (c) => {

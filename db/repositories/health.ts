@@ -38,12 +38,15 @@ export async function listHealthConfigVersions(db: Queryable, orgId: string, lim
     .from(healthConfigs).where(eq(healthConfigs.orgId, orgId)).orderBy(desc(healthConfigs.version)).limit(limit);
 }
 
-/** Every organisation with its schedule: what the worker's start-up brings the schedules in line with. */
+/** Every organisation with its schedule (its latest version's, or the default): one query, at every start-up. */
 export async function listOrganisationHealthSchedules(db: Queryable): Promise<{ orgId: string; schedule: HealthConfig['schedule'] }[]> {
-  const orgs = await db.select({ id: organisations.id }).from(organisations);
-  const out: { orgId: string; schedule: HealthConfig['schedule'] }[] = [];
-  for (const org of orgs) out.push({ orgId: org.id, schedule: (await currentHealthConfig(db, org.id)).config.schedule });
-  return out;
+  const rows = await db.selectDistinctOn([organisations.id], { orgId: organisations.id, config: healthConfigs.config })
+    .from(organisations).leftJoin(healthConfigs, eq(healthConfigs.orgId, organisations.id))
+    .orderBy(organisations.id, desc(healthConfigs.version));
+  return rows.map((r) => {
+    const parsed = r.config ? healthConfigSchema.safeParse(r.config) : null;
+    return { orgId: r.orgId, schedule: (parsed?.success ? parsed.data : DEFAULT_HEALTH_CONFIG).schedule };
+  });
 }
 
 // ---- the rescore queue -----------------------------------------------------------------------------
