@@ -123,7 +123,15 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
       next.status = 'pending';
       throw error;
     }
-    if (patched(PATCHES.actionsEngine)) await startMilestoneActions(next.id, actor);
+    if (patched(PATCHES.actionsEngine)) {
+      try {
+        await startMilestoneActions(next.id, actor);
+      } catch (error) {
+        // The milestone has started either way; actions that could not be read or projected (a
+        // refusal retrying cannot fix) must not fail the change that started it.
+        log.warn('a milestone\'s playbook actions could not start', { accountId, milestoneId: next.id, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
   }
 
   // ---- the playbook's actions (issue 12) ---------------------------------------------------------
