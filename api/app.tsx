@@ -19,6 +19,7 @@ import { importRoutes } from './routes/imports.ts';
 import { connectorRoutes, webhookRoutes } from './routes/connectors.ts';
 import { ingestionRoutes } from './routes/ingestion.ts';
 import { outboxRoutes } from './routes/outbox.ts';
+import { portalPageRoutes } from './routes/portal.tsx';
 import { signInRoutes } from './routes/signIn.tsx';
 import { writeKeyRoutes } from './routes/writeKeys.ts';
 
@@ -58,6 +59,9 @@ export function createApp(deps: AppDeps) {
       // A route that sets its own policy keeps it (the dev outbox's framed email: sandboxed, frameable by us).
       overwrite: false,
     }))
+    // The customer portal's uploads carry their own limit (25 MB a submission, 10 MB a file) and the
+    // text rule, set in its router: mounted ahead of the 1 MB limit, which would refuse them.
+    .route('/portal', portalPageRoutes(deps))
     // 1 MB per body (413) before anything reads one; the CSV uploads keep their own 5 MB limit.
     .use('*', requestBodyLimit())
     // One rule for text, on every route: control characters (and broken UTF-16) in the path, the

@@ -10,6 +10,23 @@ export interface TemplateAction {
   blocker: boolean;
   /** Emails: send without waiting for a person's review (default: wait). */
   autoSend?: boolean;
+  /** Information requests (`form`): what the customer fills in on the portal; none means one free-text answer. */
+  fields?: FormField[];
+}
+
+/** The kinds of field an information request asks for on the customer portal. */
+export const FORM_FIELD_KINDS = ['text', 'long_text', 'choice', 'file'] as const;
+export type FormFieldKind = (typeof FORM_FIELD_KINDS)[number];
+
+export interface FormField {
+  /** Stable within the action: the answer's name (letters, digits, `_`). */
+  key: string;
+  label: string;
+  kind: FormFieldKind;
+  required?: boolean;
+  help?: string;
+  /** `choice`: the options offered, one of which is the answer. */
+  options?: string[];
 }
 
 export interface TemplateMilestone {

@@ -12,3 +12,4 @@ export * from './events.ts';
 export * from './health.ts';
 export * from './connectors.ts';
 export * from './actions.ts';
+export * from './portal.ts';

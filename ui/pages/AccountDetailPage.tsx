@@ -5,6 +5,8 @@ import type { AccountView } from '../components/account/accountView.ts';
 import { EMPTY_FORM, StatusBadge, type FormState } from '../components/account/formFields.tsx';
 import { AccountOverview, HandoffCard, MilestonesCard } from '../components/account/OverviewCards.tsx';
 import { CrmCard } from '../components/account/CrmCard.tsx';
+import { PortalCard } from '../components/account/PortalCard.tsx';
+import type { PortalCardView } from '../../services/portal.ts';
 import type { AccountCrmRecord } from '../../domain/crmLinks.ts';
 import { TimelineCard, type TimelineRow } from '../components/account/TimelineCard.tsx';
 import { ContactsCard, NotesCard, TasksCard, type ContactRow, type NoteRow, type TaskRow } from '../components/account/WorkCards.tsx';
@@ -39,6 +41,8 @@ export interface AccountDetailPageProps {
   actions?: ActionRow[] | undefined;
   /** An action form (skip, reschedule, approve) refused on its fields, re-rendered with its error. */
   failedAction?: FailedActionForm | undefined;
+  /** The customer portal: the contact's link and what the customer answered (issue 12). */
+  portal?: PortalCardView | undefined;
 }
 
 export function AccountDetailPage(p: AccountDetailPageProps) {
@@ -68,6 +72,7 @@ export function AccountDetailPage(p: AccountDetailPageProps) {
         <HandoffCard detail={p.detail} csrfToken={p.csrfToken} />
       </div>
       <ActionsCard detail={p.detail} actions={p.actions ?? []} csrfToken={p.csrfToken} failed={p.failedAction} />
+      {p.portal ? <PortalCard accountId={account.id} contactEmail={account.primaryContactEmail} portal={p.portal} csrfToken={p.csrfToken} /> : null}
       {p.crm?.length ? <CrmCard accountId={account.id} records={p.crm} csrfToken={p.csrfToken} /> : null}
       <div class="grid">
         <TasksCard accountId={account.id} tasks={p.tasks} today={p.today} csrfToken={p.csrfToken} form={formState('task')} />

@@ -25,6 +25,8 @@ import { AccountDetailPage, AccountNotFoundPage, type AccountFormName } from '..
 import type { AppDeps, DashboardEnv } from '../../deps.ts';
 import { readFormBody } from '../../middleware/storableInput.ts';
 import { setFlash, takeFlash, type Flash } from './accountFlash.ts';
+import { accountPortalRoutes } from '../portal.tsx';
+import { loadPortalCard } from '../../../services/portal.ts';
 
 const optionalText = (max: number) =>
   z.string().trim().max(max, `at most ${max} characters`).optional().transform((v) => v || undefined);
@@ -141,7 +143,7 @@ export function accountDetailRoutes(deps: AppDeps) {
     if (!detail) return notFound(c);
     const typeQuery = c.req.query('type') || undefined;
     const typeParsed = timelineTypeSchema.safeParse(typeQuery);
-    const [csms, tasks, contacts, notes, timeline, health, crm, actions] = await Promise.all([
+    const [csms, tasks, contacts, notes, timeline, health, crm, actions, portal] = await Promise.all([
       listUsersByRole(deps.db, user.orgId, 'csm'),
       listTasks(deps.db, user.orgId, accountId),
       listContacts(deps.db, user.orgId, accountId),
@@ -150,6 +152,7 @@ export function accountDetailRoutes(deps: AppDeps) {
       loadAccountHealth(deps.db, user.orgId, accountId, { recentEvents: true }),
       accountCrmRecords(deps.db, user.orgId, accountId),
       listAccountActions(deps.db, user.orgId, accountId),
+      loadPortalCard(deps.db, user.orgId, accountId),
     ]);
     const type = typeParsed.success ? typeParsed.data : undefined;
     const flash = takeFlash(c);
@@ -162,7 +165,7 @@ export function accountDetailRoutes(deps: AppDeps) {
         timelineType={type} timelineTypeError={typeParsed.success ? undefined : typeParsed.error.issues[0]?.message}
         temporalUrl={`${deps.temporalUiUrl}/namespaces/${deps.namespace}/workflows/${encodeURIComponent(detail.account.workflowId)}`}
         today={new Date().toISOString().slice(0, 10)} flash={flash} failedForm={opts.failedForm} crm={crm}
-        actions={actions} failedAction={opts.failedAction}
+        actions={actions} failedAction={opts.failedAction} portal={portal}
       />,
       opts.status ?? (typeParsed.success ? 200 : 400),
     );
@@ -360,5 +363,8 @@ export function accountDetailRoutes(deps: AppDeps) {
       const user = c.get('user');
       await addNote(deps.db, user.orgId, id, form.data.body, { userId: user.id, email: user.email });
       return back(c, id, '#notes', { kind: 'ok', message: 'Note added.' });
-    });
+    })
+
+    // The customer portal (issue 12): send / revoke the link, view as customer, download uploads.
+    .route('/', accountPortalRoutes(deps));
 }
