@@ -3,11 +3,12 @@ import type { Database } from '../db/client.ts';
 import {
   advanceConnectionCursor, getConnectionById, getConnectorRecord, recordConnectorOutcome, setConnectionState,
 } from '../db/repositories/connectors.ts';
-import { accountFromDeal, DealNotMappable, type SyncOutcome } from '../domain/connectors.ts';
-import { createHubSpotCrm, HubSpotCallFailed, type HubSpotCrm } from '../integrations/hubspot/hubspotCrm.ts';
+import { accountFromDeal, DealNotMappable, hubspotMappingOf, type SyncOutcome } from '../domain/connectors.ts';
+import { HubSpotCallFailed } from '../integrations/hubspot/hubspotCrm.ts';
 import type { Mailer } from '../integrations/email/mailer.ts';
 import { createSecretBox } from '../platform/secretBox.ts';
-import { hubspotSecretsOf, hubspotSettingsOf, startDealImport } from '../services/connectors/hubspot.ts';
+import { hubspotSettingsOf, startDealImport } from '../services/connectors/hubspot.ts';
+import { hubspotCrmFor } from '../services/connectors/hubspotAuth.ts';
 import { connectionNeedsReauth } from '../services/connectors/reauth.ts';
 import { createAccount } from '../services/createAccount.ts';
 import { RelayError } from '../services/errors.ts';
@@ -31,11 +32,20 @@ const MAX_SEARCH_PAGES = 50;
 export function createConnectorActivities(deps: ConnectorActivityDeps) {
   const secretBox = createSecretBox(deps.tokenSecret);
 
+  /**
+   * The connection, its settings and mapping, and a HubSpot client on a fresh token (an OAuth
+   * install's refreshed first when it is about to expire; a refused refresh fails as a 401 does).
+   */
   async function hubspotFor(orgId: string, connectionId: string) {
     const row = await getConnectionById(deps.db, orgId, connectionId);
     if (!row || row.status === 'disconnected') throw ApplicationFailure.create({ type: FAILURE_TYPES.connectionMissing, message: 'HubSpot was disconnected', nonRetryable: true });
-    const crm: HubSpotCrm = createHubSpotCrm({ accessToken: hubspotSecretsOf(secretBox, row).accessToken, basePath: deps.hubspotBaseUrl });
-    return { row, settings: hubspotSettingsOf(row), crm };
+    const settings = hubspotSettingsOf(row);
+    try {
+      const crm = await hubspotCrmFor({ db: deps.db, secretBox, hubspotBaseUrl: deps.hubspotBaseUrl }, row);
+      return { row, settings, mapping: hubspotMappingOf(settings.mapping), crm };
+    } catch (error) {
+      throw await hubspotFailure(error, orgId, connectionId);
+    }
   }
 
   /**
@@ -63,7 +73,6 @@ export function createConnectorActivities(deps: ConnectorActivityDeps) {
     async importHubSpotDeal(input: HubSpotDealInput): Promise<HubSpotDealResult> {
       const seen = await getConnectorRecord(deps.db, input.connectionId, input.dealId);
       if (seen?.accountId && (seen.outcome === 'created' || seen.outcome === 'linked')) return { outcome: seen.outcome, accountId: seen.accountId, reason: null };
-      const { settings, crm } = await hubspotFor(input.orgId, input.connectionId);
       const recordUrl = `https://app.hubspot.com/contacts/${input.portalId}/record/0-3/${input.dealId}`;
       const record = async (outcome: SyncOutcome, accountId: string | null, reason: string | null, companyId?: string | null) => {
         await recordConnectorOutcome(deps.db, {
@@ -73,11 +82,15 @@ export function createConnectorActivities(deps: ConnectorActivityDeps) {
         return { outcome, accountId, reason };
       };
       let deal;
+      let settings;
       try {
-        deal = await crm.fetchDeal(input.dealId);
+        const hubspot = await hubspotFor(input.orgId, input.connectionId);
+        settings = hubspot.settings;
+        deal = await hubspot.crm.fetchDeal(input.dealId, hubspot.mapping);
       } catch (error) {
         const failure = await hubspotFailure(error, input.orgId, input.connectionId);
-        if (failure instanceof ApplicationFailure && failure.nonRetryable) await record('failed', null, failure.message);
+        // A disconnected connection records nothing: its records stay as they were.
+        if (failure instanceof ApplicationFailure && failure.nonRetryable && failure.type !== FAILURE_TYPES.connectionMissing) await record('failed', null, failure.message);
         throw failure;
       }
       if (!deal.stage || !settings.closedWonStageIds.includes(deal.stage)) {
@@ -115,7 +128,7 @@ export function createConnectorActivities(deps: ConnectorActivityDeps) {
      * page, each started as its deal's workflow (which makes nothing twice); then the cursor moves.
      */
     async searchHubSpotDeals(input: { orgId: string; connectionId: string }): Promise<{ found: number; started: number; cursor: string | null }> {
-      const { row, settings, crm } = await hubspotFor(input.orgId, input.connectionId);
+      const { row, settings, mapping, crm } = await hubspotFor(input.orgId, input.connectionId);
       if (row.status === 'paused' || row.status === 'disconnected') return { found: 0, started: 0, cursor: row.cursor };
       const context = Context.current();
       let after: string | undefined;
@@ -123,7 +136,7 @@ export function createConnectorActivities(deps: ConnectorActivityDeps) {
       let found = 0;
       try {
         for (let page = 0; page < MAX_SEARCH_PAGES; page++) {
-          const result = await crm.searchClosedWonDeals({ stageIds: settings.closedWonStageIds, modifiedAfterMs: row.cursor, after, limit: 100 });
+          const result = await crm.searchClosedWonDeals({ stageIds: settings.closedWonStageIds, modifiedAfterMs: row.cursor, after, limit: 100, mapping });
           for (const deal of result.deals) {
             await startDealImport({ temporal: context.client, taskQueue: context.info.taskQueue }, {
               orgId: input.orgId, connectionId: input.connectionId, portalId: row.externalAccountId, dealId: deal.id,

@@ -32,6 +32,7 @@ export function buildAppDeps(
     secretBox: createSecretBox(resolveTokenSecret(env)),
     ...(env.HUBSPOT_BASE_URL ? { hubspotBaseUrl: env.HUBSPOT_BASE_URL } : {}),
     ...(env.NOTION_BASE_URL ? { notionBaseUrl: env.NOTION_BASE_URL } : {}),
+    ...(env.HUBSPOT_CLIENT_ID && env.HUBSPOT_CLIENT_SECRET ? { hubspotOAuth: { clientId: env.HUBSPOT_CLIENT_ID, clientSecret: env.HUBSPOT_CLIENT_SECRET } } : {}),
     trustProxy: env.RELAY_TRUST_PROXY,
     checkReadiness: () => checkReadiness(database, temporal.connection, { namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE }),
   };

@@ -35,6 +35,8 @@ export interface AppDeps {
   secretBox?: SecretBox;
   /** HUBSPOT_BASE_URL (tests: the fake): where the API asks HubSpot directly (a backfill's preview). */
   hubspotBaseUrl?: string;
+  /** HUBSPOT_CLIENT_ID / HUBSPOT_CLIENT_SECRET: the OAuth app behind "Connect with HubSpot" (absent: private-app tokens only). */
+  hubspotOAuth?: { clientId: string; clientSecret: string };
   /** NOTION_BASE_URL (tests: the fake): where connecting Notion checks the token and the database. */
   notionBaseUrl?: string;
 }

@@ -210,7 +210,7 @@ export const healthRunProgressResponse = z.object({
 
 const connectorSettings = z.object({
   portalId: z.string(), closedWonStageIds: z.array(z.string()), templateName: z.string(),
-  pipelineTemplates: z.record(z.string(), z.string()), intervalMinutes: z.number(),
+  pipelineTemplates: z.record(z.string(), z.string()), intervalMinutes: z.number(), auth: z.enum(['private_app', 'oauth']),
   // Notion (domain/notionConnector.ts NotionSettings): the database, the property mapping, the row filter.
   databaseId: z.string(), dataSourceId: z.string(), databaseTitle: z.string(), mapping: z.record(z.string(), z.string()),
   filter: z.object({ property: z.string(), equals: z.string() }).nullable(), templateProperty: z.string().nullable(),

@@ -37,6 +37,9 @@ const envSchema = z.object({
   OPENAI_BASE_URL: z.string().url().optional(),
   /** Where the HubSpot SDK sends its calls (tests: a fake of HubSpot's API). */
   HUBSPOT_BASE_URL: z.string().url().optional(),
+  /** The HubSpot OAuth app ("Connect with HubSpot"); both or neither. Without them, HubSpot connects by a private app's token only. */
+  HUBSPOT_CLIENT_ID: z.string().min(1).optional(),
+  HUBSPOT_CLIENT_SECRET: z.string().min(8).optional(),
   /** Where the Notion SDK sends its calls (tests: a fake of Notion's API; the SDK appends /v1/). */
   NOTION_BASE_URL: z.string().url().optional(),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
@@ -54,7 +57,9 @@ export class EnvError extends Error {
 /** Parses the environment once, at start-up; a bad value stops the process with the variable named. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ''));
-  const parsed = envSchema.safeParse(cleaned);
+  const parsed = envSchema.refine((e) => !e.HUBSPOT_CLIENT_ID === !e.HUBSPOT_CLIENT_SECRET, {
+    path: ['HUBSPOT_CLIENT_SECRET'], message: 'set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET together (the HubSpot OAuth app), or neither',
+  }).safeParse(cleaned);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new EnvError(`Invalid environment:\n${lines.join('\n')}`);

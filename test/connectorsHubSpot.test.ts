@@ -10,6 +10,9 @@ import { accountBody, createHarness, eventually, TEST_PUBLIC_URL, type Harness, 
 
 const TOKEN = 'pat-na1-test-0000-1111-2222';
 const CLIENT_SECRET = 'hubspot-app-client-secret-1234';
+// A second organisation on the same portal, with its own private app, for the property mapping.
+const MAPPED_TOKEN = 'pat-na1-mapped-3333-4444-5555';
+const MAPPED_SECRET = 'hubspot-mapped-app-secret-5678';
 
 let h: Harness;
 let fake: Awaited<ReturnType<typeof startHubSpotFake>>;
@@ -17,7 +20,7 @@ let org: TestOrganisation;
 let connectionId: string;
 
 beforeAll(async () => {
-  fake = await startHubSpotFake({ accessTokens: [TOKEN] });
+  fake = await startHubSpotFake({ accessTokens: [TOKEN, MAPPED_TOKEN] });
   h = await createHarness({ activityDeps: { hubspotBaseUrl: fake.url } });
   org = await h.newOrganisation();
   const res = await org.api('/api/connectors/hubspot', {
@@ -27,7 +30,10 @@ beforeAll(async () => {
   connectionId = ((await res.json()) as { id: string }).id;
 });
 
+let mappedConnectionId: string | undefined;
+
 afterAll(async () => {
+  if (mappedConnectionId) await h?.deps.temporal.schedule.getHandle(connectorScheduleId(mappedConnectionId)).delete().catch(() => undefined);
   if (connectionId) await h?.deps.temporal.schedule.getHandle(connectorScheduleId(connectionId)).delete().catch(() => undefined);
   await h?.close();
   await fake?.close();
@@ -198,5 +204,82 @@ describe('HubSpot deals that reach Closed Won', () => {
     const alerts = await h.database.db.select({ to: outboxEmails.toAddresses, subject: outboxEmails.subject }).from(outboxEmails)
       .where(and(eq(outboxEmails.orgId, org.orgId), eq(outboxEmails.kind, 'connector_reauth')));
     expect(alerts).toEqual([{ to: [org.adminEmail], subject: 'HubSpot stopped sending deals to Relay: reconnect it' }]);
+  });
+});
+
+describe('a custom property mapping', () => {
+  it('reads each account field from the HubSpot property the admin names, in the deal import, the test and the polling search', async () => {
+    const mappedOrg = await h.newOrganisation();
+    const connect = (mapping: unknown) => mappedOrg.api('/api/connectors/hubspot', {
+      method: 'PUT', body: { accessToken: MAPPED_TOKEN, clientSecret: MAPPED_SECRET, portalId: String(fake.portalId), templateName: 'Quick Start', intervalMinutes: 60, mapping },
+    });
+    // Refused at the boundary, naming the field.
+    const bad = await connect({ arr: 'hs arr!', companyName: 'legal_name', website: 42 });
+    expect(bad.status).toBe(400);
+    const refused = await bad.json() as { error: { code: string; fields: { field: string; message: string }[] } };
+    expect(refused.error.code).toBe('validation');
+    expect(refused.error.fields.map((f) => f.field).sort()).toEqual(['mapping.arr', 'mapping.website']);
+    expect(refused.error.fields.find((f) => f.field === 'mapping.arr')!.message).toContain('HubSpot property');
+    expect((await connect({ seats: 'hs_seats' })).status).toBe(400);
+
+    const ok = await connect({ arr: 'hs_arr', companyName: 'legal_name', notes: 'handoff_notes', aeEmail: 'ae_email' });
+    expect(ok.status, await ok.clone().text()).toBe(200);
+    const view = await ok.json() as { id: string; settings: { mapping: Record<string, string> } };
+    mappedConnectionId = view.id;
+    expect(view.settings.mapping).toEqual({ arr: 'hs_arr', companyName: 'legal_name', notes: 'handoff_notes', aeEmail: 'ae_email' });
+
+    const domain = `mapped-${Date.now()}.example`;
+    const deal = fake.addDeal({
+      dealname: 'Mapped plan', amount: 1_000, closedate: '2026-11-26', dealstage: 'closedwon', description: 'Not the notes Relay should read.',
+      company: { name: 'Mapped Short Name', domain, industry: 'SOFTWARE', numberofemployees: 12 },
+      contacts: [{ firstname: 'Walter', lastname: 'Skinner', email: `walter@${domain}`, jobtitle: 'CEO' }],
+    });
+    Object.assign(fake.state.deals.get(deal.dealId)!.properties, { hs_arr: '96000', handoff_notes: 'Go-live in March; SSO first.', ae_email: 'ae.mapped@relay.example' });
+    fake.state.companies.get(deal.companyId!)!.properties.legal_name = 'Mapped Holdings Ltd';
+
+    // "Test with a deal" reads through the mapping, and creates nothing.
+    const preview = await (await mappedOrg.api(`/api/connectors/hubspot/deals/${deal.dealId}/preview`)).json() as { account: Record<string, unknown>; problem: unknown };
+    expect(preview).toMatchObject({
+      problem: null,
+      account: { companyName: 'Mapped Holdings Ltd', arr: 96_000, aeEmail: 'ae.mapped@relay.example', website: `https://${domain}` },
+    });
+    expect(preview.account.rawPayload).toContain('Deal notes: Go-live in March; SSO first.');
+    expect(preview.account.rawPayload).not.toContain('Not the notes Relay should read.');
+    const read = fake.requests.filter((r) => r.path.startsWith(`/crm/v3/objects/deals/${deal.dealId}?`)).at(-1)!;
+    expect(new URL(read.path, 'http://x').searchParams.getAll('properties').join(',').split(',')).toEqual(expect.arrayContaining(['hs_arr', 'handoff_notes', 'ae_email']));
+
+    // A mapped property the deal lacks is named in the refusal.
+    const bare = fake.addDeal({ dealname: 'No ARR', amount: 5_000, closedate: '2026-11-26', dealstage: 'closedwon', company: { name: 'Bare', domain: `bare-${Date.now()}.example` }, contacts: [{ firstname: 'A', lastname: 'B', email: 'a@bare.example' }] });
+    expect(await (await mappedOrg.api(`/api/connectors/hubspot/deals/${bare.dealId}/preview`)).json())
+      .toMatchObject({ account: null, problem: { field: 'hs_arr', message: 'the deal has no value in "hs_arr" for its amount (Relay needs it as ARR)' } });
+
+    // A signed webhook imports it with the mapped values.
+    const body = JSON.stringify(dealStageWebhookBody({ portalId: fake.portalId, dealId: deal.dealId, stageId: 'closedwon' }));
+    const delivered = await h.app.request('/webhooks/hubspot', {
+      method: 'POST', headers: { ...signWebhook({ clientSecret: MAPPED_SECRET, url: `${TEST_PUBLIC_URL}/webhooks/hubspot`, body }), 'content-type': 'application/json' }, body,
+    });
+    expect(delivered.status).toBe(200);
+    const done = await eventually(async () => {
+      const [row] = await h.database.db.select().from(connectorRecords).where(and(eq(connectorRecords.connectionId, view.id), eq(connectorRecords.externalId, deal.dealId)));
+      return row?.outcome === 'created' ? row : undefined;
+    }, { what: 'the mapped deal imported', timeoutMs: 45_000 });
+    const [account] = await h.database.db.select({ companyName: accounts.companyName, arr: accounts.arr, aeEmail: accounts.aeEmail })
+      .from(accounts).where(eq(accounts.id, done.accountId!));
+    expect(account).toEqual({ companyName: 'Mapped Holdings Ltd', arr: 96_000, aeEmail: 'ae.mapped@relay.example' });
+
+    // The polling search asks HubSpot for the mapped deal properties too.
+    const before = fake.requests.length;
+    expect((await mappedOrg.api('/api/connectors/hubspot/sync', { body: {} })).status).toBe(202);
+    const search = await eventually(async () => fake.requests.slice(before)
+      .find((r) => r.path === '/crm/v3/objects/deals/search' && r.headers.authorization === `Bearer ${MAPPED_TOKEN}`), { what: 'the polling search' });
+    expect((search.body as { properties: string[] }).properties).toEqual(expect.arrayContaining(['hs_arr', 'handoff_notes', 'ae_email', 'hs_lastmodifieddate']));
+
+    // The mapping alone changes without the token; emptied, a field reads HubSpot's default again.
+    const remapped = await mappedOrg.api('/api/connectors/hubspot/mapping', { method: 'PUT', body: { mapping: { arr: 'amount_in_home_currency' } } });
+    expect(remapped.status).toBe(200);
+    expect(((await remapped.json()) as { settings: { mapping: unknown } }).settings.mapping).toEqual({ arr: 'amount_in_home_currency' });
+    const wrong = await mappedOrg.api('/api/connectors/hubspot/mapping', { method: 'PUT', body: { mapping: { closeDate: '' } } });
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as { error: { fields: { field: string }[] } }).error.fields).toMatchObject([{ field: 'mapping.closeDate' }]);
   });
 });

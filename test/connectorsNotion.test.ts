@@ -9,6 +9,7 @@ import { accounts, connections, connectorRecords } from '../db/schema/index.ts';
 import type { NotionSyncResult } from '../activities/notionConnector.ts';
 import { connectorScheduleId, type ConnectorSyncWorkflow } from '../workflows/connectorDefinitions.ts';
 import { notionReply, startNotionFake, type NotionPropertySpec } from './fakes/notionFake.ts';
+import { signIn } from './dashboardClient.ts';
 import { accountBody, createHarness, eventually, TEST_PUBLIC_URL, type Harness, type TestOrganisation } from './harness.ts';
 
 const TOKEN = 'ntn_test_integration_token_0001';
@@ -265,6 +266,71 @@ describe('a second database: ARR as text, the template from a property, the stat
     // Each organisation sees its own connection only.
     expect((await connectionsView(other)).json.items.map((i) => i.id)).toEqual([otherId]);
     expect((await connectionsView(org)).json.items.map((i) => i.id)).toEqual([connectionId]);
+  });
+});
+
+describe('the connect form on the connectors page', () => {
+  it('connects Notion from the form: each error beside the field it names, the token never shown back', async () => {
+    const formOrg = await h.newOrganisation();
+    const admin = await signIn(h, formOrg.adminEmail);
+    const empty = await (await admin.get('/settings/connectors')).text();
+    expect(empty).toContain('action="/settings/connectors/notion"');
+    const fields: Record<string, string> = {
+      token: TOKEN, databaseId: randomUUID(), 'mapping.companyName': 'Name', 'mapping.arr': 'ARR', 'mapping.closeDate': 'Close date',
+      'mapping.primaryContactName': 'Champion', 'mapping.primaryContactEmail': 'Champion email', 'mapping.aeEmail': 'Owner', 'mapping.website': '', 'mapping.notes': 'Notes',
+      'filter.property': 'Stage', 'filter.equals': 'Closed Won', templateName: 'Quick Start', templateProperty: '', intervalMinutes: '30',
+    };
+    const errorOf = (html: string, id: string) => new RegExp(`id="notion-${id}-error">([^<]*)<`).exec(html)?.[1];
+
+    // The form's own checks first: interval, template, a filter half filled, required mapping fields.
+    const local = await admin.post('/settings/connectors/notion', { ...fields, intervalMinutes: '0', templateName: '', 'filter.equals': '', 'mapping.arr': '' });
+    expect(local.status).toBe(422);
+    let html = await local.text();
+    expect(html).not.toContain(TOKEN);
+    expect(errorOf(html, 'intervalMinutes')).toBe('Enter a whole number of minutes, from 1 to 1440');
+    expect(errorOf(html, 'templateName')).toBe('Choose the template new accounts get');
+    expect(errorOf(html, 'filter-equals')).toBe('Enter the value rows must have, or leave both filter fields empty');
+    expect(/<input[^>]*name="token"[^>]*>/.exec(html)?.[0]).not.toContain('value=');
+    expect(/name="mapping.companyName"[^>]*value="([^"]*)"/.exec(html)?.[1]).toBe('Name');
+
+    // Then Notion's: the database is not shared with the integration.
+    const unknownDatabase = await admin.post('/settings/connectors/notion', fields);
+    expect(unknownDatabase.status).toBe(422);
+    html = await unknownDatabase.text();
+    expect(html).not.toContain(TOKEN);
+    expect(errorOf(html, 'databaseId')).toContain('shared with the integration');
+
+    // A mapping the database cannot fill, and a filter value it does not have.
+    const databaseUrl = `https://www.notion.so/acme/Closed-deals-${database.databaseId.replaceAll('-', '')}`;
+    const badMapping = await admin.post('/settings/connectors/notion', { ...fields, databaseId: databaseUrl, 'mapping.arr': 'Amount', 'filter.equals': 'Won' });
+    expect(badMapping.status).toBe(422);
+    html = await badMapping.text();
+    expect(errorOf(html, 'mapping-arr')).toContain('The data source has no property &quot;Amount&quot;');
+    expect(errorOf(html, 'filter-equals')).toBeTruthy();
+    expect(errorOf(html, 'databaseId')).toBeUndefined();
+
+    // A token Notion refuses.
+    const badToken = await admin.post('/settings/connectors/notion', { ...fields, databaseId: databaseUrl, token: 'ntn_not_a_token_we_know' });
+    expect(errorOf(await badToken.text(), 'token')).toContain('Notion refused this token');
+    expect((await connectionsView(formOrg)).json.items).toEqual([]);
+
+    const connected = await admin.post('/settings/connectors/notion', { ...fields, databaseId: databaseUrl });
+    expect(connected.status, await connected.clone().text()).toBe(303);
+    expect(connected.headers.get('location')).toBe('/settings/connectors?done=connected&provider=notion');
+    const view = (await connectionsView(formOrg)).json.items[0]!;
+    schedules.push(connectorScheduleId(view.id));
+    expect(view).toMatchObject({
+      provider: 'notion', status: 'active',
+      settings: { databaseId: database.databaseId, filter: { property: 'Stage', equals: 'Closed Won' }, templateName: 'Quick Start', templateProperty: null, intervalMinutes: 30 },
+    });
+    expect(view.settings.mapping).toEqual({ ...MAPPING, website: undefined });
+    const page = await (await admin.get('/settings/connectors?done=connected&provider=notion')).text();
+    expect(page).not.toContain(TOKEN);
+    expect(page).toContain('Notion is connected.');
+    expect(/<section class="card" id="connector-notion"[\s\S]*?<\/section>/.exec(page)?.[0]).toContain('data-connection-status="active"');
+    // The form for a reconnect is filled from the settings, the token left empty.
+    expect(/name="mapping.arr"[^>]*value="([^"]*)"/.exec(page)?.[1]).toBe('ARR');
+    expect(/name="filter.equals"[^>]*value="([^"]*)"/.exec(page)?.[1]).toBe('Closed Won');
   });
 });
 

@@ -108,6 +108,20 @@ describe('connectors in Chromium', () => {
     expect(await page.content()).not.toContain(CLIENT_SECRET);
     await screenshot(page, 'connectors');
 
+    // "Test with a deal" from the page: the account the linked deal's company would become, nothing created.
+    await hubspot.locator('summary', { hasText: 'Test with a deal' }).click();
+    await page.getByLabel('Deal ID').fill(createdRecord.externalId);
+    await page.getByRole('button', { name: 'Test with this deal' }).click();
+    await page.waitForURL(/\/settings\/connectors\/hubspot\/test-deal\?dealId=/);
+    expect(await page.locator('[data-test-deal-account]').textContent()).toContain('would become this account (nothing was created)');
+    // The backfill's preview, before anything runs.
+    await hubspot.locator('summary', { hasText: 'Backfill deals closed earlier' }).click();
+    await page.getByLabel('Bring in deals closed since').fill('2026-01-01');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    expect(Number(await page.locator('[data-backfill-count]').textContent())).toBeGreaterThan(0);
+    await screenshot(page, 'connectors-tools');
+    await page.goto(`${base}/settings/connectors`);
+
     // The company gets its domain in HubSpot; Retry brings the deal in.
     fake.state.companies.get(broken.companyId!)!.properties.domain = `nowhere-widgets-${stamp}.example`;
     await failure.getByRole('button', { name: `Retry deal ${broken.dealId}` }).click();

@@ -8,7 +8,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connections, connectorRecords } from '../db/schema/index.ts';
 import { createSecretBox } from '../platform/secretBox.ts';
-import { HUBSPOT_SECRETS_PURPOSE } from '../services/connectors/hubspot.ts';
+import { HUBSPOT_SECRETS_PURPOSE } from '../services/connectors/hubspotAuth.ts';
 import { connectorScheduleId } from '../workflows/connectorDefinitions.ts';
 import { signIn, type DashboardClient } from './dashboardClient.ts';
 import { dealStageWebhookBody, signWebhook, startHubSpotFake } from './fakes/hubspotFake.ts';
@@ -199,8 +199,12 @@ describe('the connectors page', () => {
     expect(textOf(emptyHtml)).toContain('HubSpot Not connected');
     expect(emptyHtml).toContain(`<code data-webhook-url="true">${TEST_PUBLIC_URL}/webhooks/hubspot</code>`);
     for (const scope of ['crm.objects.deals.read', 'crm.objects.companies.read', 'crm.objects.contacts.read', 'crm.objects.owners.read']) expect(emptyHtml).toContain(scope);
-    expect(textOf(emptyHtml)).toContain('Notion: connect through the API');
+    expect(emptyHtml).toContain('action="/settings/connectors/notion"');
     expect(emptyHtml).toContain('<code>PUT /api/connectors/notion</code>');
+    // No OAuth app on this Relay: the page says so, and the token form is the way in.
+    expect(emptyHtml).toContain('data-oauth-not-configured');
+    // A connection's tools appear once it exists.
+    expect(emptyHtml).not.toContain('action="/settings/connectors/hubspot/mapping"');
     expect((await (await admin.get('/settings')).text())).toContain('href="/settings/connectors"');
 
     const fields = {
@@ -321,6 +325,88 @@ describe('the connectors page', () => {
     expect(list).toMatchObject({ items: [], total: 0 });
     expect(textOf(await (await stranger.get('/accounts')).text())).toContain('0 linked to a CRM');
     expect(await (await other.api('/api/connectors')).json()).toEqual({ items: [] });
+  });
+});
+
+describe('the HubSpot tools on the page', () => {
+  it('maps properties from a form: a bad name is refused beside its field, a good mapping is saved and shown', async () => {
+    const c = await connectedOrg();
+    const admin = await signIn(h, c.org.adminEmail);
+    const page = await (await admin.get('/settings/connectors')).text();
+    expect(page).toContain('action="/settings/connectors/hubspot/mapping"');
+    expect(page).toContain('placeholder="amount"');
+
+    const refused = await admin.post('/settings/connectors/hubspot/mapping', { arr: 'hs arr', companyName: 'legal_name' });
+    expect(refused.status).toBe(422);
+    const html = await refused.text();
+    expect(/id="mapping-arr-error">([^<]*)</.exec(html)?.[1]).toBe('Enter a HubSpot property&#39;s internal name (letters, digits and _, like hs_arr)');
+    expect(/name="companyName"[^>]*value="([^"]*)"/.exec(html)?.[1]).toBe('legal_name');
+    // Nothing saved: the connection reads HubSpot's defaults (an empty mapping).
+    expect((await connectionRow(c)).settings.mapping).toEqual({});
+
+    const saved = await admin.post('/settings/connectors/hubspot/mapping', { arr: 'hs_arr', companyName: 'legal_name', notes: '' });
+    expect(saved.headers.get('location')).toBe('/settings/connectors?done=mapped');
+    const after = await follow(admin, saved);
+    expect(textOf(after)).toContain('The property mapping is saved');
+    expect(/name="arr"[^>]*value="([^"]*)"/.exec(after)?.[1]).toBe('hs_arr');
+    expect((await connectionRow(c)).settings.mapping).toEqual({ arr: 'hs_arr', companyName: 'legal_name' });
+    // A reconnect with the token form keeps the mapping.
+    await admin.post('/settings/connectors/hubspot', {
+      accessToken: TOKENS[c.slot]!, clientSecret: secretFor(c.slot), portalId: String(fake.portalId), closedWonStageIds: 'closedwon', templateName: 'Quick Start', intervalMinutes: '60',
+    });
+    expect((await connectionRow(c)).settings.mapping).toEqual({ arr: 'hs_arr', companyName: 'legal_name' });
+  });
+
+  it('tests a deal: shows the account it would become, or why not, and creates nothing', async () => {
+    const c = await connectedOrg();
+    const admin = await signIn(h, c.org.adminEmail);
+    const deal = await wonDeal({ company: 'Tested Pages Co' });
+    const res = await admin.get(`/settings/connectors/hubspot/test-deal?dealId=${deal.dealId}`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expectNoSecrets(html, 'the test-deal page');
+    const shown = textOf(/<div data-test-deal-account[\s\S]*?<\/dl>/.exec(html)?.[0] ?? '');
+    expect(shown).toContain(`Deal ${deal.dealId} would become this account (nothing was created)`);
+    expect(shown).toContain('Company Tested Pages Co');
+    expect(shown).toContain('ARR 36000');
+    expect(shown).toContain('AE ae.pat@relay.example');
+    expect(await record(c, deal.dealId)).toBeUndefined();
+    expect(((await (await c.org.api('/api/accounts')).json()) as { total: number }).total).toBe(0);
+
+    const broken = await wonDeal({ domain: null, company: 'Untestable Ltd' });
+    const problem = await (await admin.get(`/settings/connectors/hubspot/test-deal?dealId=${broken.dealId}`)).text();
+    expect(textOf(problem)).toContain(`Deal ${broken.dealId} would not become an account: the company "Untestable Ltd" has no domain`);
+    const notANumber = await admin.get('/settings/connectors/hubspot/test-deal?dealId=abc');
+    expect(notANumber.status).toBe(400);
+    expect(/id="test-dealId-error">([^<]*)</.exec(await notANumber.text())?.[1]).toContain('the number at the end of its HubSpot URL');
+    const unknown = await admin.get('/settings/connectors/hubspot/test-deal?dealId=999999999');
+    expect(unknown.status).toBe(404);
+    expect(/id="test-dealId-error">([^<]*)</.exec(await unknown.text())?.[1]).toBe('HubSpot has no deal 999999999');
+  });
+
+  it('backfills from the page: a date, a preview count, then confirm', async () => {
+    const c = await connectedOrg();
+    const admin = await signIn(h, c.org.adminEmail);
+    const badDate = await admin.post('/settings/connectors/hubspot/backfill/preview', { since: '2026-13-40' });
+    expect(badDate.status).toBe(422);
+    expect(/id="backfill-since-error">([^<]*)</.exec(await badDate.text())?.[1]).toBe('Since must be a date (YYYY-MM-DD)');
+
+    const since = '2026-01-01';
+    const expected = [...fake.state.deals.values()].filter((d) => d.properties.dealstage === 'closedwon' && Date.parse(String(d.properties.closedate)) >= Date.parse(`${since}T00:00:00Z`)).length;
+    const preview = await admin.post('/settings/connectors/hubspot/backfill/preview', { since });
+    expect(preview.status).toBe(200);
+    const html = await preview.text();
+    expect(/<strong data-backfill-count[^>]*>(\d+)<\/strong>/.exec(html)?.[1]).toBe(String(expected));
+    expect(html).toContain('action="/settings/connectors/hubspot/backfill"');
+    expect(html).toContain(`name="since" value="${since}"`);
+    // Nothing runs before the confirmation.
+    const backfillId = `connector-${c.connectionId}-backfill-${since}`;
+    await expect(h.deps.temporal.workflow.getHandle(backfillId).describe()).rejects.toThrow();
+
+    const confirmed = await admin.post('/settings/connectors/hubspot/backfill', { since });
+    expect(confirmed.headers.get('location')).toBe(`/settings/connectors?done=backfill&since=${since}`);
+    expect(textOf(await follow(admin, confirmed))).toContain(`Backfill started: Closed Won deals closed since ${since} are being imported`);
+    expect(await h.deps.temporal.workflow.getHandle(backfillId).result()).toMatchObject({ status: 'completed', total: expected });
   });
 });
 

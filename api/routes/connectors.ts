@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import {
   connectHubSpot, listConnectionViews, previewHubSpotBackfill, previewHubSpotDeal, receiveHubSpotWebhook, retryHubSpotDeal, startHubSpotBackfill,
+  updateHubSpotMapping,
 } from '../../services/connectors/hubspot.ts';
 import { connectNotion } from '../../services/connectors/notion.ts';
 import { disconnectConnection, pauseConnection, resumeConnection, syncConnectionNow } from '../../services/connectors/connections.ts';
@@ -13,6 +14,8 @@ export function connectorRoutes(deps: AppDeps) {
   return new Hono<ApiEnv>()
     .get('/', async (c) => c.json(connectionListResponse.parse({ items: await listConnectionViews(deps.db, c.get('orgId')) })))
     .put('/hubspot', async (c) => c.json(connectionResponse.parse(await connectHubSpot(deps, c.get('orgId'), await jsonBody(c.req)))))
+    // The property mapping alone (no token needed: an OAuth connection has none to give).
+    .put('/hubspot/mapping', async (c) => c.json(connectionResponse.parse(await updateHubSpotMapping(deps, c.get('orgId'), await jsonBody(c.req)))))
     .post('/hubspot/sync', async (c) => c.json(await syncConnectionNow(deps, c.get('orgId'), 'hubspot'), 202))
     .put('/notion', async (c) => c.json(connectionResponse.parse(await connectNotion(deps, c.get('orgId'), await jsonBody(c.req)))))
     .post('/notion/sync', async (c) => c.json(await syncConnectionNow(deps, c.get('orgId'), 'notion'), 202))

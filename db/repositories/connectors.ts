@@ -187,3 +187,22 @@ export async function countCrmLinkedAccounts(db: Queryable, orgId: string): Prom
     .where(and(eq(connectorRecords.orgId, orgId), sql`${connectorRecords.outcome} in ${LINK_OUTCOMES}`));
   return row?.n ?? 0;
 }
+
+// ---- settings and secrets changed in place ------------------------------------------------------------
+
+/** Replaces a connection's settings (its mapping edited, say), leaving its status, secrets and cursor as they are. */
+export async function setConnectionSettings(db: Queryable, orgId: string, connectionId: string, settings: Record<string, unknown>): Promise<void> {
+  await db.update(connections).set({ settings, updatedAt: sql`now()` }).where(and(eq(connections.orgId, orgId), eq(connections.id, connectionId)));
+}
+
+/**
+ * Replaces a connection's sealed secrets only if they are still `expected` (a refreshed OAuth
+ * token): two refreshes at once keep one answer, and a disconnect or reconnect meanwhile wins.
+ * Answers whether it replaced them.
+ */
+export async function replaceConnectionSecrets(db: Queryable, orgId: string, connectionId: string, expected: string, sealedSecrets: string): Promise<boolean> {
+  const changed = await db.update(connections).set({ sealedSecrets, updatedAt: sql`now()` })
+    .where(and(eq(connections.orgId, orgId), eq(connections.id, connectionId), eq(connections.sealedSecrets, expected)))
+    .returning({ id: connections.id });
+  return changed.length > 0;
+}

@@ -1,5 +1,5 @@
 import { Client } from '@hubspot/api-client';
-import type { HubSpotDeal } from '../../domain/connectors.ts';
+import { HUBSPOT_MAPPING_DEFAULTS, hubspotPropertiesToRead, type HubSpotDeal, type HubSpotMapping } from '../../domain/connectors.ts';
 
 /**
  * A HubSpot call that failed, typed for the caller's retry policy: a revoked or wrong token
@@ -13,7 +13,7 @@ export class HubSpotCallFailed extends Error {
   }
 }
 
-function failureOf(error: unknown, what: string): HubSpotCallFailed {
+export function failureOf(error: unknown, what: string): HubSpotCallFailed {
   const e = error as { code?: unknown; headers?: Record<string, string>; body?: unknown; message?: string };
   const status = typeof e.code === 'number' ? e.code : null;
   const body = e.body as { message?: string } | undefined;
@@ -36,15 +36,16 @@ async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const DEAL_PROPERTIES = ['dealname', 'amount', 'closedate', 'dealstage', 'pipeline', 'description', 'hubspot_owner_id', 'hs_lastmodifieddate'];
-const COMPANY_PROPERTIES = ['name', 'domain', 'industry', 'numberofemployees', 'website'];
 const CONTACT_PROPERTIES = ['firstname', 'lastname', 'email', 'jobtitle'];
 
 export interface HubSpotCrm {
-  /** The deal with its first company, its contacts and its owner. */
-  fetchDeal(dealId: string): Promise<HubSpotDeal>;
-  /** Deals in these stages modified after `modifiedAfterMs` (epoch ms), oldest change first, a page at a time. */
-  searchClosedWonDeals(opts: { stageIds: string[]; modifiedAfterMs: string | null; closedSinceMs?: string | undefined; after?: string | undefined; limit: number }): Promise<{ deals: { id: string; modifiedAtMs: string }[]; next: string | null; total: number }>;
+  /** The deal with its first company, its contacts and its owner, read through the mapping (default: HubSpot's own properties). */
+  fetchDeal(dealId: string, mapping?: HubSpotMapping): Promise<HubSpotDeal>;
+  /**
+   * Deals in these stages modified after `modifiedAfterMs` (epoch ms), oldest change first, a page
+   * at a time, with the deal properties the mapping reads.
+   */
+  searchClosedWonDeals(opts: { stageIds: string[]; modifiedAfterMs: string | null; closedSinceMs?: string | undefined; after?: string | undefined; limit: number; mapping?: HubSpotMapping | undefined }): Promise<{ deals: { id: string; modifiedAtMs: string }[]; next: string | null; total: number }>;
 }
 
 /**
@@ -55,16 +56,20 @@ export function createHubSpotCrm(opts: { accessToken: string; basePath?: string 
   const client = new Client({ accessToken: opts.accessToken, numberOfApiCallRetries: 0, ...(opts.basePath ? { basePath: opts.basePath } : {}) });
   const text = (value: string | null | undefined) => (value === undefined || value === null || value === '' ? null : value);
   return {
-    async fetchDeal(dealId) {
-      const deal = await call('reading the deal', () => client.crm.deals.basicApi.getById(dealId, DEAL_PROPERTIES, undefined, ['companies', 'contacts']));
+    async fetchDeal(dealId, mapping = { ...HUBSPOT_MAPPING_DEFAULTS }) {
+      const read = hubspotPropertiesToRead(mapping);
+      const deal = await call('reading the deal', () => client.crm.deals.basicApi.getById(dealId, read.deal, undefined, ['companies', 'contacts']));
       const p = deal.properties;
       const companyId = deal.associations?.companies?.results?.[0]?.id;
       const contactIds = [...new Set((deal.associations?.contacts?.results ?? []).map((r) => r.id))].slice(0, 10);
-      const company = companyId ? await call('reading the company', () => client.crm.companies.basicApi.getById(companyId, COMPANY_PROPERTIES)) : null;
+      const company = companyId ? await call('reading the company', () => client.crm.companies.basicApi.getById(companyId, read.company)) : null;
       const contacts = [];
       for (const id of contactIds) contacts.push(await call('reading a contact', () => client.crm.contacts.basicApi.getById(id, CONTACT_PROPERTIES)));
-      const ownerId = text(p.hubspot_owner_id);
+      const ownerValue = text(p[mapping.aeEmail]);
       let owner: HubSpotDeal['owner'] = null;
+      // An owner property holds an owner ID; a property mapped in its place may hold the AE's email itself.
+      const ownerId = ownerValue && /^\d{1,20}$/.test(ownerValue) ? ownerValue : null;
+      if (ownerValue && !ownerId && ownerValue.includes('@')) owner = { email: ownerValue, name: null };
       if (ownerId) {
         try {
           const o = await client.crm.owners.ownersApi.getById(Number(ownerId));
@@ -76,11 +81,11 @@ export function createHubSpotCrm(opts: { accessToken: string; basePath?: string 
         }
       }
       return {
-        id: deal.id, name: text(p.dealname), amount: text(p.amount), closeDate: text(p.closedate), stage: text(p.dealstage),
-        pipeline: text(p.pipeline), description: text(p.description),
+        id: deal.id, name: text(p.dealname), amount: text(p[mapping.arr]), closeDate: text(p[mapping.closeDate]), stage: text(p.dealstage),
+        pipeline: text(p.pipeline), description: text(p[mapping.notes]),
         company: company ? {
-          id: company.id, name: text(company.properties.name), domain: text(company.properties.domain), industry: text(company.properties.industry),
-          employees: text(company.properties.numberofemployees), website: text(company.properties.website),
+          id: company.id, name: text(company.properties[mapping.companyName]), domain: text(company.properties[mapping.domain]),
+          industry: text(company.properties[mapping.industry]), employees: text(company.properties[mapping.employees]), website: text(company.properties[mapping.website]),
         } : null,
         contacts: contacts.map((c) => ({
           id: c.id, firstName: text(c.properties.firstname), lastName: text(c.properties.lastname), email: text(c.properties.email), jobTitle: text(c.properties.jobtitle),
@@ -89,7 +94,7 @@ export function createHubSpotCrm(opts: { accessToken: string; basePath?: string 
       };
     },
 
-    async searchClosedWonDeals({ stageIds, modifiedAfterMs, closedSinceMs, after, limit }) {
+    async searchClosedWonDeals({ stageIds, modifiedAfterMs, closedSinceMs, after, limit, mapping }) {
       const filters = [
         { propertyName: 'dealstage', operator: 'IN' as const, values: stageIds },
         ...(modifiedAfterMs ? [{ propertyName: 'hs_lastmodifieddate', operator: 'GT' as const, value: modifiedAfterMs }] : []),
@@ -97,7 +102,7 @@ export function createHubSpotCrm(opts: { accessToken: string; basePath?: string 
       ];
       const page = await call('searching Closed Won deals', () => client.crm.deals.searchApi.doSearch({
         // The SDK types sorts as strings; HubSpot wants objects (HubSpot/hubspot-api-nodejs#559).
-        filterGroups: [{ filters: filters as never }], sorts: [{ propertyName: 'hs_lastmodifieddate', direction: 'ASCENDING' }] as never, properties: ['hs_lastmodifieddate'], limit,
+        filterGroups: [{ filters: filters as never }], sorts: [{ propertyName: 'hs_lastmodifieddate', direction: 'ASCENDING' }] as never, properties: hubspotPropertiesToRead(mapping ?? { ...HUBSPOT_MAPPING_DEFAULTS }).deal, limit,
         ...(after ? { after } : {}),
       }));
       return {

@@ -5,9 +5,8 @@ import { CONNECTOR_PROVIDERS, type ConnectorProvider } from '../../domain/connec
 import { PROVIDER_LABELS } from '../../domain/crmLinks.ts';
 import { connectorScheduleId } from '../../workflows/connectorDefinitions.ts';
 import { RelayError, workflowEngineUnavailable } from '../errors.ts';
-import {
-  connectHubSpot, connectionView, ensureConnectorSchedule, HUBSPOT_SECRETS_PURPOSE, retryHubSpotDeal, type ConnectorDeps,
-} from './hubspot.ts';
+import { connectHubSpot, connectionView, ensureConnectorSchedule, retryHubSpotDeal, type ConnectorDeps } from './hubspot.ts';
+import { HUBSPOT_SECRETS_PURPOSE } from './hubspotAuth.ts';
 
 // What an admin does with a connection once it exists (issue 11): pause and resume its syncing,
 // disconnect it, reconnect it, retry one record. The connection's status is what every sync and

@@ -4,26 +4,27 @@ import {
 } from '@temporalio/client';
 import type { Database } from '../../db/client.ts';
 import {
-  connectorSummary, findConnectionsByExternalAccount, getConnection, listConnections, upsertConnection, type ConnectionRow,
+  connectorSummary, findConnectionsByExternalAccount, getConnection, listConnections, setConnectionSettings, upsertConnection, type ConnectionRow,
 } from '../../db/repositories/connectors.ts';
 import { z } from 'zod';
-import { accountFromDeal, DealNotMappable, hubspotConnectionSchema, type HubSpotSecrets, type HubSpotSettings } from '../../domain/connectors.ts';
-import { createHubSpotCrm, HubSpotCallFailed } from '../../integrations/hubspot/hubspotCrm.ts';
+import {
+  accountFromDeal, DealNotMappable, hubspotConnectionSchema, hubspotMappingOf, hubspotMappingSchema, type HubSpotSecrets, type HubSpotSettings,
+} from '../../domain/connectors.ts';
+import { HubSpotCallFailed } from '../../integrations/hubspot/hubspotCrm.ts';
 import { fieldErrors } from '../../domain/accountInput.ts';
+import { log } from '../../platform/log.ts';
 import type { SecretBox } from '../../platform/secretBox.ts';
 import {
   connectorScheduleId, hubspotBackfillWorkflowId, hubspotDealWorkflowId, type ConnectorSyncWorkflow, type HubSpotBackfillWorkflow, type HubSpotDealWorkflow,
 } from '../../workflows/connectorDefinitions.ts';
 import { RelayError, workflowEngineUnavailable } from '../errors.ts';
+import { HUBSPOT_SECRETS_PURPOSE, hubspotCrmFor, hubspotSecretsOf } from './hubspotAuth.ts';
 
 export interface ConnectorDeps {
   db: Database; temporal: Client; taskQueue: string; secretBox?: SecretBox | undefined;
   /** HUBSPOT_BASE_URL (tests: the fake): where a backfill's preview asks HubSpot. */
   hubspotBaseUrl?: string | undefined;
 }
-
-/** What sealed secrets are bound to (secretBox's associated data): a HubSpot connection's secrets open nowhere else. */
-export const HUBSPOT_SECRETS_PURPOSE = 'connector:hubspot';
 
 function box(deps: ConnectorDeps): SecretBox {
   if (!deps.secretBox) throw new RelayError('unavailable', 'connectors need RELAY_SECRET to encrypt their tokens; it is not configured');
@@ -32,10 +33,6 @@ function box(deps: ConnectorDeps): SecretBox {
 
 export function hubspotSettingsOf(row: ConnectionRow): HubSpotSettings {
   return row.settings as unknown as HubSpotSettings;
-}
-
-export function hubspotSecretsOf(secretBox: SecretBox, row: ConnectionRow): HubSpotSecrets {
-  return JSON.parse(secretBox.open(row.sealedSecrets, HUBSPOT_SECRETS_PURPOSE)) as HubSpotSecrets;
 }
 
 /** A connection as the API and the page show it: never a token or a secret. */
@@ -83,10 +80,13 @@ export async function connectHubSpot(deps: ConnectorDeps, orgId: string, body: u
   const parsed = hubspotConnectionSchema.safeParse(body);
   if (!parsed.success) throw new RelayError('validation', 'the HubSpot connection has invalid fields', { fields: fieldErrors(parsed.error) });
   const { accessToken, clientSecret, portalId, ...rest } = parsed.data;
-  const settings: HubSpotSettings = { portalId, ...rest };
-  const secrets: HubSpotSecrets = { accessToken, clientSecret };
+  return storeHubSpotConnection(deps, orgId, { portalId, ...rest, auth: 'private_app' }, { accessToken, clientSecret });
+}
+
+/** Stores a HubSpot connection (a private app's or an OAuth install's), its secrets sealed, and runs its polling schedule. */
+export async function storeHubSpotConnection(deps: ConnectorDeps, orgId: string, settings: HubSpotSettings, secrets: HubSpotSecrets) {
   const row = await upsertConnection(deps.db, {
-    orgId, provider: 'hubspot', externalAccountId: portalId, settings: settings as unknown as Record<string, unknown>,
+    orgId, provider: 'hubspot', externalAccountId: settings.portalId, settings: settings as unknown as Record<string, unknown>,
     sealedSecrets: box(deps).seal(JSON.stringify(secrets), HUBSPOT_SECRETS_PURPOSE),
   });
   try {
@@ -147,7 +147,10 @@ interface WebhookEvent { portalId?: unknown; objectId?: unknown; subscriptionTyp
  * into a Closed Won stage, and answers. A bad or stale signature changes nothing: 401.
  */
 export async function receiveHubSpotWebhook(deps: ConnectorDeps, request: { method: string; uri: string; body: string; signature: string | undefined; timestamp: string | undefined }, now = Date.now()) {
-  const unauthorized = (why: string) => new RelayError('unauthorized', `webhook refused: ${why}`);
+  const unauthorized = (why: string) => {
+    log.warn('hubspot webhook refused', { reason: why });
+    return new RelayError('unauthorized', `webhook refused: ${why}`);
+  };
   if (!request.signature || !request.timestamp) throw unauthorized('the X-HubSpot-Signature-v3 and X-HubSpot-Request-Timestamp headers are required');
   const sentAt = Number(request.timestamp);
   if (!Number.isFinite(sentAt) || Math.abs(now - sentAt) > SIGNATURE_MAX_AGE_MS) throw unauthorized('the request timestamp is more than 5 minutes off');
@@ -161,22 +164,24 @@ export async function receiveHubSpotWebhook(deps: ConnectorDeps, request: { meth
   const portalIds = [...new Set(events.map((e) => String(e.portalId ?? '')).filter(Boolean))];
   if (portalIds.length !== 1) throw unauthorized('the events must come from one portal');
   const candidates = await findConnectionsByExternalAccount(deps.db, 'hubspot', portalIds[0]!);
-  const connection = candidates.find((row) => hubspotSignatureValid({
+  // A private app's secret is its own; an OAuth app's is shared by every organisation that
+  // installed it on this portal, and each of them gets the portal's deals.
+  const signed = candidates.filter((row) => hubspotSignatureValid({
     clientSecret: hubspotSecretsOf(box(deps), row).clientSecret, method: request.method, uri: request.uri, body: request.body,
     timestamp: request.timestamp!, signature: request.signature!,
   }));
-  if (!connection) throw unauthorized('the signature does not match a connected HubSpot app');
-  if (connection.status === 'paused' || connection.status === 'disconnected') return { received: events.length, deals: 0 };
-  const settings = hubspotSettingsOf(connection);
-  const deals = [...new Set(events
-    .filter((e) => e.subscriptionType === 'deal.propertyChange' && e.propertyName === 'dealstage' && settings.closedWonStageIds.includes(String(e.propertyValue)))
-    .map((e) => String(e.objectId ?? ''))
-    .filter((id) => /^\d+$/.test(id)))];
+  if (!signed.length) throw unauthorized('the signature does not match a connected HubSpot app');
+  const starts = signed.filter((row) => row.status !== 'paused' && row.status !== 'disconnected').flatMap((connection) => {
+    const settings = hubspotSettingsOf(connection);
+    return [...new Set(events
+      .filter((e) => e.subscriptionType === 'deal.propertyChange' && e.propertyName === 'dealstage' && settings.closedWonStageIds.includes(String(e.propertyValue)))
+      .map((e) => String(e.objectId ?? ''))
+      .filter((id) => /^\d+$/.test(id)))].map((dealId) => ({ orgId: connection.orgId, connectionId: connection.id, portalId: connection.externalAccountId, dealId }));
+  });
+  if (!starts.length) return { received: events.length, deals: 0 };
   try {
-    await deps.temporal.withDeadline(Date.now() + 3_000, () => Promise.all(deals.map((dealId) => startDealImport(deps, {
-      orgId: connection.orgId, connectionId: connection.id, portalId: connection.externalAccountId, dealId,
-    }))));
-    return { received: events.length, deals: deals.length };
+    await deps.temporal.withDeadline(Date.now() + 3_000, () => Promise.all(starts.map((input) => startDealImport(deps, input))));
+    return { received: events.length, deals: new Set(starts.map((s) => s.dealId)).size };
   } catch (error) {
     // HubSpot redelivers what was not answered 2xx: a 503 now is a retry later, nothing lost.
     if (error instanceof ServiceError) throw workflowEngineUnavailable(error);
@@ -201,8 +206,8 @@ export async function previewHubSpotBackfill(deps: ConnectorDeps, orgId: string,
   const parsed = backfillBodySchema.safeParse(body);
   if (!parsed.success) throw new RelayError('validation', 'the backfill has invalid fields', { fields: fieldErrors(parsed.error) });
   const row = await connectedHubSpot(deps, orgId);
-  const crm = createHubSpotCrm({ accessToken: hubspotSecretsOf(box(deps), row).accessToken, basePath: deps.hubspotBaseUrl });
   try {
+    const crm = await hubspotCrmFor({ ...deps, secretBox: box(deps) }, row);
     const page = await crm.searchClosedWonDeals({
       stageIds: hubspotSettingsOf(row).closedWonStageIds, modifiedAfterMs: null, closedSinceMs: String(Date.parse(`${parsed.data.since}T00:00:00Z`)), limit: 1,
     });
@@ -240,10 +245,10 @@ export async function previewHubSpotDeal(deps: ConnectorDeps, orgId: string, dea
   if (!/^\d{1,30}$/.test(dealId)) throw new RelayError('validation', 'a HubSpot deal ID is a number', { fields: [{ field: 'dealId', message: 'must be a number' }] });
   const row = await connectedHubSpot(deps, orgId);
   const settings = hubspotSettingsOf(row);
-  const crm = createHubSpotCrm({ accessToken: hubspotSecretsOf(box(deps), row).accessToken, basePath: deps.hubspotBaseUrl });
   let deal;
   try {
-    deal = await crm.fetchDeal(dealId);
+    const crm = await hubspotCrmFor({ ...deps, secretBox: box(deps) }, row);
+    deal = await crm.fetchDeal(dealId, hubspotMappingOf(settings.mapping));
   } catch (error) {
     if (error instanceof HubSpotCallFailed && error.kind === 'not_found') throw new RelayError('not_found', `HubSpot has no deal ${dealId}`);
     if (error instanceof HubSpotCallFailed && error.kind === 'unauthorized') throw new RelayError('conflict', `${error.message}: reconnect HubSpot first`);
@@ -259,4 +264,23 @@ export async function previewHubSpotDeal(deps: ConnectorDeps, orgId: string, dea
     if (error instanceof DealNotMappable) return { dealId, account: null, problem: { field: error.field, message: error.message } };
     throw error;
   }
+}
+
+// ---- property mapping -------------------------------------------------------------------------------
+
+const mappingBodySchema = z.strictObject({ mapping: hubspotMappingSchema });
+
+/**
+ * `PUT /api/connectors/hubspot/mapping` and the page's mapping form: which HubSpot property feeds
+ * each account field, without the token (an OAuth connection has none to give). Empty or left-out
+ * fields read HubSpot's default; the next deal read (webhook, sync, preview) uses it.
+ */
+export async function updateHubSpotMapping(deps: ConnectorDeps, orgId: string, body: unknown) {
+  const parsed = mappingBodySchema.safeParse(body);
+  if (!parsed.success) throw new RelayError('validation', 'the HubSpot mapping has invalid fields', { fields: fieldErrors(parsed.error) });
+  const row = await connectedHubSpot(deps, orgId);
+  const mapping = Object.fromEntries(Object.entries(parsed.data.mapping).filter(([, v]) => v));
+  const settings = { ...row.settings, mapping };
+  await setConnectionSettings(deps.db, orgId, row.id, settings);
+  return connectionView(deps.db, { ...row, settings });
 }

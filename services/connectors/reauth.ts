@@ -2,6 +2,7 @@ import type { Database } from '../../db/client.ts';
 import { markConnectionNeedsReauth } from '../../db/repositories/connectors.ts';
 import { listUsersByRole } from '../../db/repositories/users.ts';
 import type { Mailer } from '../../integrations/email/mailer.ts';
+import { log } from '../../platform/log.ts';
 import { connectorReauthEmail } from '../../ui/emails/connectorEmails.tsx';
 import { deliverEmail } from '../emailDelivery.ts';
 
@@ -15,6 +16,7 @@ export async function connectionNeedsReauth(
 ): Promise<void> {
   const lapsedAt = await markConnectionNeedsReauth(deps.db, c.orgId, c.connectionId, c.problem);
   if (!lapsedAt) return;
+  log.warn('connector needs re-authorisation', { orgId: c.orgId, connectionId: c.connectionId, provider: c.provider, problem: c.problem });
   const admins = await listUsersByRole(deps.db, c.orgId, 'admin');
   if (!admins.length) return;
   await deliverEmail(deps.db, deps.mailer, {

@@ -188,7 +188,9 @@ export async function startHubSpotFake(opts: HubSpotFakeOptions = {}) {
     owners: new Map<string, HubSpotOwner>(),
     pipelines: opts.pipelines ?? [DEFAULT_PIPELINE],
   };
-  const tokens = new Map<string, { kind: 'access' | 'refresh' | 'code'; expiresAt: number | null; revoked: boolean; redirectUri?: string }>();
+  // What an install granted: the scopes HubSpot reports for its tokens (access-token info).
+  const GRANTED = ['oauth', 'crm.objects.deals.read', 'crm.objects.companies.read', 'crm.objects.contacts.read', 'crm.objects.owners.read'];
+  const tokens = new Map<string, { kind: 'access' | 'refresh' | 'code'; expiresAt: number | null; revoked: boolean; redirectUri?: string; scopes?: string[] }>();
   for (const t of opts.accessTokens ?? []) tokens.set(t, { kind: 'access', expiresAt: null, revoked: false });
   const requests: RecordedRequest[] = [];
   const queued: FakeReply[] = [];
@@ -249,10 +251,10 @@ export async function startHubSpotFake(opts: HubSpotFakeOptions = {}) {
     return at;
   }
 
-  /** A code as HubSpot puts on the redirect after a user installs the app. */
-  function issueAuthCode(redirectUri = 'http://localhost/oauth/hubspot/callback'): string {
+  /** A code as HubSpot puts on the redirect after a user installs the app (granting `scopes`: by default all Relay asks for). */
+  function issueAuthCode(redirectUri = 'http://localhost/oauth/hubspot/callback', scopes: string[] = GRANTED): string {
     const code = `code-${randomUUID()}`;
-    tokens.set(code, { kind: 'code', expiresAt: now() + 10 * 60_000, revoked: false, redirectUri });
+    tokens.set(code, { kind: 'code', expiresAt: now() + 10 * 60_000, revoked: false, redirectUri, scopes });
     return code;
   }
 
@@ -306,22 +308,25 @@ export async function startHubSpotFake(opts: HubSpotFakeOptions = {}) {
     if (form.client_id !== app.clientId) return oauthError('BAD_CLIENT_ID', 'missing or invalid client id');
     if (form.client_secret !== app.clientSecret) return oauthError('BAD_CLIENT_SECRET', 'missing or invalid client secret');
     let refreshToken: string;
+    let scopes: string[] | undefined;
     if (form.grant_type === 'authorization_code') {
       const code = tokens.get(form.code ?? '');
       if (!code || code.kind !== 'code' || code.revoked || (code.expiresAt ?? 0) <= now()) return oauthError('BAD_AUTH_CODE', 'missing or unknown auth code');
       if (code.redirectUri !== form.redirect_uri) return oauthError('BAD_REDIRECT_URI', 'redirect_uri does not match initial authorization redirect_uri');
       code.revoked = true; // single use
       refreshToken = `refresh-${randomUUID()}`;
-      tokens.set(refreshToken, { kind: 'refresh', expiresAt: null, revoked: false });
+      scopes = code.scopes;
+      tokens.set(refreshToken, { kind: 'refresh', expiresAt: null, revoked: false, ...(scopes ? { scopes } : {}) });
     } else if (form.grant_type === 'refresh_token') {
       const known = tokens.get(form.refresh_token ?? '');
       if (!known || known.kind !== 'refresh' || known.revoked) return oauthError('BAD_REFRESH_TOKEN', 'missing or invalid refresh token');
       refreshToken = form.refresh_token!; // HubSpot keeps the refresh token
+      scopes = known.scopes;
     } else {
       return oauthError('BAD_GRANT_TYPE', 'missing or invalid grant type');
     }
     const accessToken = `access-${randomUUID()}`;
-    tokens.set(accessToken, { kind: 'access', expiresAt: now() + ttl * 1000, revoked: false });
+    tokens.set(accessToken, { kind: 'access', expiresAt: now() + ttl * 1000, revoked: false, ...(scopes ? { scopes } : {}) });
     return reply.json(200, { token_type: 'bearer', refresh_token: refreshToken, access_token: accessToken, expires_in: ttl });
   }
 
@@ -366,7 +371,7 @@ export async function startHubSpotFake(opts: HubSpotFakeOptions = {}) {
       if (!known || known.kind !== 'access' || known.revoked || (known.expiresAt ?? Infinity) <= now()) return hsError(404, 'OBJECT_NOT_FOUND', 'Token not found');
       return reply.json(200, {
         token, user: [...state.owners.values()][0]?.email ?? 'installer@relay.example', hub_domain: `relay-test-${portalId}.com`,
-        scopes: ['oauth', 'crm.objects.deals.read', 'crm.objects.companies.read', 'crm.objects.contacts.read', 'crm.objects.owners.read'],
+        scopes: known.scopes ?? GRANTED,
         hub_id: portalId, app_id: app.appId, expires_in: known.expiresAt === null ? ttl : Math.round((known.expiresAt - now()) / 1000), user_id: 9274996, token_type: 'access',
       });
     }

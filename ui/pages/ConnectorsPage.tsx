@@ -1,28 +1,43 @@
 import { raw } from 'hono/html';
-import type { ConnectorProvider } from '../../domain/connectors.ts';
+import { HUBSPOT_SCOPES, type ConnectorProvider } from '../../domain/connectors.ts';
 import { PROVIDER_LABELS } from '../../domain/crmLinks.ts';
 import { AppLayout } from '../components/AppLayout.tsx';
 import { CsrfField } from '../components/CsrfField.tsx';
 import {
   CONNECTORS_CSS, HubSpotCard, NotionCard, type ConnectionCardData, type ConnectionView, type HubSpotCardProps,
 } from '../components/settings/ConnectorCards.tsx';
+import {
+  CONNECTOR_FORMS_CSS, HubSpotOAuthConnect, HubSpotTools, NotionConnectForm,
+  type BackfillState, type FormState, type HubSpotMappingValues, type HubSpotOAuthValues, type NotionFormValues, type TestDealState,
+} from '../components/settings/ConnectorForms.tsx';
 import type { PageShell } from './TemplatesPages.tsx';
 
 export interface ConnectorsFlash { kind: 'ok' | 'error'; text: string }
 
+/** "Connect with HubSpot": whether an OAuth app is configured, where HubSpot sends the admin back, the settings form. */
+export interface HubSpotOAuthPanel { configured: boolean; redirectUri: string; form: FormState<HubSpotOAuthValues> }
+
+/** A live HubSpot connection's mapping, backfill and "Test with a deal", and which of them is open. */
+export interface HubSpotToolsPanel { mapping: FormState<HubSpotMappingValues>; backfill: BackfillState; testDeal: TestDealState; open: 'mapping' | 'backfill' | 'test' | null }
+
 /**
  * CRM connectors (admins, `/settings/connectors`): one card per provider with its state, last run,
- * counts and recent failures, and what can be done with it (connect, sync now, pause or resume,
- * disconnect, retry a record). No page ever holds a token or a client secret.
+ * counts and recent failures, and what can be done with it (connect by token or by OAuth, map
+ * properties, backfill, test with a deal, sync now, pause or resume, disconnect, retry a record).
+ * No page ever holds a token or a client secret.
  */
-export function ConnectorsPage(p: PageShell & Omit<HubSpotCardProps, 'card' | 'csrfToken'> & {
+export function ConnectorsPage(p: PageShell & Omit<HubSpotCardProps, 'card' | 'csrfToken' | 'oauth' | 'tools'> & {
   hubspot: ConnectionCardData | null;
   notion: ConnectionCardData | null;
+  hubspotOAuth: HubSpotOAuthPanel;
+  hubspotTools: HubSpotToolsPanel;
+  notionForm: { form: FormState<NotionFormValues>; open: boolean };
   flash?: ConnectorsFlash | undefined;
 }) {
+  const live = (card: ConnectionCardData | null) => card !== null && card.view.status !== 'disconnected';
   const errorCount = Object.keys(p.form?.errors ?? {}).length;
   return (
-    <AppLayout title="Connectors" section="settings" viewer={p.viewer} csrfToken={p.csrfToken} devOutbox={p.devOutbox} head={<style>{raw(CONNECTORS_CSS)}</style>}>
+    <AppLayout title="Connectors" section="settings" viewer={p.viewer} csrfToken={p.csrfToken} devOutbox={p.devOutbox} head={<style>{raw(CONNECTORS_CSS + CONNECTOR_FORMS_CSS)}</style>}>
       <div class="page-head">
         <h1>Connectors</h1>
         <a href="/settings">All settings</a>
@@ -33,8 +48,12 @@ export function ConnectorsPage(p: PageShell & Omit<HubSpotCardProps, 'card' | 'c
         Each connection syncs on a Temporal Schedule named after it (<code>connector-&lt;id&gt;</code>): its runs are visible, searchable and pausable in the Temporal UI.
         Tokens and secrets are stored encrypted and never shown again.
       </p>
-      <HubSpotCard card={p.hubspot} csrfToken={p.csrfToken} templates={p.templates} publicUrl={p.publicUrl} form={p.form} />
-      <NotionCard card={p.notion} csrfToken={p.csrfToken} />
+      <HubSpotCard card={p.hubspot} csrfToken={p.csrfToken} templates={p.templates} publicUrl={p.publicUrl} form={p.form}
+        oauth={<HubSpotOAuthConnect csrfToken={p.csrfToken} configured={p.hubspotOAuth.configured} redirectUri={p.hubspotOAuth.redirectUri} scopes={HUBSPOT_SCOPES}
+          templates={p.templates} form={p.hubspotOAuth.form} reconnect={p.hubspot !== null} />}
+        tools={live(p.hubspot) ? <HubSpotTools csrfToken={p.csrfToken} {...p.hubspotTools} /> : null} />
+      <NotionCard card={p.notion} csrfToken={p.csrfToken} connectFormOpen={p.notionForm.open}
+        connectForm={<NotionConnectForm csrfToken={p.csrfToken} templates={p.templates} form={p.notionForm.form} reconnect={live(p.notion)} />} />
     </AppLayout>
   );
 }

@@ -11,13 +11,14 @@ import { accountsListRoutes } from './accountsList.tsx';
 import { dashboardImportUploadLimit, importsRoutes } from './imports.tsx';
 import { templatesRoutes } from './templates.tsx';
 import { settingsRoutes } from './settings.tsx';
+import { hubspotOAuthCallbackRoutes } from './connectors.tsx';
 import { usersRoutes } from './users.tsx';
 
 /**
  * Everything behind sign-in. Each area is a router of its own mounted here; all of them get the
  * session (c.var.user, whose orgId scopes every query) and the CSRF check on every POST.
  */
-export const DASHBOARD_AREAS = ['/accounts', '/templates', '/users', '/imports', '/settings', '/logout'] as const;
+export const DASHBOARD_AREAS = ['/accounts', '/templates', '/users', '/imports', '/settings', '/connectors', '/logout'] as const;
 
 export function dashboardRoutes(deps: AppDeps) {
   const app = new Hono<DashboardEnv>();
@@ -39,5 +40,7 @@ export function dashboardRoutes(deps: AppDeps) {
   app.route('/users', usersRoutes(deps));
   app.route('/imports', importsRoutes(deps));
   app.route('/settings', settingsRoutes(deps));
+  // HubSpot's OAuth redirect lands here (its URL is registered with HubSpot, so it is not under /settings).
+  app.route('/connectors', hubspotOAuthCallbackRoutes(deps));
   return app;
 }

@@ -1,5 +1,5 @@
 import type { Child } from 'hono/jsx';
-import type { ConnectionStatus, ConnectorProvider, SyncOutcome } from '../../../domain/connectors.ts';
+import { HUBSPOT_SCOPES, type ConnectionStatus, type ConnectorProvider, type SyncOutcome } from '../../../domain/connectors.ts';
 import { CONNECTION_STATUS_LABELS, cursorTime, PROVIDER_LABELS } from '../../../domain/crmLinks.ts';
 import type { connectionView } from '../../../services/connectors/hubspot.ts';
 import { count } from '../../format.ts';
@@ -17,8 +17,6 @@ export type HubSpotFormErrors = Partial<Record<HubSpotFormField | 'form', string
 
 export const HUBSPOT_FORM_DEFAULTS: HubSpotFormValues = { portalId: '', closedWonStageIds: 'closedwon', templateName: '', intervalMinutes: '5' };
 
-/** What HubSpot needs to send Relay deals: the private app's scopes and its webhook subscription. */
-export const HUBSPOT_SCOPES = ['crm.objects.deals.read', 'crm.objects.companies.read', 'crm.objects.contacts.read', 'crm.objects.owners.read'] as const;
 
 export const CONNECTORS_CSS = `
 .conn-status{display:inline-block;font-size:.78rem;font-weight:600;padding:2px 8px;border-radius:999px;vertical-align:middle;margin-left:6px}
@@ -206,6 +204,9 @@ export interface HubSpotCardProps {
   publicUrl: string;
   /** The form as typed after a refused post (open, with its errors); otherwise filled from the settings. */
   form: { values: HubSpotFormValues; errors: HubSpotFormErrors } | null;
+  /** "Connect with HubSpot" (OAuth), shown before the token form; and a live connection's mapping, backfill and test (ConnectorForms.tsx). */
+  oauth?: Child;
+  tools?: Child;
 }
 
 function formValuesOf(view: ConnectionView): HubSpotFormValues {
@@ -227,6 +228,7 @@ export function HubSpotCard(p: HubSpotCardProps) {
       <section class="card" id="connector-hubspot" aria-labelledby="hubspot-title">
         <h2 id="hubspot-title">HubSpot <span class="conn-status conn-disconnected">Not connected</span></h2>
         <p class="muted">Closed Won deals become accounts: company, ARR, contact, owner as AE and the deal's notes for the handoff.</p>
+        {p.oauth}
         <HubSpotSetupNote publicUrl={p.publicUrl} />
         <HubSpotConnectForm {...formProps} reconnect={false} />
       </section>
@@ -248,15 +250,18 @@ export function HubSpotCard(p: HubSpotCardProps) {
       </>} />
       <h3 style="margin-top:14px">Recent failures</h3>
       <RecentFailures card={p.card} csrfToken={p.csrfToken} canRetry={!disconnected} />
+      {disconnected ? null : p.tools}
       {disconnected ? (
         <>
           <h3 style="margin-top:14px">Connect HubSpot again</h3>
+          {p.oauth}
           <HubSpotSetupNote publicUrl={p.publicUrl} />
           <HubSpotConnectForm {...formProps} reconnect />
         </>
       ) : (
         <details open={p.form !== null || view.status === 'needs_reauth'} style="margin-top:14px">
           <summary>Reconnect or change settings</summary>
+          {p.oauth}
           <HubSpotSetupNote publicUrl={p.publicUrl} />
           <HubSpotConnectForm {...formProps} reconnect />
         </details>
@@ -265,15 +270,15 @@ export function HubSpotCard(p: HubSpotCardProps) {
   );
 }
 
-/** Notion connects through the API for now; a connection made there is shown and can be paused or disconnected here. */
-export function NotionCard(p: { card: ConnectionCardData | null; csrfToken: string }) {
+/** Notion: its state and failures once connected, and the connect form (`connectForm`, ConnectorForms.tsx). */
+export function NotionCard(p: { card: ConnectionCardData | null; csrfToken: string; connectForm?: Child; connectFormOpen?: boolean }) {
   const view = p.card?.view;
   return (
     <section class="card" id="connector-notion" aria-labelledby="notion-title">
       <h2 id="notion-title">Notion {view ? <ConnectionStatusBadge status={view.status as ConnectionStatus} /> : <span class="conn-status conn-disconnected">Not connected</span>}</h2>
       <p class="muted">
-        Notion: connect through the API (<code>PUT /api/connectors/notion</code> with the organisation's API key); the README's “Connect Notion”
-        section (under “CRM connectors”) lists the body: integration token, database ID, property mapping, template.
+        Rows of a Notion database (one per closed customer) become accounts: connect an internal integration below, or through the API
+        (<code>PUT /api/connectors/notion</code>, README “Connect Notion”).
       </p>
       {p.card && view ? (
         <>
@@ -283,6 +288,12 @@ export function NotionCard(p: { card: ConnectionCardData | null; csrfToken: stri
           <RecentFailures card={p.card} csrfToken={p.csrfToken} canRetry={false} />
         </>
       ) : null}
+      {!view || view.status === 'disconnected' ? p.connectForm : (
+        <details open={p.connectFormOpen === true || view.status === 'needs_reauth'} style="margin-top:14px" data-notion-reconnect>
+          <summary>Reconnect or change settings</summary>
+          {p.connectForm}
+        </details>
+      )}
     </section>
   );
 }
