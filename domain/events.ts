@@ -71,7 +71,10 @@ export const eventProperties = z.record(z.string(), z.unknown());
 
 /** Refuses a message over MAX_EVENT_BYTES, naming it (`batch.3`). */
 export function withinEventSize(value: unknown, ctx: z.RefinementCtx<unknown>): void {
-  const bytes = new TextEncoder().encode(JSON.stringify(value)).length;
+  const text = JSON.stringify(value);
+  // A UTF-16 unit is at most 3 bytes of UTF-8: the usual event is far under the limit without encoding it.
+  if (text.length * 3 <= MAX_EVENT_BYTES) return;
+  const bytes = new TextEncoder().encode(text).length;
   if (bytes > MAX_EVENT_BYTES) ctx.addIssue({ code: 'custom', message: `is ${Math.ceil(bytes / 1024)} KB: one event may be at most ${MAX_EVENT_BYTES / 1024} KB`, input: value });
 }
 

@@ -518,8 +518,16 @@ export function pulseCountsUntil(pulse: { score: number; setAt: string }): strin
   return Number.isFinite(set) ? dayString(set + pulseFreshDays(pulse.score)) : null;
 }
 
+/** One formatter per timezone: building one costs far more than formatting (it was most of a rescoring batch's CPU). */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The calendar day (YYYY-MM-DD) of an instant in a timezone: scores are filed under the organisation's day. */
 export function dayIn(instant: Date, timezone: string): string {
-  // en-CA formats dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+  let format = dayFormats.get(timezone);
+  if (!format) {
+    // en-CA formats dates as YYYY-MM-DD.
+    format = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormats.set(timezone, format);
+  }
+  return format.format(instant);
 }

@@ -14,6 +14,7 @@ import { ENGAGEMENT_SIGNALS } from '../domain/events.ts';
 import { startHttpServer, type RunningHttpServer } from '../platform/httpServer.ts';
 import { ingestEvents } from '../services/events/ingestEvents.ts';
 import { matchEventsToAccount } from '../services/events/matchEvents.ts';
+import { foldPendingEvents } from '../services/health/scoring.ts';
 import { accountBody, createHarness, type Harness, type TestOrganisation } from './harness.ts';
 
 /**
@@ -64,7 +65,9 @@ const apiEventsPost = (org: TestOrganisation, body: unknown) => org.api('/api/ev
 async function eventsOf(orgId: string) {
   return h.database.db.select().from(events).where(eq(events.orgId, orgId)).orderBy(asc(events.occurredAt), asc(events.messageKey));
 }
+/** The account's daily rollups as scoring reads them: after the fold that comes before every scoring. */
 async function daysOf(orgId: string, accountId: string) {
+  await foldPendingEvents(h.database.db, [orgId]);
   const rows = await h.database.db.select().from(accountEventDays).where(and(eq(accountEventDays.orgId, orgId), eq(accountEventDays.accountId, accountId)));
   return Object.fromEntries(rows.map((r) => [`${r.day} ${r.eventType}`, r.count]));
 }

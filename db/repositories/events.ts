@@ -1,17 +1,10 @@
-import { and, count, desc, eq, inArray, isNull, lte, or, sql, sum, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, lte, or, sql, sum } from 'drizzle-orm';
 import type { EventSource, UnmatchedKind } from '../../domain/events.ts';
 import type { Queryable, Transaction } from '../client.ts';
 import { rowsOf } from '../rows.ts';
-import { eventIdentities, events, unmatchedEventDomains } from '../schema/index.ts';
+import { events, unmatchedEventDomains } from '../schema/index.ts';
 
 export type NewEvent = typeof events.$inferInsert;
-
-/** Postgres takes at most 65,535 parameters per statement: 1,000 rows of a few columns stay well under. */
-const CHUNK = 1_000;
-
-function* chunks<T>(items: T[], size = CHUNK): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
-}
 
 // ---- partitions ---------------------------------------------------------------------------------
 
@@ -49,45 +42,85 @@ const DOMAIN_LOCK_BUCKETS = 64;
 export async function lockEventDomains(tx: Transaction, orgId: string, domains: string[], mode: 'shared' | 'exclusive'): Promise<void> {
   if (!domains.length) return;
   const fn = mode === 'shared' ? sql`pg_advisory_xact_lock_shared` : sql`pg_advisory_xact_lock`;
-  const keys = sql.join([...new Set(domains)].map((d) => sql`${d}`), sql`, `);
   await tx.execute(sql`
     select ${fn}(hashtext(${`events:${orgId}`}), bucket)
-    from (select distinct hashtext(d) & ${DOMAIN_LOCK_BUCKETS - 1} as bucket from unnest(array[${keys}]::text[]) as d order by 1) as buckets`);
+    from (select distinct hashtext(d) & ${DOMAIN_LOCK_BUCKETS - 1} as bucket from jsonb_array_elements_text(${JSON.stringify([...new Set(domains)])}::jsonb) as d order by 1) as buckets`);
 }
 
 // ---- writing a batch --------------------------------------------------------------------------
 
-/** Rows of a raw statement, whichever driver ran it (postgres.js answers an array, PGlite `{ rows }`). */
+export interface NewEventRow extends Omit<NewEvent, 'orgId' | 'receivedAt'> {
+  /** What the unmatched counts file the event under if it has no account (domain.ts `unmatchedKeyOf`). */
+  unmatchedKind: UnmatchedKind;
+  unmatchedDomain: string;
+}
 
 /**
- * Stores the events whose message key the organisation has not seen, in one statement: each key is
- * claimed in the dedupe table (in key order, so concurrent batches never deadlock), and only the
- * events whose claim succeeded are inserted. Answers the keys stored now; a retried batch, or a
- * concurrent request with the same events, gets none of them. The batch travels as one jsonb
- * parameter: no parameter limit, and no per-value query building (what made Drizzle's multi-row
- * insert the slowest part of a batch).
+ * Stores a batch in one statement, the whole write of an ingestion batch but the rescore queue:
+ * each message key is claimed in the dedupe table (in key order, so concurrent batches never
+ * deadlock), only the events whose claim succeeded are inserted, and those same events are added to
+ * the rollup deltas (matched; plain inserts, folded into the rollups before scoring reads them) or to
+ * the unmatched counts (not matched; upserted in key order). Answers the keys stored now; a retried batch, or a concurrent request with the same
+ * events, gets none of them. The batch travels as one jsonb parameter (no parameter limit, no
+ * per-value query building), and one round trip keeps the rollup rows locked for the least time.
  */
-export async function insertNewEvents(tx: Transaction, orgId: string, rows: Omit<NewEvent, 'orgId' | 'receivedAt'>[]): Promise<Set<string>> {
+export async function storeEventBatch(tx: Transaction, orgId: string, rows: NewEventRow[]): Promise<Set<string>> {
   if (!rows.length) return new Set();
   const input = JSON.stringify(rows.map((r) => ({
-    message_key: r.messageKey, occurred_at: r.occurredAt.toISOString(), source: r.source, type: r.type, account_id: r.accountId ?? null,
-    group_domain: r.groupDomain ?? null, email_domain: r.emailDomain ?? null, user_id: r.userId ?? null, properties: r.properties,
+    k: r.messageKey, at: r.occurredAt.toISOString(), s: r.source, t: r.type, a: r.accountId ?? null,
+    g: r.groupDomain ?? null, e: r.emailDomain ?? null, u: r.userId ?? null, p: r.properties, uk: r.unmatchedKind, ud: r.unmatchedDomain,
   })));
-  const stored = await tx.execute(sql`
+  const [answer] = rowsOf<{ keys: string[] | null }>(await tx.execute(sql`
     with input as (
-      select * from jsonb_to_recordset(${input}::jsonb) as r(
-        message_key text, occurred_at timestamptz, source text, type text, account_id text, group_domain text, email_domain text, user_id text, properties jsonb)
+      select * from jsonb_to_recordset(${input}::jsonb) as r(k text, at timestamptz, s text, t text, a text, g text, e text, u text, p jsonb, uk text, ud text)
     ), claimed as (
       insert into event_message_keys (org_id, message_key, occurred_at)
-      select ${orgId}, message_key, occurred_at from input order by message_key
+      select ${orgId}, k, at from input order by k
       on conflict do nothing
       returning message_key
+    ), fresh as materialized (
+      select i.* from input i join claimed c on c.message_key = i.k
+    ), stored as (
+      insert into events (org_id, occurred_at, message_key, source, type, account_id, group_domain, email_domain, user_id, properties)
+      select ${orgId}, at, k, s, t, a, g, e, u, p from fresh
+    ), days as (
+      insert into account_event_day_deltas (org_id, account_id, day, event_type, count)
+      select ${orgId}, a, (at at time zone 'UTC')::date, t, count(*)::int from fresh where a is not null
+      group by 2, 3, 4
+    ), unmatched as (
+      insert into unmatched_event_domains (org_id, kind, domain, events)
+      select ${orgId}, uk, ud, count(*)::int from fresh where a is null
+      group by 2, 3 order by 2, 3
+      on conflict (org_id, kind, domain) do update set events = unmatched_event_domains.events + excluded.events, last_seen_at = now()
     )
-    insert into events (org_id, occurred_at, message_key, source, type, account_id, group_domain, email_domain, user_id, properties)
-    select ${orgId}, i.occurred_at, i.message_key, i.source, i.type, i.account_id, i.group_domain, i.email_domain, i.user_id, i.properties
-    from input i join claimed c on c.message_key = i.message_key
-    returning message_key`);
-  return new Set(rowsOf<{ message_key: string }>(stored).map((r) => r.message_key));
+    select jsonb_agg(k) as keys from fresh`));
+  return new Set(answer?.keys ?? []);
+}
+
+/**
+ * Adds the organisation's pending rollup deltas (what ingestion wrote) to `account_event_days`, and
+ * removes them, in one statement of the caller's transaction: many batches' increments of one
+ * account, day and type become one update. Two folds at once never count a delta twice (the second
+ * skips the rows the first deleted). Answers how many delta rows it folded.
+ */
+export async function foldEventDayDeltas(tx: Queryable, orgId: string): Promise<number> {
+  const [answer] = rowsOf<{ folded: number }>(await tx.execute(sql`
+    with taken as (
+      delete from account_event_day_deltas where org_id = ${orgId}
+      returning account_id, day, event_type, count
+    ), added as (
+      insert into account_event_days (org_id, account_id, day, event_type, count)
+      select ${orgId}, account_id, day, event_type, sum(count)::int from taken
+      group by 2, 3, 4 order by 2, 3, 4
+      on conflict (org_id, account_id, day, event_type) do update set count = account_event_days.count + excluded.count
+    )
+    select count(*)::int as folded from taken`));
+  return Number(answer?.folded ?? 0);
+}
+
+/** The organisations with rollup deltas waiting to be folded. */
+export async function organisationsWithEventDayDeltas(db: Queryable): Promise<string[]> {
+  return rowsOf<{ org_id: string }>(await db.execute(sql`select distinct org_id from account_event_day_deltas`)).map((r) => r.org_id);
 }
 
 export interface EventDayCount { accountId: string; day: string; eventType: string; count: number }
@@ -105,16 +138,6 @@ export async function addAccountEventDays(tx: Transaction, orgId: string, counts
 }
 
 export interface UnmatchedCount { kind: UnmatchedKind; domain: string; events: number }
-
-export async function addUnmatchedEventCounts(tx: Transaction, orgId: string, counts: UnmatchedCount[]): Promise<void> {
-  if (!counts.length) return;
-  const input = JSON.stringify(counts.map((c) => ({ kind: c.kind, domain: c.domain, events: c.events })));
-  await tx.execute(sql`
-    insert into unmatched_event_domains (org_id, kind, domain, events)
-    select ${orgId}, kind, domain, events from jsonb_to_recordset(${input}::jsonb) as r(kind text, domain text, events integer)
-    order by kind, domain
-    on conflict (org_id, kind, domain) do update set events = unmatched_event_domains.events + excluded.events, last_seen_at = now()`);
-}
 
 /**
  * Takes events matched later off the unmatched counts; a domain with none left goes from the list.
@@ -138,24 +161,15 @@ export async function subtractUnmatchedEventCounts(tx: Transaction, orgId: strin
 
 export interface EventIdentity { source: EventSource; kind: 'user' | 'group'; externalId: string; domain: string | null; groupId: string | null }
 
-/** What earlier events taught about these users and groups. */
+/** What earlier events taught about these users and groups (the list goes in as one jsonb parameter). */
 export async function findEventIdentities(db: Queryable, orgId: string, refs: { source: EventSource; kind: 'user' | 'group'; externalId: string }[]): Promise<EventIdentity[]> {
   if (!refs.length) return [];
-  const found: EventIdentity[] = [];
-  for (const chunk of chunks(refs, 500)) {
-    const match: SQL[] = [];
-    for (const source of new Set(chunk.map((r) => r.source))) {
-      for (const kind of ['user', 'group'] as const) {
-        const ids = chunk.filter((r) => r.source === source && r.kind === kind).map((r) => r.externalId);
-        if (ids.length) match.push(and(eq(eventIdentities.source, source), eq(eventIdentities.kind, kind), inArray(eventIdentities.externalId, ids))!);
-      }
-    }
-    found.push(...await db.select({
-      source: eventIdentities.source, kind: eventIdentities.kind, externalId: eventIdentities.externalId,
-      domain: eventIdentities.domain, groupId: eventIdentities.groupId,
-    }).from(eventIdentities).where(and(eq(eventIdentities.orgId, orgId), or(...match))));
-  }
-  return found;
+  const input = JSON.stringify(refs.map((r) => ({ s: r.source, k: r.kind, x: r.externalId })));
+  const rows = rowsOf<{ source: EventSource; kind: 'user' | 'group'; external_id: string; domain: string | null; group_id: string | null }>(await db.execute(sql`
+    select i.source, i.kind, i.external_id, i.domain, i.group_id
+    from jsonb_to_recordset(${input}::jsonb) as r(s text, k text, x text)
+    join event_identities i on i.org_id = ${orgId} and i.source = r.s and i.kind = r.k and i.external_id = r.x`));
+  return rows.map((r) => ({ source: r.source, kind: r.kind, externalId: r.external_id, domain: r.domain, groupId: r.group_id }));
 }
 
 /**

@@ -1,12 +1,11 @@
 import type { Database } from '../../db/client.ts';
 import { existingAccountIds, findAccountsByDomains } from '../../db/repositories/accounts.ts';
 import {
-  addAccountEventDays, addUnmatchedEventCounts, ensureEventPartitions, findEventIdentities, insertNewEvents, lockEventDomains,
-  upsertEventIdentities, type EventDayCount, type EventIdentity, type UnmatchedCount,
+  ensureEventPartitions, findEventIdentities, lockEventDomains, storeEventBatch, upsertEventIdentities, type EventIdentity,
 } from '../../db/repositories/events.ts';
 import { applyThreadChanges, enqueueRescore, noteEventTypes, type ThreadChange } from '../../db/repositories/health.ts';
 import {
-  eventDay, eventMonth, matchableDomain, threadEffectOf, unmatchedKeyOf, type EventSource, type IncomingEvent,
+  eventMonth, matchableDomain, threadEffectOf, unmatchedKeyOf, type EventSource, type IncomingEvent,
 } from '../../domain/events.ts';
 import { RelayError } from '../errors.ts';
 
@@ -48,10 +47,12 @@ const refsOf = (keys: IdentityKey[]) => keys.map((k) => {
  * stored identities), overlaid with what this batch teaches (a Segment identify or group call, a
  * PostHog $groupidentify), so a track call sent with its identify in one batch is matched too.
  */
-async function knownIdentities(db: Database, orgId: string, batch: IncomingEvent[]): Promise<Map<IdentityKey, EventIdentity>> {
+async function knownIdentities(db: Database, orgId: string, batch: IncomingEvent[]): Promise<{ known: Map<IdentityKey, EventIdentity>; stored: Map<IdentityKey, EventIdentity> }> {
   const known = new Map<IdentityKey, EventIdentity>();
+  const stored = new Map<IdentityKey, EventIdentity>();
+  const keep = (found: EventIdentity[]) => { for (const f of found) stored.set(identityKey(f.source, f.kind, f.externalId), f); return found; };
   const users = [...new Set(batch.filter((e) => e.userId).map((e) => identityKey(e.source, 'user', e.userId!)))];
-  for (const stored of await findEventIdentities(db, orgId, refsOf(users))) learnInto(known, stored);
+  for (const found of keep(await findEventIdentities(db, orgId, refsOf(users)))) learnInto(known, found);
   for (const e of batch) for (const fact of factsOf(e)) learnInto(known, fact);
   // Groups named by the events, or by what is known of their users, that this batch did not describe.
   const groups = new Set<IdentityKey>();
@@ -61,11 +62,11 @@ async function knownIdentities(db: Database, orgId: string, batch: IncomingEvent
     if (user?.groupId) groups.add(identityKey(e.source, 'group', user.groupId));
   }
   const missing = [...groups].filter((k) => !known.get(k)?.domain);
-  for (const stored of await findEventIdentities(db, orgId, refsOf(missing))) {
-    const fromBatch = known.get(identityKey(stored.source, 'group', stored.externalId));
-    known.set(identityKey(stored.source, 'group', stored.externalId), { ...stored, domain: fromBatch?.domain ?? stored.domain });
+  for (const found of keep(await findEventIdentities(db, orgId, refsOf(missing)))) {
+    const fromBatch = known.get(identityKey(found.source, 'group', found.externalId));
+    known.set(identityKey(found.source, 'group', found.externalId), { ...found, domain: fromBatch?.domain ?? found.domain });
   }
-  return known;
+  return { known, stored };
 }
 
 interface Resolved { event: IncomingEvent; accountId: string | null; groupDomain: string | null; emailDomain: string | null }
@@ -84,22 +85,18 @@ function resolveDomains(event: IncomingEvent, known: Map<IdentityKey, EventIdent
   return { groupDomain, emailDomain: event.emailDomain ?? user?.domain ?? null };
 }
 
-/** What the stored events taught, one row per user or group. */
-function learnedIdentities(stored: IncomingEvent[]): EventIdentity[] {
+/**
+ * What the stored events taught, one row per user or group, less what is stored already: every track
+ * call of a user repeats the user's email, and an upsert that changes nothing still locks the row,
+ * making concurrent batches of the same users wait for each other.
+ */
+function learnedIdentities(events: IncomingEvent[], stored: Map<IdentityKey, EventIdentity>): EventIdentity[] {
   const learned = new Map<IdentityKey, EventIdentity>();
-  for (const e of stored) for (const fact of factsOf(e)) learnInto(learned, fact);
-  return [...learned.values()];
-}
-
-function countBy<T>(items: T[], keyOf: (item: T) => string): Map<string, { item: T; count: number }> {
-  const counts = new Map<string, { item: T; count: number }>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const entry = counts.get(key);
-    if (entry) entry.count += 1;
-    else counts.set(key, { item, count: 1 });
-  }
-  return counts;
+  for (const e of events) for (const fact of factsOf(e)) learnInto(learned, fact);
+  return [...learned].filter(([key, fact]) => {
+    const before = stored.get(key);
+    return !before || (fact.domain !== null && fact.domain !== before.domain) || (fact.groupId !== null && fact.groupId !== before.groupId);
+  }).map(([, fact]) => fact);
 }
 
 /** Event types known per organisation in this process: the usual batch writes nothing for them. */
@@ -140,55 +137,62 @@ export async function ingestEvents(db: Database, orgId: string, incoming: Incomi
     }
   }
 
-  const known = await knownIdentities(db, orgId, unique);
+  const { known, stored: storedIdentities } = await knownIdentities(db, orgId, unique);
   const resolved = unique.map((event): Resolved => ({ event, accountId: null, ...resolveDomains(event, known) }));
   const candidates = [...new Set(resolved.flatMap((r) => [r.groupDomain, matchableDomain(r.emailDomain)]).filter((d): d is string => Boolean(d)))];
 
   await ensureEventPartitions(db, unique.map((e) => eventMonth(e.occurredAt)));
 
-  let newTypes: string[] = [];
+  // Learned and new to this process whether or not each event turns out to be a retry: a fact or a
+  // type stored before writes nothing (learnedIdentities leaves out what is stored; org_event_types
+  // keeps one row per type), so both can go in the same round trip as the events.
+  const learned = learnedIdentities(unique, storedIdentities);
+  const newTypes = unknownEventTypes(orgId, unique.map((e) => e.type));
+
+  // Statements of one round trip are sent together (postgres.js pipelines a transaction's queries)
+  // and run in order: four round trips a batch, however many tables it touches.
   await db.transaction(async (tx) => {
-    // Before the lookup, so an account created meanwhile either is seen here or sees these events.
-    await lockEventDomains(tx, orgId, candidates, 'shared');
-    const byDomain = new Map((await findAccountsByDomains(tx, orgId, candidates)).map((a) => [a.domain, a.accountId]));
+    // The lock before the lookup, so an account created meanwhile either is seen here or sees these events.
+    const [, found] = await Promise.all([lockEventDomains(tx, orgId, candidates, 'shared'), findAccountsByDomains(tx, orgId, candidates)]);
+    const byDomain = new Map(found.map((a) => [a.domain, a.accountId]));
     for (const r of resolved) {
       const named = r.event.accountId && accountIds.has(r.event.accountId) ? r.event.accountId : null;
       const byEmail = matchableDomain(r.emailDomain);
       r.accountId = named ?? (r.groupDomain ? byDomain.get(r.groupDomain) : undefined) ?? (byEmail ? byDomain.get(byEmail) : undefined) ?? null;
     }
 
-    const fresh = await insertNewEvents(tx, orgId, resolved.map((r) => ({
-      occurredAt: r.event.occurredAt, messageKey: r.event.messageKey, source: r.event.source, type: r.event.type,
-      accountId: r.accountId, groupDomain: r.groupDomain, emailDomain: r.emailDomain, userId: r.event.userId, properties: r.event.properties,
-    })));
+    // The events, their dedupe keys, the rollup deltas and the unmatched counts (one statement); what
+    // the batch taught about its users and groups; the types this organisation sends (for scoring).
+    const [fresh] = await Promise.all([
+      storeEventBatch(tx, orgId, resolved.map((r) => {
+        const unmatched = unmatchedKeyOf(r);
+        return {
+          occurredAt: r.event.occurredAt, messageKey: r.event.messageKey, source: r.event.source, type: r.event.type,
+          accountId: r.accountId, groupDomain: r.groupDomain, emailDomain: r.emailDomain, userId: r.event.userId, properties: r.event.properties,
+          unmatchedKind: unmatched.kind, unmatchedDomain: unmatched.domain,
+        };
+      })),
+      upsertEventIdentities(tx, orgId, learned),
+      noteEventTypes(tx, orgId, newTypes),
+    ]);
     const toStore = resolved.filter((r) => fresh.has(r.event.messageKey));
     if (!toStore.length) return;
-
     const matched = toStore.filter((r) => r.accountId);
-    const days = countBy(matched, (r) => `${r.accountId}\u0000${eventDay(r.event.occurredAt)}\u0000${r.event.type}`);
-    await addAccountEventDays(tx, orgId, [...days.values()].map(({ item, count }): EventDayCount => ({
-      accountId: item.accountId!, day: eventDay(item.event.occurredAt), eventType: item.event.type, count,
-    })));
 
-    const unmatched = toStore.filter((r) => !r.accountId);
-    const byKey = countBy(unmatched.map(unmatchedKeyOf), (k) => `${k.kind}\u0000${k.domain}`);
-    await addUnmatchedEventCounts(tx, orgId, [...byKey.values()].map(({ item, count }): UnmatchedCount => ({ ...item, events: count })));
+    // Only for events stored now: engagement threads (a close answers the oldest open thread, so a
+    // retried close must not close another) and the accounts to rescore.
+    await Promise.all([
+      applyThreadChanges(tx, orgId, matched.flatMap((r): ThreadChange[] => {
+        const effect = threadEffectOf(r.event.type, r.event.properties);
+        if (!effect) return [];
+        // An opening without an ID is its own thread; a close without one answers the oldest open.
+        const threadKey = effect.threadKey ?? (effect.change === 'open' ? r.event.messageKey : null);
+        return [{ accountId: r.accountId!, kind: effect.kind, threadKey, at: r.event.occurredAt, change: effect.change }];
+      })),
+      enqueueRescore(tx, orgId, matched.map((r) => r.accountId!)),
+    ]);
 
-    await upsertEventIdentities(tx, orgId, learnedIdentities(toStore.map((r) => r.event)));
-
-    // For health scoring: the types this organisation sends, engagement threads, and the accounts to rescore.
-    newTypes = unknownEventTypes(orgId, toStore.map((r) => r.event.type));
-    await noteEventTypes(tx, orgId, newTypes);
-    await applyThreadChanges(tx, orgId, matched.flatMap((r): ThreadChange[] => {
-      const effect = threadEffectOf(r.event.type, r.event.properties);
-      if (!effect) return [];
-      // An opening without an ID is its own thread; a close without one answers the oldest open.
-      const threadKey = effect.threadKey ?? (effect.change === 'open' ? r.event.messageKey : null);
-      return [{ accountId: r.accountId!, kind: effect.kind, threadKey, at: r.event.occurredAt, change: effect.change }];
-    }));
-    await enqueueRescore(tx, orgId, matched.map((r) => r.accountId!));
-
-    Object.assign(result, { stored: toStore.length, duplicates: incoming.length - toStore.length, matched: matched.length, unmatched: unmatched.length });
+    Object.assign(result, { stored: toStore.length, duplicates: incoming.length - toStore.length, matched: matched.length, unmatched: toStore.length - matched.length });
   });
   // Known once stored: a batch rolled back leaves them unknown, to be noted by the next one.
   const knownTypes = knownEventTypes.get(orgId) ?? new Set<string>();

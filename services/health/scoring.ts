@@ -1,7 +1,7 @@
 import type { Database, Queryable } from '../../db/client.ts';
 import { accountsForScoring, scorableAccountsInRange } from '../../db/repositories/accounts.ts';
 import { taskCountsByAccount } from '../../db/repositories/accountWork.ts';
-import { accountEventStats } from '../../db/repositories/events.ts';
+import { accountEventStats, foldEventDayDeltas, organisationsWithEventDayDeltas } from '../../db/repositories/events.ts';
 import {
   currentHealthConfig, latestHealth, latestPulses, organisationEventTypes, saveScores, takeSettledRescores, threadStats, type AccountScore,
 } from '../../db/repositories/health.ts';
@@ -34,7 +34,7 @@ const MOVES_ON_HEALTH: readonly LifecycleStatus[] = ['active', 'at_risk'];
 
 /**
  * Scores these accounts of one organisation now, inside the caller's transaction: reads every input
- * from the rollups (never raw events), scores with the configuration in force, keeps the score and
+ * from the rollups (never raw events; the caller folds pending deltas in first, foldPendingEvents), scores with the configuration in force, keeps the score and
  * today's point of its history, and signals each account that entered a bad tier or came back to
  * Healthy. The signals go out before the caller commits: if the commit fails, the retry scores again
  * from the old tiers and signals again, and the workflow takes a repeated signal as a no-op.
@@ -133,10 +133,23 @@ function crossing(before: HealthTier | null, after: HealthTier | null): 'entered
   return null;
 }
 
+/**
+ * Adds what ingestion stored since the last fold to the daily rollups scoring reads: for these
+ * organisations, or every one with deltas waiting. Each fold is one short statement of its own, not
+ * part of a scoring transaction, which would hold the folded rows while it scores and make concurrent
+ * batches wait. When it returns, every event stored before it began is in the rollups.
+ */
+export async function foldPendingEvents(db: Database, orgIds?: readonly string[]): Promise<number> {
+  let folded = 0;
+  for (const orgId of orgIds ?? await organisationsWithEventDayDeltas(db)) folded += await foldEventDayDeltas(db, orgId);
+  return folded;
+}
+
 /** One batch of a scoring run: the scorable accounts with IDs in (after, upTo], in one transaction. */
 export async function scoreAccountRange(
   db: Database, signal: HealthChangeSignal, orgId: string, range: { after: string | null; upTo: string }, now = new Date(),
 ): Promise<ScoringOutcome> {
+  await foldPendingEvents(db, [orgId]);
   return db.transaction(async (tx) => scoreAccounts(tx, signal, orgId, await scorableAccountsInRange(tx, orgId, range), now));
 }
 
@@ -155,6 +168,7 @@ export interface RescoreOutcome extends ScoringOutcome {
 export async function rescoreSettled(
   db: Database, signal: HealthChangeSignal, opts: { settleMs: number; limit: number; orgIds?: string[] | undefined }, now = new Date(),
 ): Promise<RescoreOutcome> {
+  await foldPendingEvents(db, opts.orgIds);
   return db.transaction(async (tx) => {
     const taken = await takeSettledRescores(tx, opts);
     const outcome: RescoreOutcome = { scored: 0, wentAtRisk: 0, recovered: 0, taken: taken.length, longestWaitMs: 0 };
