@@ -1,22 +1,145 @@
-import { ApplicationFailure } from '@temporalio/activity';
-import type { Database } from '../db/client.ts';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import type { Database, Queryable } from '../db/client.ts';
+import { addActionTask, closeActionTask } from '../db/repositories/accountWork.ts';
 import { getAccount } from '../db/repositories/accounts.ts';
 import { getAccountAction, upsertActions } from '../db/repositories/actions.ts';
-import { milestoneActions } from '../db/repositories/milestones.ts';
+import { findAccountHandoff } from '../db/repositories/handoffs.ts';
+import { listAccountMilestones, milestoneActions } from '../db/repositories/milestones.ts';
 import { recordTimelineEvent } from '../db/repositories/timeline.ts';
 import { findUserById } from '../db/repositories/users.ts';
-import { fillVariables, type ActionState } from '../domain/actions.ts';
-import type { TemplateAction } from '../domain/templates.ts';
+import { fillVariables, TASK_LIST_KINDS, type ActionState } from '../domain/actions.ts';
+import { SCHEDULED_KINDS, type TemplateAction } from '../domain/templates.ts';
+import type { ActionEmailContext, HandoffDrafter } from '../integrations/drafting/drafter.ts';
+import { DraftingError } from '../integrations/drafting/draftingError.ts';
+import { composeActionEmailByRules } from '../integrations/drafting/ruleBasedDrafter.ts';
 import type { Mailer } from '../integrations/email/mailer.ts';
 import { FAILURE_TYPES } from '../workflows/definitions.ts';
 import { deliverAccountEmail } from './accountEmails.ts';
+import { DRAFTING_HEARTBEAT_MS, FALL_BACK_AFTER_ATTEMPTS } from './handoffDrafting.ts';
 
-/** The playbook's actions (issue 12): what a milestone brings, projecting each transition, and its emails. */
-export function createActionActivities(deps: { db: Database; mailer: Mailer }) {
+type Account = NonNullable<Awaited<ReturnType<typeof getAccount>>>;
+
+const DAY_MS = 86_400_000;
+
+const escapeHtml = (text: string): string => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+/** https links in (escaped) text made clickable, e.g. the booking link. */
+const linkified = (escaped: string): string => escaped.replace(/https:\/\/[^\s<>"]+[^\s<>".,;:!?)]/g, (url) => `<a href="${url}">${url}</a>`);
+const isoDate = (at: number): string => new Date(at).toISOString().slice(0, 10);
+
+/** The playbook's actions (issue 12): what a milestone brings, projecting each transition, its emails and its tasks. */
+export function createActionActivities(deps: {
+  db: Database; mailer: Mailer;
+  /** Drafts playbook emails when it can (OpenAI); otherwise, or when it fails for good, the rules do. */
+  drafter?: HandoffDrafter | undefined;
+  /** Tests shorten the wait between drafting attempts. */
+  draftRetryDelayMs?: number | undefined;
+}) {
   async function accountOf(orgId: string, accountId: string) {
     const account = await getAccount(deps.db, orgId, accountId);
     if (!account) throw ApplicationFailure.create({ type: FAILURE_TYPES.accountNotFound, message: 'no such account', nonRetryable: true });
     return account;
+  }
+
+  async function csmOf(account: Account) {
+    return account.csmUserId ? findUserById(deps.db, account.orgId, account.csmUserId) : null;
+  }
+
+  /** The booking link an email of this milestone offers: its first meeting's. */
+  function schedulingUrlOf(actions: TemplateAction[] | null | undefined): string | null {
+    // The editor accepts https links only; anything else (a hand-made template) is not offered to a customer.
+    return actions?.find((a) => SCHEDULED_KINDS.includes(a.kind) && a.schedulingUrl?.startsWith('https://'))?.schedulingUrl ?? null;
+  }
+
+  /** What `{{variables}}` stand for, now: filled at send, so the CSM named is the one assigned then. */
+  async function variableValues(account: Account, milestoneId: string): Promise<Record<string, string>> {
+    const [csm, actions] = await Promise.all([csmOf(account), milestoneActions(deps.db, account.orgId, account.id, milestoneId)]);
+    const schedulingUrl = schedulingUrlOf(actions);
+    return {
+      company_name: account.companyName, primary_contact_name: account.primaryContactName,
+      primary_contact_first_name: account.primaryContactName.split(/\s+/)[0] || account.primaryContactName,
+      csm_name: csm?.name ?? 'your customer success manager', csm_email: csm?.email ?? '',
+      ...(schedulingUrl ? { scheduling_link: schedulingUrl } : {}),
+    };
+  }
+
+  /**
+   * The task an internal-task action stands for on the account's task list: put there (once, keyed by
+   * the action) when the action becomes ready, due at its time (milestone start + delay; a manual one
+   * by the milestone's planned end), and closed when the action is completed or skipped.
+   */
+  async function syncActionTasks(tx: Queryable, orgId: string, accountId: string, actions: ActionState[], actor: string): Promise<void> {
+    const onList = actions.filter((a) => TASK_LIST_KINDS.includes(a.kind));
+    if (!onList.length) return;
+    for (const action of onList) {
+      if (action.status === 'completed' || action.status === 'skipped') {
+        await closeActionTask(tx, orgId, accountId, { actionId: action.id, actor, why: action.status });
+        continue;
+      }
+      if (action.status !== 'ready') continue;
+      const account = await getAccount(tx, orgId, accountId);
+      const csm = account ? await csmOf(account) : null;
+      let due = action.dueAt;
+      if (due === null) {
+        const milestone = (await listAccountMilestones(tx, orgId, accountId)).find((m) => m.id === action.milestoneId);
+        due = milestone?.startedAt ? milestone.startedAt.getTime() + milestone.durationDays * DAY_MS : null;
+      }
+      await addActionTask(tx, orgId, accountId, {
+        actionId: action.id, title: action.label, dueDate: due === null ? null : isoDate(due), assignee: csm?.name ?? null, actor,
+      });
+    }
+  }
+
+  /** Everything an email of this action is drafted from. */
+  async function emailContext(account: Account, action: ActionState): Promise<ActionEmailContext> {
+    const [csm, milestones, handoff] = await Promise.all([
+      csmOf(account), listAccountMilestones(deps.db, account.orgId, account.id), findAccountHandoff(deps.db, account.orgId, account.id),
+    ]);
+    const milestone = milestones.find((m) => m.id === action.milestoneId);
+    return {
+      account: {
+        companyName: account.companyName, arr: account.arr, primaryContactName: account.primaryContactName, primaryContactRole: account.primaryContactRole,
+        industry: account.industry, companySize: account.companySize, website: account.website,
+      },
+      handoff: (handoff?.qa ?? []).filter((q) => q.answer.trim()).map((q) => ({ question: q.question, answer: q.answer })),
+      milestone: {
+        sequence: milestone?.sequence ?? 0, name: milestone?.name ?? '', durationDays: milestone?.durationDays ?? 0,
+        actions: (milestone?.actions ?? []).map((a) => ({ kind: a.kind, label: a.label, description: a.description })),
+      },
+      action: { label: action.label, description: action.description },
+      csm: csm ? { name: csm.name, email: csm.email } : null,
+      schedulingUrl: schedulingUrlOf(milestone?.actions),
+    };
+  }
+
+  /**
+   * The model's draft; on a failure no retry can fix, or on the last attempt the drafting policy
+   * allows, null (the rules draft instead). A passing failure retries the activity, after the
+   * provider's retry-after when it gave one.
+   */
+  async function draftByModel(drafter: Required<HandoffDrafter>['draftActionEmail'], context: ActionEmailContext) {
+    const activity = Context.current();
+    // A model can take a while: heartbeats let a crashed worker's attempt be noticed and retried elsewhere.
+    const heartbeat = setInterval(() => activity.heartbeat(), DRAFTING_HEARTBEAT_MS);
+    try {
+      return await drafter(context);
+    } catch (error) {
+      const { attempt, retryPolicy } = activity.info;
+      const maxAttempts = retryPolicy?.maximumAttempts || FALL_BACK_AFTER_ATTEMPTS;
+      const retryable = !(error instanceof DraftingError) || error.retryable;
+      const message = error instanceof Error ? error.message : String(error);
+      if (!retryable || attempt >= maxAttempts) {
+        log.warn('a playbook email fell back to the rule-based draft', { attempt, maxAttempts, error: message });
+        return null;
+      }
+      // A retry-after of 0 means "now": the policy's own backoff then (a zero delay is not one Temporal takes).
+      const delay = error instanceof DraftingError && error.retryAfterMs ? error.retryAfterMs : deps.draftRetryDelayMs;
+      throw ApplicationFailure.create({
+        type: FAILURE_TYPES.actionDraftingFailed, message, cause: error instanceof Error ? error : undefined,
+        ...(delay === undefined ? {} : { nextRetryDelay: delay }),
+      });
+    } finally {
+      clearInterval(heartbeat);
+    }
   }
 
   return {
@@ -27,7 +150,10 @@ export function createActionActivities(deps: { db: Database; mailer: Mailer }) {
       return actions;
     },
 
-    /** Projects the actions as the workflow holds them, and the transition into the timeline (once per key). */
+    /**
+     * Projects the actions as the workflow holds them, and the transition into the timeline (once per
+     * key); an internal task's action keeps its task on the account's list in step, in the same transaction.
+     */
     async projectActions(input: { orgId: string; accountId: string; actions: ActionState[]; change?: { message: string; actor: string; eventKey: string } }): Promise<void> {
       await deps.db.transaction(async (tx) => {
         await upsertActions(tx, input.orgId, input.accountId, input.actions);
@@ -37,38 +163,61 @@ export function createActionActivities(deps: { db: Database; mailer: Mailer }) {
             message: input.change.message, data: { actionIds: input.actions.map((a) => a.id) },
           });
         }
+        await syncActionTasks(tx, input.orgId, input.accountId, input.actions, input.change?.actor ?? 'relay');
       });
     },
 
     /**
      * An email action's draft: its description addressed to the primary contact, with the account's
      * variables filled ({{company_name}}, {{primary_contact_name}}, {{csm_name}}, {{csm_email}}).
-     * Rule-based, and labelled so on the page; a reviewer may edit it before approving.
+     * Rule-based, and labelled so on the page; a reviewer may edit it before approving. (Runs that
+     * started before AI drafting, and the fallback when AI drafting fails for good.)
      */
     async draftActionEmail(input: { orgId: string; accountId: string; action: ActionState }): Promise<{ subject: string; body: string }> {
       const account = await accountOf(input.orgId, input.accountId);
-      const csm = account.csmUserId ? await findUserById(deps.db, input.orgId, account.csmUserId) : null;
-      const values: Record<string, string> = {
-        company_name: account.companyName, primary_contact_name: account.primaryContactName,
-        csm_name: csm?.name ?? 'your customer success manager', csm_email: csm?.email ?? '',
-      };
-      const subject = fillVariables(`${input.action.label}: {{company_name}}`, values);
-      const firstName = account.primaryContactName.split(/\s+/)[0] ?? account.primaryContactName;
-      const body = [`Hi ${firstName},`, fillVariables(input.action.description, values), csm ? `Best,\n${csm.name}` : ''].filter(Boolean).join('\n\n');
+      const values = await variableValues(account, input.action.milestoneId);
+      const byRules = composeActionEmailByRules(await emailContext(account, input.action));
+      const subject = fillVariables(byRules.subject, values);
+      const body = fillVariables(byRules.body, values);
       await upsertActions(deps.db, input.orgId, input.accountId, [input.action], { draftSubject: subject, draftBody: body, drafter: 'rule_based' });
       return { subject, body };
     },
 
-    /** Sends the action's email (the reviewed draft) to the primary contact, once per key. */
+    /**
+     * An email action's draft by the model (OpenAI) from the account, the handoff Q&A and the milestone,
+     * `{{variables}}` kept for the send and labelled `openai:<model>`; by the rules (filled, labelled
+     * `rule_based`) without a model, or when it fails for good. Once: a retry finds the stored draft.
+     */
+    async draftActionEmailWithAi(input: { orgId: string; accountId: string; action: ActionState }): Promise<{ drafter: string }> {
+      const stored = await getAccountAction(deps.db, input.orgId, input.accountId, input.action.id);
+      if (stored?.drafter && stored.draftSubject !== null) return { drafter: stored.drafter };
+      const account = await accountOf(input.orgId, input.accountId);
+      const context = await emailContext(account, input.action);
+      const drafted = deps.drafter?.draftActionEmail ? await draftByModel(deps.drafter.draftActionEmail.bind(deps.drafter), context) : null;
+      if (drafted) {
+        await upsertActions(deps.db, input.orgId, input.accountId, [input.action], { draftSubject: drafted.subject, draftBody: drafted.body, drafter: drafted.drafter });
+        return { drafter: drafted.drafter };
+      }
+      const values = await variableValues(account, input.action.milestoneId);
+      const byRules = composeActionEmailByRules(context);
+      await upsertActions(deps.db, input.orgId, input.accountId, [input.action], {
+        draftSubject: fillVariables(byRules.subject, values), draftBody: fillVariables(byRules.body, values), drafter: 'rule_based',
+      });
+      return { drafter: 'rule_based' };
+    },
+
+    /** Sends the action's email (the reviewed draft, its variables filled now) to the primary contact, once per key. */
     async sendActionEmail(input: { orgId: string; accountId: string; action: ActionState; edits?: { subject: string; body: string } | undefined; idempotencyKey: string }): Promise<{ outboxId: string | null; rejectedBecause: string | null }> {
       const account = await accountOf(input.orgId, input.accountId);
-      if (input.edits) {
-        await upsertActions(deps.db, input.orgId, input.accountId, [input.action], { draftSubject: input.edits.subject, draftBody: input.edits.body, drafter: 'edited' });
-      }
       const row = await getAccountAction(deps.db, input.orgId, input.accountId, input.action.id);
-      const subject = input.edits?.subject ?? row?.draftSubject ?? input.action.label;
-      const text = input.edits?.body ?? row?.draftBody ?? input.action.description;
-      const html = text.split('\n\n').map((p) => `<p>${p.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!).replace(/\n/g, '<br>')}</p>`).join('');
+      const values = await variableValues(account, input.action.milestoneId);
+      const subject = fillVariables(input.edits?.subject ?? row?.draftSubject ?? input.action.label, values);
+      const text = fillVariables(input.edits?.body ?? row?.draftBody ?? input.action.description, values);
+      // The card shows what went out; the label says whether a reviewer changed it.
+      await upsertActions(deps.db, input.orgId, input.accountId, [input.action], {
+        draftSubject: subject, draftBody: text, drafter: input.edits ? 'edited' : row?.drafter ?? 'rule_based',
+      });
+      const html = text.split('\n\n').map((p) => `<p>${linkified(escapeHtml(p)).replace(/\n/g, '<br>')}</p>`).join('');
       const sent = await deliverAccountEmail(deps.db, deps.mailer, {
         orgId: input.orgId, accountId: input.accountId, kind: 'action_email', to: [account.primaryContactEmail],
         subject, text, html, links: [], idempotencyKey: input.idempotencyKey,
@@ -78,4 +227,3 @@ export function createActionActivities(deps: { db: Database; mailer: Mailer }) {
     },
   };
 }
-

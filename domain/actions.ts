@@ -69,3 +69,12 @@ export function actionCommandError(action: ActionState, command: ActionCommand):
 export function fillVariables(text: string, values: Record<string, string>): string {
   return text.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, name: string) => values[name] ?? whole);
 }
+
+/** The kinds of action that put a task on the account's task list when they become ready (issue 12). */
+export const TASK_LIST_KINDS: readonly ActionKind[] = ['task'];
+
+/**
+ * The variables an action's email may hold, filled when it is sent (a reviewer sees them as written,
+ * and the CSM's name is the one assigned at send time).
+ */
+export const EMAIL_VARIABLES = ['company_name', 'primary_contact_name', 'primary_contact_first_name', 'csm_name', 'csm_email', 'scheduling_link'] as const;

@@ -10,6 +10,8 @@ export interface TemplateAction {
   blocker: boolean;
   /** Emails: send without waiting for a person's review (default: wait). */
   autoSend?: boolean;
+  /** Calls and meetings: where the customer books a time (an https URL, e.g. a Calendly link). */
+  schedulingUrl?: string;
   /** Information requests (`form`): what the customer fills in on the portal; none means one free-text answer. */
   fields?: FormField[];
 }
@@ -35,3 +37,9 @@ export interface TemplateMilestone {
   durationDays: number;
   actions: TemplateAction[];
 }
+
+/** The kinds whose actions carry a scheduling link. */
+export const SCHEDULED_KINDS: readonly ActionKind[] = ['meeting'];
+
+/** The kinds a playbook may send without a person's review. */
+export const AUTO_SEND_KINDS: readonly ActionKind[] = ['email'];

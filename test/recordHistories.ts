@@ -286,6 +286,30 @@ const PATHS: Record<string, { about: string; run(ctx: Ctx): Promise<Recording[]>
       return [await settled(ctx, 'accountLifecycle-playbook', workflowId)];
     },
   },
+  'playbook-ai-draft': {
+    about: 'after actions-ai-draft: the welcome email drafted by the drafting activity (rules here, no model) and approved → the kickoff call fires → completed → the next milestone\'s internal task run (on the task list) and completed',
+    async run(ctx) {
+      const org = await ctx.newOrganisation({ actionHourSeconds: 0.05 });
+      const slug = randomUUID().slice(0, 8);
+      const created = await ok(org.api('/api/accounts', {
+        ...ACCOUNT, templateName: 'Standard SaaS Onboarding', companyName: `Drafted ${slug}`, primaryContactEmail: `peter@drafted-${slug}.example`,
+      }));
+      const { id, workflowId } = await created.json() as { id: string; workflowId: string };
+      const [link] = await handoffLinks(ctx, org, id, 1);
+      await submitHandoff(ctx, link!, org.csms[0]!.id);
+      type Action = { actionId: string; label: string; status: string; milestoneId: string };
+      const actionsOf = async () => ((await (await ok(org.api(`/api/accounts/${id}/actions`))).json()) as { items: Action[] }).items;
+      const welcome = await eventually(async () => (await actionsOf()).find((a) => a.label === 'Welcome email' && a.status === 'review_pending'), 'the welcome draft');
+      await ok(org.api(`/api/accounts/${id}/actions/${encodeURIComponent(welcome.actionId)}/approve`, {}));
+      const call = await eventually(async () => (await actionsOf()).find((a) => a.label === 'Kickoff call' && a.status === 'ready'), 'the kickoff call');
+      await ok(org.api(`/api/accounts/${id}/actions/${encodeURIComponent(call.actionId)}/complete`, {}));
+      await ok(org.api(`/api/accounts/${id}/milestones/${call.milestoneId}/complete`, {}));
+      const workspace = await eventually(async () => (await actionsOf()).find((a) => a.label === 'Configure workspace'), 'the next milestone\'s actions');
+      await ok(org.api(`/api/accounts/${id}/actions/${encodeURIComponent(workspace.actionId)}/run`, {}));
+      await ok(org.api(`/api/accounts/${id}/actions/${encodeURIComponent(workspace.actionId)}/complete`, {}));
+      return [await settled(ctx, 'accountLifecycle-playbook-ai-draft', workflowId)];
+    },
+  },
   hubspot: {
     about: 'a signed webhook → hubspotDeal creates the account; the polling sync finds a deal without a webhook; a backfill since a date',
     async run(ctx) {

@@ -148,6 +148,54 @@ describe('templates editor', () => {
     }
   });
 
+  it('saves an email\'s "send automatically" flag and a meeting\'s scheduling link, and refuses a link that is not https', async () => {
+    const org = await h.newOrganisation();
+    const admin = await signIn(h, org.adminEmail);
+    const templateId = await templateIdOf(org, 'Standard SaaS Onboarding');
+    const editHtml = await (await admin.get(`/templates/${templateId}/edit`)).text();
+    const fields = formFieldsOf(editHtml);
+    // Both fields are on every action (shown for their kind by CSS), unset on the starter template.
+    expect(editHtml).toContain('name="milestones[0][actions][0][autoSend]"');
+    expect(fields).not.toHaveProperty('milestones[0][actions][0][autoSend]');
+    expect(fields['milestones[0][actions][1][schedulingUrl]']).toBe('');
+    expect(editHtml).toContain('option[value="meeting"]:checked');
+
+    const refused = await admin.post(`/templates/${templateId}/edit`, {
+      ...fields, 'milestones[0][actions][1][schedulingUrl]': 'http://calendly.com/casey/kickoff', _op: 'save',
+    });
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toMatch(/name="milestones\[0\]\[actions\]\[1\]\[schedulingUrl\]"[^>]*aria-invalid="true"[\s\S]*?Scheduling link must start with https:\/\//);
+    const notUrl = await admin.post(`/templates/${templateId}/edit`, { ...fields, 'milestones[0][actions][1][schedulingUrl]': 'calendly please', _op: 'save' });
+    expect(notUrl.status).toBe(422);
+    expect(await versionCount(templateId)).toBe(1);
+
+    const saved = await admin.post(`/templates/${templateId}/edit`, {
+      ...fields,
+      'milestones[0][actions][0][autoSend]': 'on',
+      'milestones[0][actions][1][schedulingUrl]': 'https://calendly.com/casey/kickoff',
+      // Under kinds that have no such field: ignored, not stored.
+      'milestones[1][actions][1][autoSend]': 'on',
+      'milestones[1][actions][1][schedulingUrl]': 'https://calendly.com/casey/other',
+      _op: 'save',
+    });
+    expect(saved.status).toBe(303);
+    expect(saved.headers.get('location')).toBe(`/templates/${templateId}?saved=2`);
+    const [v2] = await h.database.db.select().from(templateVersions).where(and(eq(templateVersions.templateId, templateId), eq(templateVersions.version, 2)));
+    const [kickoff, configuration] = v2!.milestones;
+    expect(kickoff!.actions[0]).toMatchObject({ kind: 'email', label: 'Welcome email', autoSend: true });
+    expect(kickoff!.actions[1]).toMatchObject({ kind: 'meeting', label: 'Kickoff call', schedulingUrl: 'https://calendly.com/casey/kickoff' });
+    expect(kickoff!.actions[1]).not.toHaveProperty('autoSend');
+    expect(configuration!.actions[1]).toEqual({ kind: 'task', label: 'Configure workspace', description: 'Set up the workspace with the settings from the questionnaire.', blocker: true, trigger: { type: 'manual' } });
+
+    // The editor shows them back; unticking the flag alone is a change worth a version.
+    const again = formFieldsOf(await (await admin.get(`/templates/${templateId}/edit`)).text());
+    expect(again['milestones[0][actions][0][autoSend]']).toBe('on');
+    expect(again['milestones[0][actions][1][schedulingUrl]']).toBe('https://calendly.com/casey/kickoff');
+    const { 'milestones[0][actions][0][autoSend]': _ticked, ...unticked } = again;
+    const savedAgain = await admin.post(`/templates/${templateId}/edit`, { ...unticked, _op: 'save' });
+    expect(savedAgain.headers.get('location')).toBe(`/templates/${templateId}?saved=3`);
+  });
+
   it('lets a CSM read templates but not change them', async () => {
     const org = await h.newOrganisation();
     const csm = await signIn(h, org.csms[0]!.email);

@@ -23,6 +23,7 @@ const PATHS = [
   'reconcileAccounts-restarted', 'accountLifecycle-restarted-by-reconciler',
   'healthScoring-run', 'accountLifecycle-health-moved',
   'hubspotDeal-created', 'connectorSync-found', 'hubspotBackfill-done', 'connectorSync-notion', 'accountLifecycle-playbook',
+  'accountLifecycle-playbook-ai-draft',
 ];
 
 // The replay worker reports a non-determinism as a WARN log as well as in its result.

@@ -40,6 +40,16 @@ const drafting = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
 });
 
+// A playbook email drafted by the model: attempts of its own, backing off, heartbeating while the model
+// writes. A failure no retry can fix, or the last attempt, makes the activity draft by the rules itself;
+// an activity that still fails for good (a database outage outlasting the attempts) leaves the draft to
+// the rule-based activity below, on the projections' policy: an email is never left undrafted.
+const actionDrafting = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
+
 /** A milestone's open blockers, named, for the refusal and the API's 409. */
 const blockedMessage = (blockers: ActionState[]): string =>
   `this milestone cannot be completed while its blocker${blockers.length === 1 ? '' : 's'} ${blockers.map((b) => `"${b.label}"`).join(', ')} ${blockers.length === 1 ? 'is' : 'are'} open`;
@@ -63,6 +73,8 @@ const PATCHES = {
   healthMovesStatus: 'health-moves-status',
   /** 2026-11: a started milestone's playbook actions run (drafts, emails, durable timers), and blockers hold it (issue 12). */
   actionsEngine: 'actions-engine',
+  /** 2026-11: a playbook email is drafted by the model (its own retry policy), the rules as fallback (issue 12). */
+  actionsAiDraft: 'actions-ai-draft',
 } as const;
 
 /**
@@ -166,10 +178,25 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
     await projectActionChange([action], `"${action.label}" sent`, actor);
   }
 
+  /** The email's draft: by the model when one is configured, else (or when it fails for good) by the rules. */
+  async function draftActionEmail(action: ActionState): Promise<void> {
+    if (!patched(PATCHES.actionsAiDraft)) {
+      await projections.draftActionEmail({ orgId, accountId, action });
+      return;
+    }
+    try {
+      await actionDrafting.draftActionEmailWithAi({ orgId, accountId, action });
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      log.warn('a playbook email could not be drafted by the model; drafting it by the rules', { accountId, actionId: action.id, error: error.cause?.message ?? error.message });
+      await projections.draftActionEmail({ orgId, accountId, action });
+    }
+  }
+
   /** An action's time came (or a person ran it): an email is drafted, and sent at once if set to; anything else is open for a person. */
   async function fireAction(action: ActionState, actor: string): Promise<void> {
     if (action.kind === 'email') {
-      await projections.draftActionEmail({ orgId, accountId, action });
+      await draftActionEmail(action);
       if (action.autoSend) {
         await sendAction(action, actor);
         return;

@@ -203,6 +203,8 @@ export const FAILURE_TYPES = {
   emailRejected: 'EmailRejected',
   emailDeliveryFailed: 'EmailDeliveryFailed',
   handoffDraftingFailed: 'HandoffDraftingFailed',
+  /** A playbook email's model failed in passing (retried on the drafting policy, then the rules draft it). */
+  actionDraftingFailed: 'ActionDraftingFailed',
 } as const;
 
 export type FailureType = (typeof FAILURE_TYPES)[keyof typeof FAILURE_TYPES];

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { newId } from '../ids.ts';
@@ -113,4 +114,58 @@ export async function taskCountsByAccount(db: Queryable, orgId: string, accountI
     overdue: sql<number>`(count(*) filter (where ${tasks.completedAt} is null and ${tasks.dueDate} < ${today}::date))::int`,
   }).from(tasks).where(and(eq(tasks.orgId, orgId), inArray(tasks.accountId, accountIds))).groupBy(tasks.accountId);
   return new Map(rows.map((r) => [r.accountId, { total: Number(r.total), open: Number(r.open), overdue: Number(r.overdue) }]));
+}
+
+// ---- tasks a playbook action puts on the list (issue 12) ---------------------------------------------
+
+/**
+ * The ID of the task an action puts on its account's task list: derived from the account and the
+ * action (UUID-shaped, like every other task ID), so a retried activity finds the task it made.
+ */
+export function actionTaskId(accountId: string, actionId: string): string {
+  const hex = createHash('sha256').update(`relay:action-task:${accountId}:${actionId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * Puts the action's task on the account's list once, whatever the retries; the timeline names whom it
+ * is for (the account's CSM). Run inside the caller's transaction. True when this call created it.
+ */
+export async function addActionTask(db: Queryable, orgId: string, accountId: string, input: {
+  actionId: string; title: string; dueDate: string | null; assignee: string | null; actor: string;
+}): Promise<boolean> {
+  const id = actionTaskId(accountId, input.actionId);
+  const [created] = await db.insert(tasks).values({ id, orgId, accountId, title: input.title, dueDate: input.dueDate, createdByUserId: null })
+    .onConflictDoNothing({ target: tasks.id }).returning({ id: tasks.id });
+  if (!created) return false;
+  await recordTimelineEvent(db, {
+    orgId, accountId, type: 'task_created', actor: input.actor, dedupeKey: `task:${id}:created`,
+    message: `Task added${input.assignee ? ` for ${input.assignee}` : ''}: ${input.title}${input.dueDate ? ` (due ${input.dueDate})` : ''}`,
+    data: { taskId: id, dueDate: input.dueDate, actionId: input.actionId },
+  });
+  await enqueueRescore(db, orgId, [accountId]);
+  return true;
+}
+
+/** Closes the action's task when the action is done (completed or skipped); nothing when there is none or it is closed. */
+export async function closeActionTask(db: Queryable, orgId: string, accountId: string, input: { actionId: string; actor: string; why: 'completed' | 'skipped' }): Promise<boolean> {
+  const id = actionTaskId(accountId, input.actionId);
+  const [done] = await db.update(tasks).set({ completedAt: new Date() })
+    .where(and(eq(tasks.orgId, orgId), eq(tasks.accountId, accountId), eq(tasks.id, id), isNull(tasks.completedAt)))
+    .returning({ title: tasks.title });
+  if (!done) return false;
+  await recordTimelineEvent(db, {
+    orgId, accountId, type: 'task_completed', actor: input.actor, dedupeKey: `task:${id}:completed`,
+    message: input.why === 'completed' ? `Task completed: ${done.title}` : `Task closed (the playbook action was skipped): ${done.title}`,
+    data: { taskId: id, actionId: input.actionId },
+  });
+  await enqueueRescore(db, orgId, [accountId]);
+  return true;
+}
+
+/** The task an action put on the list, if any (the playbook card links them). */
+export async function findActionTask(db: Queryable, orgId: string, accountId: string, actionId: string) {
+  const [row] = await db.select({ id: tasks.id, title: tasks.title, dueDate: tasks.dueDate, completedAt: tasks.completedAt }).from(tasks)
+    .where(and(eq(tasks.orgId, orgId), eq(tasks.accountId, accountId), eq(tasks.id, actionTaskId(accountId, actionId))));
+  return row ?? null;
 }

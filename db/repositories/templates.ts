@@ -92,7 +92,10 @@ export type TemplateRevisionResult =
 function comparable(d: TemplateDefinition): string {
   return JSON.stringify([d.name, d.description, d.estimatedDurationDays, d.targetSegment, d.milestones.map((m) => [
     m.sequence, m.name, m.durationDays,
-    m.actions.map((a) => [a.kind, a.label, a.description, a.blocker, a.trigger.type, a.trigger.type === 'milestone_start' ? a.trigger.delayHours : null]),
+    m.actions.map((a) => [
+      a.kind, a.label, a.description, a.blocker, a.trigger.type, a.trigger.type === 'milestone_start' ? a.trigger.delayHours : null,
+      a.autoSend === true, a.schedulingUrl ?? null,
+    ]),
   ])]);
 }
 

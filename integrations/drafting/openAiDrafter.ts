@@ -2,7 +2,8 @@ import OpenAI, { APIConnectionError, APIError } from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import { isChoiceKind, normaliseChoice, YES_NO_ANSWERS, type HandoffQuestion } from '../../domain/handoffQuestions.ts';
-import type { DraftingContext, HandoffDraft, HandoffDrafter } from './drafter.ts';
+import { draftedEmailSchema, EMAIL_RESPONSE_FORMAT_NAME, emailSystemPrompt, emailUserPrompt, parseDraftedEmail } from './actionEmailPrompt.ts';
+import type { ActionEmailContext, ActionEmailDrafter, DraftedActionEmail, DraftingContext, HandoffDraft, HandoffDrafter } from './drafter.ts';
 import { DraftingError } from './draftingError.ts';
 
 /** Below this the model is guessing: the answer is kept as a starting point but marked unverified. */
@@ -146,7 +147,7 @@ function parseAnswers(content: string | null | undefined, questions: HandoffQues
  * thrown as DraftingError; the SDK never retries on its own (maxRetries 0) because the activity's
  * retry policy is the one place that decides, and it survives a worker crash.
  */
-export function createOpenAiDrafter(opts: OpenAiDrafterOptions): HandoffDrafter {
+export function createOpenAiDrafter(opts: OpenAiDrafterOptions): HandoffDrafter & ActionEmailDrafter {
   const client = new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL ?? null, maxRetries: 0, timeout: opts.timeoutMs });
   return {
     draft: async function draftWithOpenAi(context: DraftingContext, questions: HandoffQuestion[]): Promise<HandoffDraft> {
@@ -173,6 +174,27 @@ export function createOpenAiDrafter(opts: OpenAiDrafterOptions): HandoffDrafter 
         return { key: q.key, question: q.question, answer, verified: answer !== '' && drafted.confidence >= VERIFIED_CONFIDENCE };
       });
       return { drafter: 'openai', answers };
+    },
+
+    /** A playbook email, `{{variables}}` left for the send; labelled with the model that wrote it. */
+    draftActionEmail: async function draftEmailWithOpenAi(context: ActionEmailContext): Promise<DraftedActionEmail> {
+      let completion: OpenAI.Chat.Completions.ChatCompletion;
+      try {
+        completion = await client.chat.completions.create({
+          model: opts.model,
+          messages: [
+            { role: 'system', content: emailSystemPrompt(context) },
+            { role: 'user', content: emailUserPrompt(context) },
+          ],
+          response_format: zodResponseFormat(draftedEmailSchema, EMAIL_RESPONSE_FORMAT_NAME),
+        });
+      } catch (error) {
+        throw toDraftingError(error);
+      }
+      const message = completion.choices[0]?.message;
+      if (message?.refusal) throw new DraftingError(`OpenAI refused to draft: ${message.refusal}`, { retryable: false });
+      const email = parseDraftedEmail(message?.content, context);
+      return { ...email, drafter: `openai:${completion.model || opts.model}` };
     },
   };
 }

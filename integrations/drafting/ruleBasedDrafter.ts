@@ -1,5 +1,5 @@
 import { isChoiceKind, type HandoffQuestion } from '../../domain/handoffQuestions.ts';
-import type { DraftingContext, HandoffDraft, HandoffDrafter } from './drafter.ts';
+import type { ActionEmailContext, DraftingContext, HandoffDraft, HandoffDrafter } from './drafter.ts';
 
 function sentences(text: string): string[] {
   return text.split(/(?<=[.!?])\s+|\n+/).map((s) => s.replace(/^[-*•\s]+/, '').trim()).filter(Boolean);
@@ -64,4 +64,18 @@ export function createRuleBasedDrafter(): HandoffDrafter {
       return { drafter: 'rule_based', answers };
     },
   };
+}
+
+/**
+ * A playbook email by rules: the action's own description addressed to the primary contact, the
+ * milestone's booking link offered when there is one, signed by the CSM. `{{variables}}` as written.
+ */
+export function composeActionEmailByRules(context: ActionEmailContext): { subject: string; body: string } {
+  const body = [
+    'Hi {{primary_contact_first_name}},',
+    context.action.description.trim(),
+    context.schedulingUrl && !context.action.description.includes('{{scheduling_link}}') ? 'Book a time that suits you: {{scheduling_link}}' : '',
+    context.csm ? 'Best,\n{{csm_name}}' : '',
+  ].filter(Boolean).join('\n\n');
+  return { subject: `${context.action.label}: {{company_name}}`, body };
 }

@@ -42,9 +42,18 @@ export const openAiReply = {
     apiError(429, 'requests', 'Rate limit reached for requests', { 'retry-after': String(retryAfterSeconds) }, 'rate_limit_exceeded'),
   invalidKey: () => () => apiError(401, 'invalid_request_error', 'Incorrect API key provided.', undefined, 'invalid_api_key'),
   hang: () => () => reply.hang(),
+  /** A playbook email (response format `action_email`), as the model would write it. */
+  email: (email: { subject: string; body: string }) => (model: string) => reply.json(200, chatCompletion(model, JSON.stringify(email))),
+  /** Answers by the request's response format name (`handoff_answers`, `action_email`), else `otherwise`. */
+  byFormat: (replies: Record<string, OpenAiReply>, otherwise: OpenAiReply = openAiReplyNotFound) =>
+    (model: string, request?: ChatCompletionRequest) => (replies[request?.response_format?.json_schema?.name ?? ''] ?? otherwise)(model, request),
 };
 
-export type OpenAiReply = (model: string) => FakeReply;
+export type OpenAiReply = (model: string, request?: ChatCompletionRequest) => FakeReply;
+
+function openAiReplyNotFound(): FakeReply {
+  return apiError(400, 'invalid_request_error', 'the fake has no reply for this response format');
+}
 
 export interface OpenAiFake {
   /** What to pass as the SDK's baseURL (includes /v1, like https://api.openai.com/v1). */
@@ -68,7 +77,7 @@ export async function startOpenAiFake(opts: { apiKey?: string } = {}): Promise<O
     if (req.method !== 'POST' || req.path !== '/v1/chat/completions') return apiError(404, 'invalid_request_error', `Unknown request URL: ${req.method} ${req.path}`);
     if (opts.apiKey && req.headers.authorization !== `Bearer ${opts.apiKey}`) return openAiReply.invalidKey()();
     const model = (req.body as Partial<ChatCompletionRequest> | undefined)?.model ?? 'unknown';
-    return (queued.shift() ?? fallback)(model);
+    return (queued.shift() ?? fallback)(model, req.body as ChatCompletionRequest);
   });
   return {
     baseURL: `${server.url}/v1`,

@@ -1,7 +1,8 @@
 import type { Child } from 'hono/jsx';
 import type { listAccountActions } from '../../../db/repositories/actions.ts';
-import { isActionDone, type ActionCommand } from '../../../domain/actions.ts';
+import { isActionDone, TASK_LIST_KINDS, type ActionCommand } from '../../../domain/actions.ts';
 import { canWorkMilestones } from '../../../domain/lifecycle.ts';
+import type { TemplateAction } from '../../../domain/templates.ts';
 import { CsrfField } from '../CsrfField.tsx';
 import { accountPath, type AccountView } from './accountView.ts';
 import { EMPTY_FORM, FieldError, humanize, Time, type FormState } from './formFields.tsx';
@@ -34,6 +35,13 @@ const DRAFTER_LABELS: Record<string, string> = {
   edited: 'Draft edited by a reviewer',
   openai: 'Drafted by AI — review before sending',
 };
+
+/** Who drafted it, in words: an AI draft is stored as `openai:<model>` and named with its model. */
+function drafterLabel(drafter: string): string {
+  const model = /^openai:(.+)$/.exec(drafter)?.[1];
+  if (model) return `Drafted by AI (${model}) — review before sending`;
+  return DRAFTER_LABELS[drafter] ?? humanize(drafter);
+}
 
 const STATUS_COLOURS: Record<ActionRow['status'], string> = {
   pending: '#4b5563', ready: '#b35c00', review_pending: '#b35c00', executed: '#146c2e', completed: '#146c2e', skipped: '#6b7280',
@@ -76,7 +84,7 @@ export function ActionsCard(p: {
           <ol class="timeline">
             {actions.map((a) => (
               <ActionItem
-                action={a} accountId={account.id} contactEmail={account.primaryContactEmail} workable={workable} csrfToken={p.csrfToken}
+                action={a} template={milestone.actions[actionIndex(a)]} accountId={account.id} contactEmail={account.primaryContactEmail} workable={workable} csrfToken={p.csrfToken}
                 failed={p.failed?.actionId === a.actionId ? p.failed : undefined}
               />
             ))}
@@ -88,7 +96,7 @@ export function ActionsCard(p: {
   );
 }
 
-function ActionItem(p: { action: ActionRow; accountId: string; contactEmail: string; workable: boolean; csrfToken: string; failed: FailedActionForm | undefined }) {
+function ActionItem(p: { action: ActionRow; template: TemplateAction | undefined; accountId: string; contactEmail: string; workable: boolean; csrfToken: string; failed: FailedActionForm | undefined }) {
   const a = p.action;
   const open = p.workable && !isActionDone(a.status);
   const path = (command: ActionCommand) => accountPath(p.accountId, `/actions/${encodeURIComponent(a.actionId)}/${command}`);
@@ -109,6 +117,15 @@ function ActionItem(p: { action: ActionRow; accountId: string; contactEmail: str
         <span data-action-status style={`font-weight:600;color:${STATUS_COLOURS[a.status]}`}><StatusWords action={a} /></span>
         {a.dueAt && (a.status === 'ready' || a.status === 'review_pending') ? <span class="muted"> · due <Time at={a.dueAt} /></span> : null}
       </p>
+      {p.template?.schedulingUrl?.startsWith('https://') ? (
+        <p class="small" style="margin:2px 0 0;overflow-wrap:anywhere" data-scheduling-link>
+          <span class="muted">Scheduling link: </span>
+          <a href={p.template.schedulingUrl} target="_blank" rel="noopener noreferrer">{p.template.schedulingUrl}</a>
+        </p>
+      ) : null}
+      {TASK_LIST_KINDS.includes(a.kind) && a.status === 'ready' ? (
+        <p class="small muted" style="margin:2px 0 0" data-on-task-list>On the <a href="#tasks">task list</a>; completing it here completes the task.</p>
+      ) : null}
       {a.note && a.status !== 'skipped' ? <p class="small" style="margin:2px 0 0;color:#a61b1b">{a.note}</p> : null}
       {a.status === 'executed' && a.draftSubject ? <p class="small muted" style="margin:2px 0 0;overflow-wrap:anywhere">Sent to {p.contactEmail}: “{a.draftSubject}”</p> : null}
 
@@ -155,7 +172,7 @@ function DraftForm(p: { action: ActionRow; htmlKey: string; contactEmail: string
   const a = p.action;
   const subject = p.state.values.subject ?? a.draftSubject ?? '';
   const body = p.state.values.body ?? a.draftBody ?? '';
-  const drafter = a.drafter ? (DRAFTER_LABELS[a.drafter] ?? humanize(a.drafter)) : null;
+  const drafter = a.drafter ? drafterLabel(a.drafter) : null;
   const fieldAttrs = (name: 'subject' | 'body') => ({
     id: `draft-${name}-${p.htmlKey}`, name,
     'aria-invalid': p.state.errors[name] ? 'true' : undefined,
@@ -174,6 +191,7 @@ function DraftForm(p: { action: ActionRow; htmlKey: string; contactEmail: string
       <label for={`draft-body-${p.htmlKey}`}>Body</label>
       <textarea rows={7} required {...fieldAttrs('body')}>{body}</textarea>
       <FieldError id={`draft-body-${p.htmlKey}`} message={p.state.errors.body} />
+      <p class="muted small" style="margin:2px 0 6px">Variables such as {'{{company_name}}'}, {'{{primary_contact_name}}'}, {'{{csm_name}}'} and {'{{scheduling_link}}'} are filled in when it is sent.</p>
       <button type="submit" aria-label={`Approve & send ${a.label}`}>Approve &amp; send</button>
     </form>
   );

@@ -1,3 +1,4 @@
+import { raw } from 'hono/html';
 import { ACTION_KINDS } from '../../../domain/templates.ts';
 import { CsrfField } from '../CsrfField.tsx';
 import {
@@ -37,7 +38,7 @@ function ActionFields(p: { i: number; j: number; action: ActionFormValues; error
         <TextField name={name('label')} label="Label" value={p.action.label} errors={p.errors} required />
         <div>
           <label for={idOf(name('kind'))}>Type</label>
-          <select id={idOf(name('kind'))} name={name('kind')} {...errorAttrs(name('kind'), p.errors)}>
+          <select id={idOf(name('kind'))} name={name('kind')} data-kind {...errorAttrs(name('kind'), p.errors)}>
             {ACTION_KINDS.map((k) => <option value={k} selected={p.action.kind === k}>{k}</option>)}
           </select>
           <FieldError name={name('kind')} errors={p.errors} />
@@ -58,10 +59,33 @@ function ActionFields(p: { i: number; j: number; action: ActionFormValues; error
         <input id={idOf(name('blocker'))} type="checkbox" name={name('blocker')} value="on" checked={p.action.blocker} />
         {' '}Blocker: must be done before the milestone can complete
       </label>
+      <div class="for-kind for-email">
+        <label class="checkbox" for={idOf(name('autoSend'))}>
+          <input id={idOf(name('autoSend'))} type="checkbox" name={name('autoSend')} value="on" checked={p.action.autoSend} />
+          {' '}Send automatically: the drafted email goes out without waiting for review
+        </label>
+      </div>
+      <div class="for-kind for-meeting">
+        <label for={idOf(name('schedulingUrl'))}>Scheduling link <span class="muted small">(optional, https; shown on the action and in the customer emails)</span></label>
+        <input
+          id={idOf(name('schedulingUrl'))} name={name('schedulingUrl')} type="url" inputmode="url" value={p.action.schedulingUrl}
+          placeholder="https://calendly.com/your-name/kickoff" maxlength={500} {...errorAttrs(name('schedulingUrl'), p.errors)}
+        />
+        <FieldError name={name('schedulingUrl')} errors={p.errors} />
+      </div>
       <button type="submit" class="secondary" name="_op" value={`remove-action:${p.i}:${p.j}`}>Remove action {p.i + 1}.{p.j + 1}</button>
     </fieldset>
   );
 }
+
+// Kind-specific fields show for their kind as the admin picks it, without JavaScript: CSS reads the
+// selected option. A field under another kind is ignored on save; its error (if any) still shows it.
+const KIND_FIELD_STYLES = [
+  '.template-action .for-kind{display:none}',
+  '.template-action:has(select[data-kind] option[value="email"]:checked) .for-email{display:block}',
+  '.template-action:has(select[data-kind] option[value="meeting"]:checked) .for-meeting{display:block}',
+  '.template-action .for-kind:has([aria-invalid="true"]){display:block}',
+].join('');
 
 function MilestoneFields(p: { i: number; count: number; milestone: MilestoneFormValues; errors: FormErrors }) {
   const actionsError = p.errors[`milestones[${p.i}][actions]`];
@@ -95,31 +119,34 @@ function MilestoneFields(p: { i: number; count: number; milestone: MilestoneForm
 export function TemplateEditor(p: { action: string; csrfToken: string; values: TemplateFormValues; errors: FormErrors; cancelHref: string; submitLabel: string }) {
   const errorCount = Object.keys(p.errors).length;
   return (
-    <form method="post" action={p.action} novalidate>
-      <CsrfField token={p.csrfToken} />
-      {/* First submit button in the form: pressing Enter in a field saves instead of removing something. */}
-      <button type="submit" name="_op" value="save" class="visually-hidden" tabindex={-1} aria-hidden="true">{p.submitLabel}</button>
-      {errorCount > 0
-        ? <p class="flash error" role="alert">{p.errors.form ?? `Nothing was saved: fix the ${errorCount === 1 ? 'field' : `${errorCount} fields`} marked below.`}</p>
-        : null}
-      <div class="card">
-        <TextField name="name" label="Name" value={p.values.name} errors={p.errors} required />
-        <label for={idOf('description')}>Description</label>
-        <textarea id={idOf('description')} name="description" {...errorAttrs('description', p.errors)}>{p.values.description}</textarea>
-        <FieldError name="description" errors={p.errors} />
-        <div class="grid">
-          <TextField name="estimatedDurationDays" label="Estimated duration in days" type="number" min={1} max={730} value={p.values.estimatedDurationDays} errors={p.errors} required />
-          <TextField name="targetSegment" label="Target segment" value={p.values.targetSegment} errors={p.errors} required />
+    <>
+      <style>{raw(KIND_FIELD_STYLES)}</style>
+      <form method="post" action={p.action} novalidate>
+        <CsrfField token={p.csrfToken} />
+        {/* First submit button in the form: pressing Enter in a field saves instead of removing something. */}
+        <button type="submit" name="_op" value="save" class="visually-hidden" tabindex={-1} aria-hidden="true">{p.submitLabel}</button>
+        {errorCount > 0
+          ? <p class="flash error" role="alert">{p.errors.form ?? `Nothing was saved: fix the ${errorCount === 1 ? 'field' : `${errorCount} fields`} marked below.`}</p>
+          : null}
+        <div class="card">
+          <TextField name="name" label="Name" value={p.values.name} errors={p.errors} required />
+          <label for={idOf('description')}>Description</label>
+          <textarea id={idOf('description')} name="description" {...errorAttrs('description', p.errors)}>{p.values.description}</textarea>
+          <FieldError name="description" errors={p.errors} />
+          <div class="grid">
+            <TextField name="estimatedDurationDays" label="Estimated duration in days" type="number" min={1} max={730} value={p.values.estimatedDurationDays} errors={p.errors} required />
+            <TextField name="targetSegment" label="Target segment" value={p.values.targetSegment} errors={p.errors} required />
+          </div>
         </div>
-      </div>
-      <h2>Milestones</h2>
-      {p.values.milestones.map((m, i) => <MilestoneFields i={i} count={p.values.milestones.length} milestone={m} errors={p.errors} />)}
-      {p.errors.milestones ? <p class="field-error">{p.errors.milestones}</p> : null}
-      <div class="button-row">
-        {p.values.milestones.length < LIMITS.milestones ? <button type="submit" class="secondary" name="_op" value="add-milestone">Add milestone</button> : null}
-        <button type="submit" name="_op" value="save">{p.submitLabel}</button>
-        <a class="button secondary" href={p.cancelHref}>Cancel</a>
-      </div>
-    </form>
+        <h2>Milestones</h2>
+        {p.values.milestones.map((m, i) => <MilestoneFields i={i} count={p.values.milestones.length} milestone={m} errors={p.errors} />)}
+        {p.errors.milestones ? <p class="field-error">{p.errors.milestones}</p> : null}
+        <div class="button-row">
+          {p.values.milestones.length < LIMITS.milestones ? <button type="submit" class="secondary" name="_op" value="add-milestone">Add milestone</button> : null}
+          <button type="submit" name="_op" value="save">{p.submitLabel}</button>
+          <a class="button secondary" href={p.cancelHref}>Cancel</a>
+        </div>
+      </form>
+    </>
   );
 }

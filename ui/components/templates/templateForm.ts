@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { TemplateDefinition } from '../../../db/repositories/templates.ts';
-import { ACTION_KINDS, type ActionKind, type TemplateAction, type TemplateMilestone } from '../../../domain/templates.ts';
+import { ACTION_KINDS, AUTO_SEND_KINDS, SCHEDULED_KINDS, type ActionKind, type TemplateAction, type TemplateMilestone } from '../../../domain/templates.ts';
 import { editList, type ListEdit } from '../forms/listEdits.ts';
 
 /**
@@ -9,7 +9,13 @@ import { editList, type ListEdit } from '../forms/listEdits.ts';
  * (`milestones[0][actions][1][label]`) so the form works without JavaScript; this module owns both
  * the names the editor renders and the parsing of what comes back.
  */
-export interface ActionFormValues { label: string; kind: string; trigger: string; delayHours: string; description: string; blocker: boolean }
+export interface ActionFormValues {
+  label: string; kind: string; trigger: string; delayHours: string; description: string; blocker: boolean;
+  /** Emails only: sent without review. */
+  autoSend: boolean;
+  /** Meetings only: the customer's booking link. */
+  schedulingUrl: string;
+}
 export interface MilestoneFormValues { name: string; durationDays: string; actions: ActionFormValues[] }
 export interface TemplateFormValues {
   name: string;
@@ -19,7 +25,7 @@ export interface TemplateFormValues {
   milestones: MilestoneFormValues[];
 }
 
-export const ACTION_FIELDS = ['label', 'kind', 'trigger', 'delayHours', 'description', 'blocker'] as const;
+export const ACTION_FIELDS = ['label', 'kind', 'trigger', 'delayHours', 'description', 'blocker', 'autoSend', 'schedulingUrl'] as const;
 type ActionField = (typeof ACTION_FIELDS)[number];
 export const TRIGGER_TYPES = ['milestone_start', 'manual'] as const;
 export const LIMITS = { milestones: 30, actionsPerMilestone: 20, delayHours: 720 } as const;
@@ -27,7 +33,7 @@ export const LIMITS = { milestones: 30, actionsPerMilestone: 20, delayHours: 720
 export const milestoneField = (i: number, field: 'name' | 'durationDays') => `milestones[${i}][${field}]`;
 export const actionField = (i: number, j: number, field: ActionField) => `milestones[${i}][actions][${j}][${field}]`;
 
-export const newAction = (): ActionFormValues => ({ label: '', kind: 'task', trigger: 'milestone_start', delayHours: '0', description: '', blocker: false });
+export const newAction = (): ActionFormValues => ({ label: '', kind: 'task', trigger: 'milestone_start', delayHours: '0', description: '', blocker: false, autoSend: false, schedulingUrl: '' });
 export const newMilestone = (): MilestoneFormValues => ({ name: '', durationDays: '7', actions: [newAction()] });
 export const emptyTemplateForm = (): TemplateFormValues => ({
   name: '', description: '', estimatedDurationDays: '30', targetSegment: '', milestones: [newMilestone()],
@@ -41,13 +47,14 @@ export function formValuesFromDefinition(d: TemplateDefinition): TemplateFormVal
       actions: m.actions.map((a) => ({
         label: a.label, kind: a.kind, trigger: a.trigger.type, description: a.description, blocker: a.blocker,
         delayHours: a.trigger.type === 'milestone_start' ? String(a.trigger.delayHours) : '0',
+        autoSend: a.autoSend === true, schedulingUrl: a.schedulingUrl ?? '',
       })),
     })),
   };
 }
 
 const MILESTONE_KEY = /^milestones\[(\d{1,3})\]\[(name|durationDays)\]$/;
-const ACTION_KEY = /^milestones\[(\d{1,3})\]\[actions\]\[(\d{1,3})\]\[(label|kind|trigger|delayHours|description|blocker)\]$/;
+const ACTION_KEY = /^milestones\[(\d{1,3})\]\[actions\]\[(\d{1,3})\]\[(label|kind|trigger|delayHours|description|blocker|autoSend|schedulingUrl)\]$/;
 
 /** Rebuilds the form from a posted body; indices are only an order (gaps closed), unknown keys ignored. */
 export function formValuesFromBody(body: Record<string, unknown>): TemplateFormValues {
@@ -80,6 +87,7 @@ export function formValuesFromBody(body: Record<string, unknown>): TemplateFormV
       actions: byIndex(m.actions).map((a) => ({
         label: a.label ?? '', kind: a.kind ?? '', trigger: a.trigger ?? '', delayHours: a.delayHours ?? '',
         description: a.description ?? '', blocker: a.blocker !== undefined,
+        autoSend: a.autoSend !== undefined, schedulingUrl: a.schedulingUrl ?? '',
       })),
     })),
   };
@@ -134,10 +142,33 @@ const actionSchema = z.object({
   delayHours: z.string().trim().transform((v) => v || '0').pipe(wholeNumber('Delay', 0, LIMITS.delayHours)),
   description: z.string().trim().max(2000, 'Description is at most 2000 characters'),
   blocker: z.boolean(),
+  autoSend: z.boolean(),
+  schedulingUrl: z.string().trim().max(500, 'Scheduling link is at most 500 characters'),
+}).superRefine((a, ctx) => {
+  // Only a meeting's link is kept (the field shows for meetings): a link typed under another kind is dropped, not refused.
+  if (!SCHEDULED_KINDS.includes(a.kind as ActionKind) || !a.schedulingUrl) return;
+  const refusal = schedulingUrlError(a.schedulingUrl);
+  if (refusal) ctx.addIssue({ code: 'custom', path: ['schedulingUrl'], message: refusal });
 }).transform((a): TemplateAction => ({
   kind: a.kind as ActionKind, label: a.label, description: a.description, blocker: a.blocker,
   trigger: a.trigger === 'manual' ? { type: 'manual' } : { type: 'milestone_start', delayHours: a.delayHours },
+  // Written only when set, so templates saved before these fields existed compare unchanged.
+  ...(a.autoSend && AUTO_SEND_KINDS.includes(a.kind as ActionKind) ? { autoSend: true } : {}),
+  ...(a.schedulingUrl && SCHEDULED_KINDS.includes(a.kind as ActionKind) ? { schedulingUrl: a.schedulingUrl } : {}),
 }));
+
+/** Why a scheduling link cannot be used, or null: an absolute https URL to a host (it goes to customers). */
+export function schedulingUrlError(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'Scheduling link must be a full URL, like https://calendly.com/your-name/kickoff';
+  }
+  if (url.protocol !== 'https:') return 'Scheduling link must start with https://';
+  if (!url.hostname.includes('.') || url.username || url.password) return 'Scheduling link must be a public https URL, like https://calendly.com/your-name/kickoff';
+  return null;
+}
 
 const milestoneSchema = z.object({
   name: z.string().trim().min(1, 'Milestone name is required').max(120, 'Milestone name is at most 120 characters'),
