@@ -13,6 +13,7 @@ import type { ActionEmailContext, HandoffDrafter } from '../integrations/draftin
 import { DraftingError } from '../integrations/drafting/draftingError.ts';
 import { composeActionEmailByRules } from '../integrations/drafting/ruleBasedDrafter.ts';
 import type { Mailer } from '../integrations/email/mailer.ts';
+import { portalLinkForEmail } from '../services/portal.ts';
 import { FAILURE_TYPES } from '../workflows/definitions.ts';
 import { deliverAccountEmail } from './accountEmails.ts';
 import { DRAFTING_HEARTBEAT_MS, FALL_BACK_AFTER_ATTEMPTS } from './handoffDrafting.ts';
@@ -29,6 +30,8 @@ const isoDate = (at: number): string => new Date(at).toISOString().slice(0, 10);
 /** The playbook's actions (issue 12): what a milestone brings, projecting each transition, its emails and its tasks. */
 export function createActionActivities(deps: {
   db: Database; mailer: Mailer;
+  /** Where `{{portal_link}}` points, and what derives its token (services/portal.ts portalLinkForEmail). */
+  publicUrl: string; tokenSecret: string;
   /** Drafts playbook emails when it can (OpenAI); otherwise, or when it fails for good, the rules do. */
   drafter?: HandoffDrafter | undefined;
   /** Tests shorten the wait between drafting attempts. */
@@ -211,8 +214,13 @@ export function createActionActivities(deps: {
       const account = await accountOf(input.orgId, input.accountId);
       const row = await getAccountAction(deps.db, input.orgId, input.accountId, input.action.id);
       const values = await variableValues(account, input.action.milestoneId);
-      const subject = fillVariables(input.edits?.subject ?? row?.draftSubject ?? input.action.label, values);
-      const text = fillVariables(input.edits?.body ?? row?.draftBody ?? input.action.description, values);
+      const written = { subject: input.edits?.subject ?? row?.draftSubject ?? input.action.label, body: input.edits?.body ?? row?.draftBody ?? input.action.description };
+      // A link for the customer portal only in an email that offers one (the first milestone's do).
+      if (`${written.subject}\n${written.body}`.includes('{{portal_link}}')) {
+        values.portal_link = await portalLinkForEmail(deps, { orgId: account.orgId, id: account.id, primaryContactEmail: account.primaryContactEmail }, input.idempotencyKey, 'playbook');
+      }
+      const subject = fillVariables(written.subject, values);
+      const text = fillVariables(written.body, values);
       // The card shows what went out; the label says whether a reviewer changed it.
       await upsertActions(deps.db, input.orgId, input.accountId, [input.action], {
         draftSubject: subject, draftBody: text, drafter: input.edits ? 'edited' : row?.drafter ?? 'rule_based',

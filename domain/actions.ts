@@ -77,4 +77,20 @@ export const TASK_LIST_KINDS: readonly ActionKind[] = ['task'];
  * The variables an action's email may hold, filled when it is sent (a reviewer sees them as written,
  * and the CSM's name is the one assigned at send time).
  */
-export const EMAIL_VARIABLES = ['company_name', 'primary_contact_name', 'primary_contact_first_name', 'csm_name', 'csm_email', 'scheduling_link'] as const;
+export const EMAIL_VARIABLES = ['company_name', 'primary_contact_name', 'primary_contact_first_name', 'csm_name', 'csm_email', 'scheduling_link', 'portal_link'] as const;
+
+/**
+ * The first milestone's emails introduce the customer portal: they carry `{{portal_link}}`, which the
+ * send fills with a portal link for the primary contact (services/portal.ts `portalLinkForEmail`).
+ */
+export const introducesPortal = (milestoneSequence: number): boolean => milestoneSequence === 1;
+
+/** The portal link on its own paragraph before the sign-off, when an introducing email does not offer it already. */
+export function withPortalLink(body: string, milestoneSequence: number): string {
+  if (!introducesPortal(milestoneSequence) || body.includes('{{portal_link}}')) return body;
+  const paragraphs = body.split('\n\n');
+  const signOff = paragraphs.length > 1 && /^(best|thanks|regards|kind regards|cheers|sincerely)\b/i.test(paragraphs.at(-1) ?? '') ? paragraphs.pop() : undefined;
+  paragraphs.push('Your onboarding plan, and anything we need from you, is here: {{portal_link}}');
+  if (signOff) paragraphs.push(signOff);
+  return paragraphs.join('\n\n');
+}

@@ -1,12 +1,13 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import { getAccountAction } from '../db/repositories/actions.ts';
+import { actionTaskId, completeTask } from '../db/repositories/accountWork.ts';
+import { getAccountAction, listAccountActions } from '../db/repositories/actions.ts';
 import type { Database } from '../db/client.ts';
 import { accountExists } from '../db/repositories/accounts.ts';
 import { milestoneBelongsToAccount } from '../db/repositories/milestones.ts';
 import type { CsmAssignment, StatusChange } from '../domain/accountChanges.ts';
 import { fieldErrors } from '../domain/accountInput.ts';
-import { ACTION_COMMANDS, type ActionCommand } from '../domain/actions.ts';
+import { ACTION_COMMANDS, isActionDone, TASK_LIST_KINDS, type ActionCommand } from '../domain/actions.ts';
 import {
   accountWorkflowId, actionCommandUpdate, assignCsmUpdate, completeMilestoneUpdate, resendHandoffLinkUpdate, setStatusUpdate, type LifecycleState,
 } from '../workflows/definitions.ts';
@@ -127,4 +128,28 @@ export async function commandAccountAction(
     ...(data.subject && data.body ? { edits: { subject: data.subject, body: data.body } } : {}),
   }, { timeouts: deps.updateTimeouts, requestKey: request.requestKey });
   return { id: accountId, state };
+}
+
+/**
+ * Completes a task on the account's list. A task a playbook action put there completes its action
+ * too, through the account's workflow (which closes the task as it records the change), so the
+ * playbook and the list never disagree; a refusal (the action was done or skipped meanwhile) leaves
+ * the task to be completed here. The update's key is the task's, so a double click is one change.
+ */
+export async function completeAccountTask(
+  deps: AccountActionDeps, orgId: string, accountId: string, taskId: string, actor: { userId: string; email: string },
+): Promise<'completed' | 'already_completed' | 'not_found'> {
+  const action = (await listAccountActions(deps.db, orgId, accountId))
+    .find((a) => TASK_LIST_KINDS.includes(a.kind) && !isActionDone(a.status) && actionTaskId(accountId, a.actionId) === taskId);
+  let completedAction = false;
+  if (action) {
+    try {
+      await commandAccountAction(deps, orgId, accountId, action.actionId, 'complete', {}, actor.email, { requestKey: `task-complete:${taskId}` });
+      completedAction = true;
+    } catch (error) {
+      if (!(error instanceof RelayError) || error.code !== 'conflict') throw error;
+    }
+  }
+  const result = await completeTask(deps.db, orgId, accountId, taskId, actor);
+  return completedAction && result === 'already_completed' ? 'completed' : result;
 }

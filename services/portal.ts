@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { z } from 'zod';
 import type { Database } from '../db/client.ts';
 import { isUniqueViolation } from '../db/errors.ts';
@@ -6,7 +6,7 @@ import { getAccount } from '../db/repositories/accounts.ts';
 import { getAccountAction, listAccountActions } from '../db/repositories/actions.ts';
 import { listAccountMilestones } from '../db/repositories/milestones.ts';
 import {
-  deletePortalSubmission, findPortalLinkByTokenHash, getPortalFile, latestPortalLink, listPortalSubmissions, replacePortalLink,
+  deletePortalSubmission, findPortalLinkByTokenHash, insertPortalLinkOnce, getPortalFile, latestPortalLink, listPortalSubmissions, replacePortalLink,
   revokePortalLinks, storePortalSubmission, type NewPortalFile,
 } from '../db/repositories/portal.ts';
 import { recordTimelineEvent } from '../db/repositories/timeline.ts';
@@ -77,6 +77,27 @@ export async function sendPortalLink(deps: PortalLinkDeps, orgId: string, accoun
     data: { portalLinkId: linkId, kind: 'portal_link' },
   });
   return { sentTo: account.primaryContactEmail, expiresAt, link, notDeliveredBecause };
+}
+
+/**
+ * The link an email gives the customer in `{{portal_link}}` (the playbook's first emails introduce the
+ * portal). Its ID comes from the email's idempotency key and its token from RELAY_SECRET by HMAC (only
+ * the hash is stored, as for every link), so a send retried after a crash puts the very link it made
+ * the first time in the very same email, instead of revoking it for a new one. Making it revokes the
+ * account's older links, as sending one by hand does.
+ */
+export async function portalLinkForEmail(
+  deps: { db: Database; publicUrl: string; tokenSecret: string },
+  account: { orgId: string; id: string; primaryContactEmail: string }, emailKey: string, actor: string,
+): Promise<string> {
+  const linkId = createHash('sha256').update(`portal-link-email:${emailKey}`).digest('hex').slice(0, 32);
+  const key = Buffer.from(hkdfSync('sha256', deps.tokenSecret, 'relay-portal-links', 'portal link tokens v1', 32));
+  const token = createHmac('sha256', key).update(linkId).digest('base64url');
+  await insertPortalLinkOnce(deps.db, {
+    id: linkId, orgId: account.orgId, accountId: account.id, tokenHash: hashToken(token),
+    expiresAt: new Date(Date.now() + PORTAL_LINK_TTL_DAYS * DAY_MS), sentTo: account.primaryContactEmail, createdBy: actor,
+  });
+  return `${deps.publicUrl}/portal/${token}`;
 }
 
 /** Stops the account's portal link from working; answers whether there was a live one. */

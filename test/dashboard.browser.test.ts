@@ -14,7 +14,8 @@ async function latestEmail(org: TestOrganisation, kind: string, to: string) {
 }
 
 describe('a CSM team lead onboarding a customer in Chromium', () => {
-  it('signs in, creates an account, hands it off through the AE link, and flags it at risk', async () => {
+  // The whole journey in one browser: on a 2-core machine shared with other suites it can pass the default minute.
+  it('signs in, creates an account, hands it off through the AE link, and flags it at risk', { timeout: 150_000 }, async () => {
     const org = await session.h.newOrganisation();
     const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
     // A blocked resource or a policy violation shows up here before a user notices a broken page.

@@ -59,7 +59,9 @@ describe('AI-drafted playbook emails (real Temporal, real Postgres, fake OpenAI)
   it('drafts from the account, the handoff Q&A and the milestone, labels the draft with its model, and fills the variables at send', async () => {
     const org = await h.newOrganisation();
     const { id, welcome, prompts } = await draftedWelcome(org, 'Aidraft Co', openAiReply.email(AI_EMAIL));
-    expect(welcome).toMatchObject({ drafter: `openai:${MODEL}`, draftSubject: AI_EMAIL.subject, draftBody: AI_EMAIL.body });
+    // The kickoff milestone's email introduces the customer portal: the model was told to, and the link is added where it did not.
+    const portalLine = 'Your onboarding plan, and anything we need from you, is here: {{portal_link}}';
+    expect(welcome).toMatchObject({ drafter: `openai:${MODEL}`, draftSubject: AI_EMAIL.subject, draftBody: AI_EMAIL.body.replace('\n\nBest,', `\n\n${portalLine}\n\nBest,`) });
 
     expect(prompts).toHaveLength(1);
     const body = prompts[0]!;
@@ -74,6 +76,7 @@ describe('AI-drafted playbook emails (real Temporal, real Postgres, fake OpenAI)
     expect(prompt).toContain('What it should do: Introduce the CSM and propose kickoff times to {{primary_contact_name}}.');
     expect(prompt).toContain('CSM: Casey CSM');
     expect(prompt).toContain('{{company_name}}');
+    expect(prompt).toContain('at {{portal_link}}');
 
     // The reviewer sees who drafted it.
     const admin = await signIn(h, org.adminEmail);
@@ -83,7 +86,7 @@ describe('AI-drafted playbook emails (real Temporal, real Postgres, fake OpenAI)
     const [sent, ...more] = await h.database.db.select().from(outboxEmails).where(and(eq(outboxEmails.accountId, id), eq(outboxEmails.kind, 'action_email')));
     expect(more).toEqual([]);
     expect(sent!.subject).toBe('Welcome aboard, Aidraft Co');
-    expect(sent!.text).toBe('Hi Peter,\n\nI am Casey CSM, your CSM. Let us get your TPS reports out of spreadsheets by March.\n\nBest,\nCasey CSM');
+    expect(sent!.text).toMatch(/^Hi Peter,\n\nI am Casey CSM, your CSM\. Let us get your TPS reports out of spreadsheets by March\.\n\nYour onboarding plan, and anything we need from you, is here: http:\/\/relay\.test\/portal\/[A-Za-z0-9_-]{43}\n\nBest,\nCasey CSM$/);
   });
 
   it('falls back to the rule-based draft at once when OpenAI refuses, labelled rule-based', async () => {
@@ -126,7 +129,7 @@ describe('checks on the model\'s email', () => {
 
   it('adds the booking link before the sign-off when the model left it out, and only offers it when there is one', () => {
     const parsed = parseDraftedEmail(JSON.stringify({ subject: ' Hello ', body: 'Hi,\n\nWelcome.\n\nBest,\n{{csm_name}}' }), context('https://cal.com/x'));
-    expect(parsed).toEqual({ subject: 'Hello', body: 'Hi,\n\nWelcome.\n\nBook a time that suits you: {{scheduling_link}}\n\nBest,\n{{csm_name}}' });
+    expect(parsed).toEqual({ subject: 'Hello', body: 'Hi,\n\nWelcome.\n\nBook a time that suits you: {{scheduling_link}}\n\nYour onboarding plan, and anything we need from you, is here: {{portal_link}}\n\nBest,\n{{csm_name}}' });
     expect(withSchedulingLink('Book here: https://cal.com/x', 'https://cal.com/x')).toBe('Book here: https://cal.com/x');
     expect(() => parseDraftedEmail(JSON.stringify({ subject: 'Hi', body: 'Book: {{scheduling_link}}' }), context(null))).toThrow(/cannot be filled: scheduling_link/);
   });

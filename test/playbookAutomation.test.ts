@@ -121,4 +121,32 @@ describe('playbook automation', () => {
     const page = await (await (await signIn(h, org.adminEmail)).get(`/accounts/${id}`)).text();
     expect(page).toContain('Task closed (the playbook action was skipped): Check SSO');
   });
+
+  it('completes a task\'s playbook action when the CSM ticks the task off on the task list', async () => {
+    const org = await orgWithTemplate();
+    const { id } = await handedOffAccount(h, org, { companyName: 'Tickoff Co', templateName: 'Automated Onboarding' });
+    const prep = await actionIn(org, id, 'Prepare workspace', 'ready');
+    const task = await eventually(async () => (await findActionTask(h.database.db, org.orgId, id, prep.actionId)) ?? undefined, { what: 'the prep task' });
+
+    const admin = await signIn(h, org.adminEmail);
+    const ticked = await admin.post(`/accounts/${id}/tasks/${task.id}/complete`);
+    expect(ticked.status).toBe(303);
+    // The playbook agrees with the list: the action is completed, by the person who ticked the task.
+    expect(byLabel(await actions(org, id), 'Prepare workspace')).toMatchObject({ status: 'completed' });
+    expect((await findActionTask(h.database.db, org.orgId, id, prep.actionId))?.completedAt).toBeInstanceOf(Date);
+    const completed = await h.database.db.select({ message: timelineEvents.message }).from(timelineEvents)
+      .where(and(eq(timelineEvents.accountId, id), eq(timelineEvents.type, 'task_completed')));
+    expect(completed).toEqual([{ message: 'Task completed: Prepare workspace' }]);
+    // The page it lands on says so (the one-shot flash cookie carried as a browser would).
+    const landed = async (res: Response) => (await h.app.request(res.headers.get('location')!, {
+      headers: { cookie: [admin.cookie, /relay_flash=[^;]*/.exec(res.headers.get('set-cookie') ?? '')?.[0]].filter(Boolean).join('; ') },
+    })).text();
+    expect(await landed(ticked)).toContain('Task done.');
+
+    // Ticked again (a double click): already done, nothing more happens.
+    const again = await admin.post(`/accounts/${id}/tasks/${task.id}/complete`);
+    expect(again.status).toBe(303);
+    expect(await landed(again)).toContain('That task was already done.');
+    expect(await h.database.db.select().from(timelineEvents).where(and(eq(timelineEvents.accountId, id), eq(timelineEvents.type, 'task_completed')))).toHaveLength(1);
+  });
 });

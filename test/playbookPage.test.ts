@@ -86,7 +86,7 @@ describe('the playbook on the account page', () => {
     expect(email.text).toContain('Email · Draft waiting for review');
     expect(email.text).toContain('Rule-based draft');
     expect(email.html).toContain('value="Welcome email: Draft Page Co"');
-    expect(email.html).toMatch(/<textarea[^>]*name="body"[^>]*>Hi Peter,\n\nIntroduce the CSM and propose kickoff times to Peter Gibbons.\n\nBest,\nCasey CSM<\/textarea>/);
+    expect(email.html).toMatch(/<textarea[^>]*name="body"[^>]*>Hi Peter,\n\nIntroduce the CSM and propose kickoff times to Peter Gibbons.\n\nYour onboarding plan, and anything we need from you, is here: {{portal_link}}\n\nBest,\nCasey CSM<\/textarea>/);
     expect(email.text).toContain('Approve & send');
     // The call: a blocker, waiting for its time, with the person's options.
     const call = item(html, 'Kickoff call');
@@ -111,7 +111,11 @@ describe('the playbook on the account page', () => {
     expect(again).toContain('class="flash error"');
     expect(flashOf(again)).toBe('Not done: "Welcome email" is already executed');
     const emails = await h.database.db.select().from(outboxEmails).where(and(eq(outboxEmails.accountId, id), eq(outboxEmails.kind, 'action_email')));
-    expect(emails.map((e) => [e.subject, e.text])).toEqual([['Welcome email: Draft Page Co', welcome.draftBody]]);
+    // As reviewed, with the customer portal link made for this email in place of its variable.
+    expect(emails.map((e) => e.subject)).toEqual(['Welcome email: Draft Page Co']);
+    const [portalLink] = /http:\/\/relay\.test\/portal\/[A-Za-z0-9_-]{43}/.exec(emails[0]!.text) ?? [];
+    expect(portalLink).toBeDefined();
+    expect(emails[0]!.text).toBe(welcome.draftBody!.replace('{{portal_link}}', portalLink!));
     expect((await actionNamed(org, id, 'Welcome email')).drafter).toBe('rule_based');
     expect(timelineText(sent).some((e) => e.startsWith(`action_changed: "Welcome email" sent Playbook action · by ${org.adminEmail} · `))).toBe(true);
 

@@ -11,7 +11,7 @@ import { saveTemplate } from '../db/repositories/templates.ts';
 import { listTimeline } from '../db/repositories/timeline.ts';
 import { outboxEmails, portalFiles, portalLinks, portalSubmissions } from '../db/schema/index.ts';
 import type { TemplateMilestone } from '../domain/templates.ts';
-import { detectFileType, safeFileName } from '../services/portal.ts';
+import { detectFileType, portalLinkForEmail, safeFileName } from '../services/portal.ts';
 import { signIn, type DashboardClient } from './dashboardClient.ts';
 import { createHarness, eventually, handedOffAccount, type Harness, type TestOrganisation } from './harness.ts';
 
@@ -170,6 +170,43 @@ describe('the customer portal link', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 3; i += 1) statuses.push((await limited.request(`/portal/${'B'.repeat(43)}`)).status);
     expect(statuses).toEqual([404, 404, 429]);
+  });
+});
+
+describe('the portal link in the playbook\'s first email', () => {
+  it('goes out in the kickoff milestone\'s welcome email, opens the portal, and is the same link when the send is retried', async () => {
+    const org = await h.newOrganisation({ actionHourSeconds: 0.05 });
+    await saveTemplate(h.database.db, org.orgId, {
+      name: 'Welcome With Portal', description: 'An email that sends itself', estimatedDurationDays: 14, targetSegment: 'Any', milestones: [
+        { sequence: 1, name: 'Kickoff', durationDays: 7, actions: [
+          { kind: 'email', label: 'Welcome email', description: 'Welcome aboard: here is how onboarding works.', trigger: { type: 'milestone_start', delayHours: 0 }, blocker: false, autoSend: true },
+        ] },
+        { sequence: 2, name: 'Go live', durationDays: 7, actions: [
+          { kind: 'email', label: 'Go-live note', description: 'You are live.', trigger: { type: 'manual' }, blocker: false },
+        ] },
+      ],
+    });
+    const { id } = await handedOffAccount(h, org, { companyName: 'Portal Mail Co', templateName: 'Welcome With Portal' });
+    const welcome = await eventually(async () => (await h.database.db.select().from(outboxEmails)
+      .where(and(eq(outboxEmails.accountId, id), eq(outboxEmails.kind, 'action_email'))))[0], { what: 'the welcome email sent' });
+    // What the contact reads: a working link, not the variable.
+    expect(welcome.text).not.toContain('{{portal_link}}');
+    const token = /http:\/\/relay\.test\/portal\/([A-Za-z0-9_-]{43})/.exec(welcome.text)?.[1];
+    expect(token, welcome.text).toBeDefined();
+    const page = await portal(`/portal/${token}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Portal Mail Co');
+    const stored = await h.database.db.select().from(portalLinks).where(eq(portalLinks.accountId, id));
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.tokenHash).toBe(createHash('sha256').update(token!).digest('hex'));
+    expect(stored[0]!.createdBy).toBe('playbook');
+
+    // A send retried after a crash (same idempotency key) finds the link it made, not a new one.
+    const again = await portalLinkForEmail({ db: h.database.db, publicUrl: 'http://relay.test', tokenSecret: h.activityDeps.tokenSecret },
+      { orgId: org.orgId, id, primaryContactEmail: stored[0]!.sentTo }, `${welcome.idempotencyKey}`, 'playbook');
+    expect(again).toBe(`http://relay.test/portal/${token}`);
+    expect(await h.database.db.select().from(portalLinks).where(eq(portalLinks.accountId, id))).toHaveLength(1);
+
   });
 });
 

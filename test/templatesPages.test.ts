@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saveTemplate } from '../db/repositories/templates.ts';
 import { accountMilestones, accounts, templates, templateVersions } from '../db/schema/index.ts';
 import { signIn, type DashboardClient } from './dashboardClient.ts';
 import { accountBody, createHarness, eventually, type Harness, type TestOrganisation } from './harness.ts';
@@ -194,6 +195,46 @@ describe('templates editor', () => {
     const { 'milestones[0][actions][0][autoSend]': _ticked, ...unticked } = again;
     const savedAgain = await admin.post(`/templates/${templateId}/edit`, { ...unticked, _op: 'save' });
     expect(savedAgain.headers.get('location')).toBe(`/templates/${templateId}?saved=3`);
+  });
+
+  it('keeps an information request\'s portal fields through an edit, and edits them as lines naming a bad one', async () => {
+    const org = await h.newOrganisation();
+    const admin = await signIn(h, org.adminEmail);
+    const fieldsOfForm = [
+      { key: 'sso_provider', label: 'Which SSO provider do you use?', kind: 'text' as const, required: true },
+      { key: 'data_region', label: 'Data region', kind: 'choice' as const, options: ['EU', 'US'], required: true },
+      { key: 'architecture', label: 'Architecture diagram', kind: 'file' as const, help: 'A PDF or an image.' },
+    ];
+    await saveTemplate(h.database.db, org.orgId, {
+      name: 'With Fields', description: 'A form', estimatedDurationDays: 7, targetSegment: 'Any',
+      milestones: [{ sequence: 1, name: 'Kickoff', durationDays: 7, actions: [
+        { kind: 'form', label: 'Security questionnaire', description: 'Tell us about sign-in.', trigger: { type: 'milestone_start', delayHours: 0 }, blocker: true, fields: fieldsOfForm },
+      ] }],
+    });
+    const templateId = await templateIdOf(org, 'With Fields');
+    const fields = formFieldsOf(await (await admin.get(`/templates/${templateId}/edit`)).text());
+    expect(fields['milestones[0][actions][0][fields]']).toBe([
+      'sso_provider: Which SSO provider do you use? (text, required)',
+      'data_region: Data region (choice, required: EU, US)',
+      'architecture: Architecture diagram (file) — A PDF or an image.',
+    ].join('\n'));
+
+    // Saved as shown: nothing changed, no new version (the fields survive the round trip).
+    await admin.post(`/templates/${templateId}/edit`, { ...fields, _op: 'save' });
+    expect(await versionCount(templateId)).toBe(1);
+
+    const bad = await admin.post(`/templates/${templateId}/edit`, {
+      ...fields, 'milestones[0][actions][0][fields]': `${fields['milestones[0][actions][0][fields]']}\nWhich plan? (choice)`, _op: 'save',
+    });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain('Fields, line 4: a choice lists its options');
+
+    const saved = await admin.post(`/templates/${templateId}/edit`, {
+      ...fields, 'milestones[0][actions][0][fields]': `${fields['milestones[0][actions][0][fields]']}\nWhich plan? (choice: Team, Business)`, _op: 'save',
+    });
+    expect(saved.status).toBe(303);
+    const [v2] = await h.database.db.select().from(templateVersions).where(and(eq(templateVersions.templateId, templateId), eq(templateVersions.version, 2)));
+    expect(v2!.milestones[0]!.actions[0]!.fields).toEqual([...fieldsOfForm, { key: 'which_plan', label: 'Which plan?', kind: 'choice', options: ['Team', 'Business'] }]);
   });
 
   it('lets a CSM read templates but not change them', async () => {

@@ -28,6 +28,23 @@ export async function replacePortalLink(db: Queryable, link: { orgId: string; ac
   });
 }
 
+/**
+ * The link with this ID, made if it does not exist yet (older live links revoked in the same
+ * transaction): an email that carries a link makes it under an ID derived from the email's
+ * idempotency key, so a retried send finds the same link instead of revoking the one it sent.
+ * Answers whether it was made now.
+ */
+export async function insertPortalLinkOnce(db: Queryable, link: { id: string; orgId: string; accountId: string; tokenHash: string; expiresAt: Date; sentTo: string; createdBy: string }): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [existing] = await tx.select({ id: portalLinks.id }).from(portalLinks).where(and(eq(portalLinks.orgId, link.orgId), eq(portalLinks.id, link.id)));
+    if (existing) return false;
+    const now = new Date();
+    await tx.update(portalLinks).set({ revokedAt: now, revokedBy: link.createdBy }).where(liveLinksOf(link.orgId, link.accountId, now));
+    const inserted = await tx.insert(portalLinks).values(link).onConflictDoNothing().returning({ id: portalLinks.id });
+    return inserted.length > 0;
+  });
+}
+
 /** Revokes the account's live links; answers how many there were. */
 export async function revokePortalLinks(db: Queryable, orgId: string, accountId: string, revokedBy: string): Promise<number> {
   const now = new Date();

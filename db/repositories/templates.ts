@@ -95,6 +95,7 @@ function comparable(d: TemplateDefinition): string {
     m.actions.map((a) => [
       a.kind, a.label, a.description, a.blocker, a.trigger.type, a.trigger.type === 'milestone_start' ? a.trigger.delayHours : null,
       a.autoSend === true, a.schedulingUrl ?? null,
+      (a.fields ?? []).map((f) => [f.key, f.label, f.kind, f.required === true, f.help ?? null, f.options ?? null]),
     ]),
   ])]);
 }

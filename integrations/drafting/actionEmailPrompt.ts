@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EMAIL_VARIABLES } from '../../domain/actions.ts';
+import { EMAIL_VARIABLES, introducesPortal, withPortalLink } from '../../domain/actions.ts';
 import type { ActionEmailContext } from './drafter.ts';
 import { DraftingError } from './draftingError.ts';
 
@@ -18,7 +18,7 @@ const BODY_MAX = 5000;
 
 /** The variables the model may write; {{scheduling_link}} only when the milestone has a booking link. */
 export function variablesFor(context: ActionEmailContext): string[] {
-  return EMAIL_VARIABLES.filter((v) => v !== 'scheduling_link' || context.schedulingUrl !== null);
+  return EMAIL_VARIABLES.filter((v) => (v !== 'scheduling_link' || context.schedulingUrl !== null) && (v !== 'portal_link' || introducesPortal(context.milestone.sequence)));
 }
 
 export function emailSystemPrompt(context: ActionEmailContext): string {
@@ -29,9 +29,11 @@ export function emailSystemPrompt(context: ActionEmailContext): string {
     'Never invent dates, prices, names or commitments that the material does not state.',
     `Where these values belong, write the variable exactly as shown instead of the value: ${variablesFor(context).map((v) => `{{${v}}}`).join(', ')}.`,
     'Use no other {{...}} placeholders.',
-    context.schedulingUrl ? 'Invite the contact to book the meeting with {{scheduling_link}}.' : 'Do not include any link.',
+    context.schedulingUrl ? 'Invite the contact to book the meeting with {{scheduling_link}}.' : '',
+    introducesPortal(context.milestone.sequence) ? 'Point the contact to their onboarding plan, where they also answer our information requests, at {{portal_link}}.' : '',
+    !context.schedulingUrl && !introducesPortal(context.milestone.sequence) ? 'Do not include any link.' : '',
     'Sign off with {{csm_name}}.',
-  ].join(' ');
+  ].filter(Boolean).join(' ');
 }
 
 export function emailUserPrompt(c: ActionEmailContext): string {
@@ -80,7 +82,7 @@ export function parseDraftedEmail(content: string | null | undefined, context: A
   const allowed = variablesFor(context);
   const unknown = [...new Set([...`${subject}\n${body}`.matchAll(/\{\{\s*([^{}]*?)\s*\}\}/g)].map((m) => m[1]!))].filter((v) => !allowed.includes(v));
   if (unknown.length) throw new DraftingError(`OpenAI used placeholders that cannot be filled: ${unknown.join(', ')}`, { retryable: true });
-  body = withSchedulingLink(body, context.schedulingUrl);
+  body = withPortalLink(withSchedulingLink(body, context.schedulingUrl), context.milestone.sequence);
   return { subject, body };
 }
 

@@ -1,3 +1,4 @@
+import { withPortalLink } from '../../domain/actions.ts';
 import { isChoiceKind, type HandoffQuestion } from '../../domain/handoffQuestions.ts';
 import type { ActionEmailContext, DraftingContext, HandoffDraft, HandoffDrafter } from './drafter.ts';
 
@@ -68,7 +69,8 @@ export function createRuleBasedDrafter(): HandoffDrafter {
 
 /**
  * A playbook email by rules: the action's own description addressed to the primary contact, the
- * milestone's booking link offered when there is one, signed by the CSM. `{{variables}}` as written.
+ * milestone's booking link offered when there is one, the customer portal in the first milestone's
+ * emails, signed by the CSM. `{{variables}}` as written.
  */
 export function composeActionEmailByRules(context: ActionEmailContext): { subject: string; body: string } {
   const body = [
@@ -77,5 +79,5 @@ export function composeActionEmailByRules(context: ActionEmailContext): { subjec
     context.schedulingUrl && !context.action.description.includes('{{scheduling_link}}') ? 'Book a time that suits you: {{scheduling_link}}' : '',
     context.csm ? 'Best,\n{{csm_name}}' : '',
   ].filter(Boolean).join('\n\n');
-  return { subject: `${context.action.label}: {{company_name}}`, body };
+  return { subject: `${context.action.label}: {{company_name}}`, body: withPortalLink(body, context.milestone.sequence) };
 }

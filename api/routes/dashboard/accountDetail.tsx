@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { getAccount, getAccountDetail } from '../../../db/repositories/accounts.ts';
 import { accountCrmRecords } from '../../../db/repositories/connectors.ts';
-import { addContact, addNote, addTask, completeTask, listContacts, listNotes, listTasks } from '../../../db/repositories/accountWork.ts';
+import { addContact, addNote, addTask, listContacts, listNotes, listTasks } from '../../../db/repositories/accountWork.ts';
 import { getAccountAction, listAccountActions } from '../../../db/repositories/actions.ts';
 import { listTimeline } from '../../../db/repositories/timeline.ts';
 import { listUsersByRole } from '../../../db/repositories/users.ts';
@@ -11,7 +11,7 @@ import { csmAssignmentSchema, statusChangeSchema } from '../../../domain/account
 import { DATE_RANGE, fieldErrors, isSaneDate } from '../../../domain/accountInput.ts';
 import { ACTION_COMMANDS, type ActionCommand, type ActionState } from '../../../domain/actions.ts';
 import {
-  assignAccountCsm, changeAccountStatus, commandAccountAction, completeAccountMilestone, resendAccountHandoffLink,
+  assignAccountCsm, changeAccountStatus, commandAccountAction, completeAccountMilestone, completeAccountTask, resendAccountHandoffLink,
 } from '../../../services/accountActions.ts';
 import { RelayError } from '../../../services/errors.ts';
 import { retryConnectorRecord } from '../../../services/connectors/connections.ts';
@@ -275,7 +275,14 @@ export function accountDetailRoutes(deps: AppDeps) {
     .post('/:id/tasks/:taskId/complete', async (c) => {
       const id = c.req.param('id');
       const user = c.get('user');
-      const result = await completeTask(deps.db, user.orgId, id, c.req.param('taskId'), { userId: user.id, email: user.email });
+      let result: Awaited<ReturnType<typeof completeAccountTask>>;
+      try {
+        result = await completeAccountTask(deps, user.orgId, id, c.req.param('taskId'), { userId: user.id, email: user.email });
+      } catch (error) {
+        // The playbook action behind the task could not be completed (its workflow is not answering): nothing changed.
+        if (!(error instanceof RelayError)) throw error;
+        return back(c, id, '#tasks', { kind: 'error', message: `Not done: ${error.message}` });
+      }
       if (result === 'not_found') return notFound(c);
       return back(c, id, '#tasks', { kind: 'ok', message: result === 'completed' ? 'Task done.' : 'That task was already done.' });
     })

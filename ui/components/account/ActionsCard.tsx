@@ -191,7 +191,7 @@ function DraftForm(p: { action: ActionRow; htmlKey: string; contactEmail: string
       <label for={`draft-body-${p.htmlKey}`}>Body</label>
       <textarea rows={7} required {...fieldAttrs('body')}>{body}</textarea>
       <FieldError id={`draft-body-${p.htmlKey}`} message={p.state.errors.body} />
-      <p class="muted small" style="margin:2px 0 6px">Variables such as {'{{company_name}}'}, {'{{primary_contact_name}}'}, {'{{csm_name}}'} and {'{{scheduling_link}}'} are filled in when it is sent.</p>
+      <p class="muted small" style="margin:2px 0 6px">Variables such as {'{{company_name}}'}, {'{{primary_contact_name}}'}, {'{{csm_name}}'}, {'{{scheduling_link}}'} and {'{{portal_link}}'} (a customer portal link made for this email) are filled in when it is sent.</p>
       <button type="submit" aria-label={`Approve & send ${a.label}`}>Approve &amp; send</button>
     </form>
   );

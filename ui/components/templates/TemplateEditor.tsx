@@ -73,6 +73,15 @@ function ActionFields(p: { i: number; j: number; action: ActionFormValues; error
         />
         <FieldError name={name('schedulingUrl')} errors={p.errors} />
       </div>
+      <div class="for-kind for-form">
+        <label for={idOf(name('fields'))}>Fields the customer fills in on the portal <span class="muted small">(one a line: <code>key: Label (text | long_text | choice | file[, required][: options]) — help</code>; none asks for one written answer)</span></label>
+        <textarea
+          id={idOf(name('fields'))} name={name('fields')} rows={4} maxlength={10000}
+          placeholder={'sso_provider: Which SSO provider do you use? (text, required)\ndata_region: Data region (choice, required: EU, US)\narchitecture: Architecture diagram (file) — a PDF or an image'}
+          {...errorAttrs(name('fields'), p.errors)}
+        >{p.action.fields}</textarea>
+        <FieldError name={name('fields')} errors={p.errors} />
+      </div>
       <button type="submit" class="secondary" name="_op" value={`remove-action:${p.i}:${p.j}`}>Remove action {p.i + 1}.{p.j + 1}</button>
     </fieldset>
   );
@@ -84,6 +93,7 @@ const KIND_FIELD_STYLES = [
   '.template-action .for-kind{display:none}',
   '.template-action:has(select[data-kind] option[value="email"]:checked) .for-email{display:block}',
   '.template-action:has(select[data-kind] option[value="meeting"]:checked) .for-meeting{display:block}',
+  '.template-action:has(select[data-kind] option[value="form"]:checked) .for-form{display:block}',
   '.template-action .for-kind:has([aria-invalid="true"]){display:block}',
 ].join('');
 

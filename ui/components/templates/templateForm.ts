@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { TemplateDefinition } from '../../../db/repositories/templates.ts';
-import { ACTION_KINDS, AUTO_SEND_KINDS, SCHEDULED_KINDS, type ActionKind, type TemplateAction, type TemplateMilestone } from '../../../domain/templates.ts';
+import {
+  ACTION_KINDS, AUTO_SEND_KINDS, FORM_FIELD_KINDS, SCHEDULED_KINDS, type ActionKind, type FormField, type TemplateAction, type TemplateMilestone,
+} from '../../../domain/templates.ts';
 import { editList, type ListEdit } from '../forms/listEdits.ts';
 
 /**
@@ -15,6 +17,8 @@ export interface ActionFormValues {
   autoSend: boolean;
   /** Meetings only: the customer's booking link. */
   schedulingUrl: string;
+  /** Information requests (`form`) only: what the customer fills in on the portal, one field a line (formFieldsText). */
+  fields: string;
 }
 export interface MilestoneFormValues { name: string; durationDays: string; actions: ActionFormValues[] }
 export interface TemplateFormValues {
@@ -25,7 +29,7 @@ export interface TemplateFormValues {
   milestones: MilestoneFormValues[];
 }
 
-export const ACTION_FIELDS = ['label', 'kind', 'trigger', 'delayHours', 'description', 'blocker', 'autoSend', 'schedulingUrl'] as const;
+export const ACTION_FIELDS = ['label', 'kind', 'trigger', 'delayHours', 'description', 'blocker', 'autoSend', 'schedulingUrl', 'fields'] as const;
 type ActionField = (typeof ACTION_FIELDS)[number];
 export const TRIGGER_TYPES = ['milestone_start', 'manual'] as const;
 export const LIMITS = { milestones: 30, actionsPerMilestone: 20, delayHours: 720 } as const;
@@ -33,7 +37,7 @@ export const LIMITS = { milestones: 30, actionsPerMilestone: 20, delayHours: 720
 export const milestoneField = (i: number, field: 'name' | 'durationDays') => `milestones[${i}][${field}]`;
 export const actionField = (i: number, j: number, field: ActionField) => `milestones[${i}][actions][${j}][${field}]`;
 
-export const newAction = (): ActionFormValues => ({ label: '', kind: 'task', trigger: 'milestone_start', delayHours: '0', description: '', blocker: false, autoSend: false, schedulingUrl: '' });
+export const newAction = (): ActionFormValues => ({ label: '', kind: 'task', trigger: 'milestone_start', delayHours: '0', description: '', blocker: false, autoSend: false, schedulingUrl: '', fields: '' });
 export const newMilestone = (): MilestoneFormValues => ({ name: '', durationDays: '7', actions: [newAction()] });
 export const emptyTemplateForm = (): TemplateFormValues => ({
   name: '', description: '', estimatedDurationDays: '30', targetSegment: '', milestones: [newMilestone()],
@@ -47,14 +51,58 @@ export function formValuesFromDefinition(d: TemplateDefinition): TemplateFormVal
       actions: m.actions.map((a) => ({
         label: a.label, kind: a.kind, trigger: a.trigger.type, description: a.description, blocker: a.blocker,
         delayHours: a.trigger.type === 'milestone_start' ? String(a.trigger.delayHours) : '0',
-        autoSend: a.autoSend === true, schedulingUrl: a.schedulingUrl ?? '',
+        autoSend: a.autoSend === true, schedulingUrl: a.schedulingUrl ?? '', fields: formFieldsText(a.fields ?? []),
       })),
     })),
   };
 }
 
+// ---- an information request's fields, as lines of text ------------------------------------------
+
+/**
+ * One field a line, as the editor shows and takes them:
+ * `key: Label (kind[, required][: option, option]) — help`. The key (letters, digits, `_`) names the
+ * answer and may be left out for a new field (it is made from the label); kinds are text, long_text,
+ * choice and file; a choice lists its options.
+ */
+export function formFieldsText(fields: FormField[]): string {
+  return fields.map((f) => {
+    const spec = [f.kind, f.required ? 'required' : ''].filter(Boolean).join(', ') + (f.kind === 'choice' && f.options?.length ? `: ${f.options.join(', ')}` : '');
+    return `${f.key}: ${f.label} (${spec})${f.help ? ` — ${f.help}` : ''}`;
+  }).join('\n');
+}
+
+const FIELD_LINE = new RegExp(`^(?:([A-Za-z0-9_]{1,40}):\\s+)?(.+?)\\s*\\((${FORM_FIELD_KINDS.join('|')})(\\s*,\\s*required)?(?:\\s*:\\s*([^)]*))?\\)\\s*(?:—\\s*(.+))?$`);
+const keyFromLabel = (label: string) => label.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40) || 'field';
+
+/** The fields the lines describe, or the first line's problem, named by its number. */
+export function parseFormFields(text: string): { fields: FormField[] } | { error: string } {
+  const fields: FormField[] = [];
+  const lines = text.split(/\r?\n/).map((l) => l.trim());
+  for (const [i, line] of lines.entries()) {
+    if (!line) continue;
+    const m = FIELD_LINE.exec(line);
+    if (!m) return { error: `Fields, line ${i + 1}: write it as "key: Label (${FORM_FIELD_KINDS.join(' | ')}[, required][: options]) — help"` };
+    const [, key, label, kind, required, options, help] = m;
+    const field: FormField = {
+      key: key ?? keyFromLabel(label!), label: label!.slice(0, 200), kind: kind as FormField['kind'],
+      ...(required ? { required: true } : {}),
+      ...(help?.trim() ? { help: help.trim().slice(0, 1000) } : {}),
+    };
+    if (kind === 'choice') {
+      const choices = (options ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+      if (!choices.length) return { error: `Fields, line ${i + 1}: a choice lists its options, e.g. (choice: EU, US)` };
+      field.options = choices;
+    }
+    if (fields.some((f) => f.key === field.key)) return { error: `Fields, line ${i + 1}: the key "${field.key}" is used twice` };
+    fields.push(field);
+  }
+  if (fields.length > 20) return { error: 'Fields: at most 20 per information request' };
+  return { fields };
+}
+
 const MILESTONE_KEY = /^milestones\[(\d{1,3})\]\[(name|durationDays)\]$/;
-const ACTION_KEY = /^milestones\[(\d{1,3})\]\[actions\]\[(\d{1,3})\]\[(label|kind|trigger|delayHours|description|blocker|autoSend|schedulingUrl)\]$/;
+const ACTION_KEY = /^milestones\[(\d{1,3})\]\[actions\]\[(\d{1,3})\]\[(label|kind|trigger|delayHours|description|blocker|autoSend|schedulingUrl|fields)\]$/;
 
 /** Rebuilds the form from a posted body; indices are only an order (gaps closed), unknown keys ignored. */
 export function formValuesFromBody(body: Record<string, unknown>): TemplateFormValues {
@@ -87,7 +135,7 @@ export function formValuesFromBody(body: Record<string, unknown>): TemplateFormV
       actions: byIndex(m.actions).map((a) => ({
         label: a.label ?? '', kind: a.kind ?? '', trigger: a.trigger ?? '', delayHours: a.delayHours ?? '',
         description: a.description ?? '', blocker: a.blocker !== undefined,
-        autoSend: a.autoSend !== undefined, schedulingUrl: a.schedulingUrl ?? '',
+        autoSend: a.autoSend !== undefined, schedulingUrl: a.schedulingUrl ?? '', fields: a.fields ?? '',
       })),
     })),
   };
@@ -144,7 +192,12 @@ const actionSchema = z.object({
   blocker: z.boolean(),
   autoSend: z.boolean(),
   schedulingUrl: z.string().trim().max(500, 'Scheduling link is at most 500 characters'),
+  fields: z.string().max(10_000, 'Fields are at most 10,000 characters'),
 }).superRefine((a, ctx) => {
+  if (a.kind === 'form') {
+    const parsed = parseFormFields(a.fields);
+    if ('error' in parsed) ctx.addIssue({ code: 'custom', path: ['fields'], message: parsed.error });
+  }
   // Only a meeting's link is kept (the field shows for meetings): a link typed under another kind is dropped, not refused.
   if (!SCHEDULED_KINDS.includes(a.kind as ActionKind) || !a.schedulingUrl) return;
   const refusal = schedulingUrlError(a.schedulingUrl);
@@ -155,7 +208,15 @@ const actionSchema = z.object({
   // Written only when set, so templates saved before these fields existed compare unchanged.
   ...(a.autoSend && AUTO_SEND_KINDS.includes(a.kind as ActionKind) ? { autoSend: true } : {}),
   ...(a.schedulingUrl && SCHEDULED_KINDS.includes(a.kind as ActionKind) ? { schedulingUrl: a.schedulingUrl } : {}),
+  ...fieldsOf(a.kind, a.fields),
 }));
+
+/** An information request's fields, when it has any (only forms keep them; checked above). */
+function fieldsOf(kind: string, text: string): { fields?: FormField[] } {
+  if (kind !== 'form') return {};
+  const parsed = parseFormFields(text);
+  return 'fields' in parsed && parsed.fields.length ? { fields: parsed.fields } : {};
+}
 
 /** Why a scheduling link cannot be used, or null: an absolute https URL to a host (it goes to customers). */
 export function schedulingUrlError(value: string): string | null {
