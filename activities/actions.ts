@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Database, Queryable } from '../db/client.ts';
 import { addActionTask, closeActionTask } from '../db/repositories/accountWork.ts';
 import { getAccount } from '../db/repositories/accounts.ts';
@@ -10,13 +10,12 @@ import { findUserById } from '../db/repositories/users.ts';
 import { fillVariables, TASK_LIST_KINDS, type ActionState } from '../domain/actions.ts';
 import { SCHEDULED_KINDS, type TemplateAction } from '../domain/templates.ts';
 import type { ActionEmailContext, HandoffDrafter } from '../integrations/drafting/drafter.ts';
-import { DraftingError } from '../integrations/drafting/draftingError.ts';
 import { composeActionEmailByRules } from '../integrations/drafting/ruleBasedDrafter.ts';
 import type { Mailer } from '../integrations/email/mailer.ts';
 import { portalLinkForEmail } from '../services/portal.ts';
 import { FAILURE_TYPES } from '../workflows/definitions.ts';
 import { deliverAccountEmail } from './accountEmails.ts';
-import { DRAFTING_HEARTBEAT_MS, FALL_BACK_AFTER_ATTEMPTS } from './handoffDrafting.ts';
+import { draftByProvider } from './handoffDrafting.ts';
 
 type Account = NonNullable<Awaited<ReturnType<typeof getAccount>>>;
 
@@ -114,37 +113,6 @@ export function createActionActivities(deps: {
     };
   }
 
-  /**
-   * The model's draft; on a failure no retry can fix, or on the last attempt the drafting policy
-   * allows, null (the rules draft instead). A passing failure retries the activity, after the
-   * provider's retry-after when it gave one.
-   */
-  async function draftByModel(drafter: Required<HandoffDrafter>['draftActionEmail'], context: ActionEmailContext) {
-    const activity = Context.current();
-    // A model can take a while: heartbeats let a crashed worker's attempt be noticed and retried elsewhere.
-    const heartbeat = setInterval(() => activity.heartbeat(), DRAFTING_HEARTBEAT_MS);
-    try {
-      return await drafter(context);
-    } catch (error) {
-      const { attempt, retryPolicy } = activity.info;
-      const maxAttempts = retryPolicy?.maximumAttempts || FALL_BACK_AFTER_ATTEMPTS;
-      const retryable = !(error instanceof DraftingError) || error.retryable;
-      const message = error instanceof Error ? error.message : String(error);
-      if (!retryable || attempt >= maxAttempts) {
-        log.warn('a playbook email fell back to the rule-based draft', { attempt, maxAttempts, error: message });
-        return null;
-      }
-      // A retry-after of 0 means "now": the policy's own backoff then (a zero delay is not one Temporal takes).
-      const delay = error instanceof DraftingError && error.retryAfterMs ? error.retryAfterMs : deps.draftRetryDelayMs;
-      throw ApplicationFailure.create({
-        type: FAILURE_TYPES.actionDraftingFailed, message, cause: error instanceof Error ? error : undefined,
-        ...(delay === undefined ? {} : { nextRetryDelay: delay }),
-      });
-    } finally {
-      clearInterval(heartbeat);
-    }
-  }
-
   return {
     /** The actions the milestone was copied with from its template. */
     async loadMilestoneActions(input: { orgId: string; accountId: string; milestoneId: string }): Promise<TemplateAction[]> {
@@ -196,7 +164,10 @@ export function createActionActivities(deps: {
       if (stored?.drafter && stored.draftSubject !== null) return { drafter: stored.drafter };
       const account = await accountOf(input.orgId, input.accountId);
       const context = await emailContext(account, input.action);
-      const drafted = deps.drafter?.draftActionEmail ? await draftByModel(deps.drafter.draftActionEmail.bind(deps.drafter), context) : null;
+      const draftWithModel = deps.drafter?.draftActionEmail?.bind(deps.drafter);
+      const drafted = draftWithModel ? await draftByProvider(() => draftWithModel(context), {
+        failureType: FAILURE_TYPES.actionDraftingFailed, what: 'a playbook email', retryDelayMs: deps.draftRetryDelayMs,
+      }) : null;
       if (drafted) {
         await upsertActions(deps.db, input.orgId, input.accountId, [input.action], { draftSubject: drafted.subject, draftBody: drafted.body, drafter: drafted.drafter });
         return { drafter: drafted.drafter };

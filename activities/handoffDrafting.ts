@@ -13,38 +13,51 @@ export const FALL_BACK_AFTER_ATTEMPTS = 5;
 export const DRAFTING_HEARTBEAT_MS = 2_000;
 
 /**
- * Drafts with the configured drafter. A failure retries the activity (after the provider's
- * retry-after, else `retryDelayMs`, else the workflow's backoff) until the last attempt the retry
- * policy allows, or a failure no retry can fix; then the rule-based drafter answers, unverified, so
- * a flaky or misconfigured provider never blocks or loses the handoff.
+ * One drafting call by a provider, inside an activity: heartbeats while the model writes (a crashed
+ * worker's attempt is noticed within the heartbeat timeout and retried elsewhere). A failure retries
+ * the activity (after the provider's positive retry-after, else `retryDelayMs`, else the workflow's
+ * backoff: a retry-after of 0 means "now", and a zero delay is not one Temporal takes) until the last
+ * attempt the retry policy the server applies allows, or a failure no retry can fix; then it answers
+ * null, and the caller drafts by the rules.
  */
-export async function draftOrFallBack(
-  drafter: HandoffDrafter, context: DraftingContext, questions: HandoffQuestion[], opts: { retryDelayMs?: number | undefined } = {},
-): Promise<HandoffDraft> {
-  // A model can take most of the activity's two minutes; heartbeats let a crashed worker's attempt be
-  // noticed within the heartbeat timeout instead, and retried elsewhere.
+export async function draftByProvider<T>(
+  call: () => Promise<T>, opts: { failureType: string; what: string; retryDelayMs?: number | undefined },
+): Promise<T | null> {
   const activity = Context.current();
   const heartbeat = setInterval(() => activity.heartbeat(), DRAFTING_HEARTBEAT_MS);
   try {
-    return await drafter.draft(context, questions);
+    return await call();
   } catch (error) {
     const { attempt, retryPolicy } = activity.info;
-    // The policy the server actually applies, rather than a copy of the workflow's constant.
     const maxAttempts = retryPolicy?.maximumAttempts || FALL_BACK_AFTER_ATTEMPTS;
     const retryable = !(error instanceof DraftingError) || error.retryable;
     const message = error instanceof Error ? error.message : String(error);
     if (!retryable || attempt >= maxAttempts) {
-      log.warn('handoff drafting fell back to the rule-based drafter', { attempt, maxAttempts, error: message });
-      return createRuleBasedDrafter().draft(context, questions);
+      log.warn(`${opts.what} fell back to the rule-based drafter`, { attempt, maxAttempts, error: message });
+      return null;
     }
-    const delay = error instanceof DraftingError && error.retryAfterMs !== null ? error.retryAfterMs : opts.retryDelayMs;
+    const delay = error instanceof DraftingError && error.retryAfterMs ? error.retryAfterMs : opts.retryDelayMs;
     throw ApplicationFailure.create({
-      type: FAILURE_TYPES.handoffDraftingFailed, message, cause: error instanceof Error ? error : undefined,
+      type: opts.failureType, message, cause: error instanceof Error ? error : undefined,
       ...(delay === undefined ? {} : { nextRetryDelay: delay }),
     });
   } finally {
     clearInterval(heartbeat);
   }
+}
+
+/**
+ * Drafts the handoff Q&A with the configured drafter (draftByProvider); when it gives up, the
+ * rule-based drafter answers, unverified, so a flaky or misconfigured provider never blocks or loses
+ * the handoff.
+ */
+export async function draftOrFallBack(
+  drafter: HandoffDrafter, context: DraftingContext, questions: HandoffQuestion[], opts: { retryDelayMs?: number | undefined } = {},
+): Promise<HandoffDraft> {
+  const drafted = await draftByProvider(() => drafter.draft(context, questions), {
+    failureType: FAILURE_TYPES.handoffDraftingFailed, what: 'handoff drafting', retryDelayMs: opts.retryDelayMs,
+  });
+  return drafted ?? createRuleBasedDrafter().draft(context, questions);
 }
 
 /**

@@ -131,8 +131,8 @@ describe('playbook automation', () => {
     const admin = await signIn(h, org.adminEmail);
     const ticked = await admin.post(`/accounts/${id}/tasks/${task.id}/complete`);
     expect(ticked.status).toBe(303);
-    // The playbook agrees with the list: the action is completed, by the person who ticked the task.
-    expect(byLabel(await actions(org, id), 'Prepare workspace')).toMatchObject({ status: 'completed' });
+    // The playbook agrees with the list: the action is completed (the workflow's change, projected a moment later).
+    await eventually(async () => byLabel(await actions(org, id), 'Prepare workspace')?.status === 'completed', { what: 'the action completed' });
     expect((await findActionTask(h.database.db, org.orgId, id, prep.actionId))?.completedAt).toBeInstanceOf(Date);
     const completed = await h.database.db.select({ message: timelineEvents.message }).from(timelineEvents)
       .where(and(eq(timelineEvents.accountId, id), eq(timelineEvents.type, 'task_completed')));

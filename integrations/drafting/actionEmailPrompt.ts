@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EMAIL_VARIABLES, introducesPortal, withPortalLink } from '../../domain/actions.ts';
 import type { ActionEmailContext } from './drafter.ts';
-import { DraftingError } from './draftingError.ts';
+import { DraftingError, modelJson } from './draftingError.ts';
 
 // A playbook email as OpenAI drafts it (issue 12): the prompt, the shape it must answer in, and the
 // checks on what comes back. The provider call itself is in openAiDrafter.ts.
@@ -66,14 +66,7 @@ export function emailUserPrompt(c: ActionEmailContext): string {
  * shape, empty, too long, a placeholder we cannot fill). A missing booking link is added, not refused.
  */
 export function parseDraftedEmail(content: string | null | undefined, context: ActionEmailContext): { subject: string; body: string } {
-  if (!content) throw new DraftingError('OpenAI returned no content', { retryable: true });
-  let json: unknown;
-  try {
-    json = JSON.parse(content);
-  } catch (error) {
-    throw new DraftingError('OpenAI returned content that is not JSON', { retryable: true, cause: error });
-  }
-  const parsed = draftedEmailSchema.safeParse(json);
+  const parsed = draftedEmailSchema.safeParse(modelJson(content));
   if (!parsed.success) throw new DraftingError('OpenAI returned an email of the wrong shape', { retryable: true });
   const subject = parsed.data.subject.replace(/\s+/g, ' ').trim();
   let body = parsed.data.body.replace(/\r\n/g, '\n').trim();

@@ -16,3 +16,13 @@ export class DraftingError extends Error {
     this.retryAfterMs = opts.retryAfterMs ?? null;
   }
 }
+
+/** The model's structured output as JSON, or a retryable DraftingError: no content, or content that is not JSON. */
+export function modelJson(content: string | null | undefined): unknown {
+  if (!content) throw new DraftingError('OpenAI returned no content', { retryable: true });
+  try {
+    return JSON.parse(content);
+  } catch (error) {
+    throw new DraftingError('OpenAI returned content that is not JSON', { retryable: true, cause: error });
+  }
+}

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { isChoiceKind, normaliseChoice, YES_NO_ANSWERS, type HandoffQuestion } from '../../domain/handoffQuestions.ts';
 import { draftedEmailSchema, EMAIL_RESPONSE_FORMAT_NAME, emailSystemPrompt, emailUserPrompt, parseDraftedEmail } from './actionEmailPrompt.ts';
 import type { ActionEmailContext, ActionEmailDrafter, DraftedActionEmail, DraftingContext, HandoffDraft, HandoffDrafter } from './drafter.ts';
-import { DraftingError } from './draftingError.ts';
+import { DraftingError, modelJson } from './draftingError.ts';
 
 /** Below this the model is guessing: the answer is kept as a starting point but marked unverified. */
 export const VERIFIED_CONFIDENCE = 0.5;
@@ -125,14 +125,7 @@ function toDraftingError(error: unknown): DraftingError {
 }
 
 function parseAnswers(content: string | null | undefined, questions: HandoffQuestion[]) {
-  if (!content) throw new DraftingError('OpenAI returned no content', { retryable: true });
-  let json: unknown;
-  try {
-    json = JSON.parse(content);
-  } catch (error) {
-    throw new DraftingError('OpenAI returned content that is not JSON', { retryable: true, cause: error });
-  }
-  const parsed = draftedAnswersSchema.safeParse(json);
+  const parsed = draftedAnswersSchema.safeParse(modelJson(content));
   if (!parsed.success) {
     throw new DraftingError(`OpenAI returned answers of the wrong shape: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { retryable: true });
   }
