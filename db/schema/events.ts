@@ -46,7 +46,7 @@ export const eventMessageKeys = pgTable('event_message_keys', {
 
 /**
  * Events per account, UTC day and event type, kept in the transaction that stores them: what scoring
- * reads. No foreign keys (migration 0012): their checks were half the cost of an ingestion batch's
+ * reads. No foreign keys (migration 0011): their checks were half the cost of an ingestion batch's
  * rollups; the writers put only IDs they have just read, and accounts are never deleted.
  */
 export const accountEventDays = pgTable('account_event_days', {

@@ -105,7 +105,7 @@ export const orgEventTypes = pgTable('org_event_types', {
  * events costs one rescoring, and no Temporal signal per event.
  */
 export const healthRescoreQueue = pgTable('health_rescore_queue', {
-  // No foreign keys (migration 0012): every ingestion batch writes here, and its writers put only IDs they have just read.
+  // No foreign keys (migration 0011): every ingestion batch writes here, and its writers put only IDs they have just read.
   accountId: text('account_id').primaryKey(),
   orgId: text('org_id').notNull(),
   since: timestamp('since', { withTimezone: true }).notNull().defaultNow(),
