@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { accounts, connectorRecords, outboxEmails } from '../db/schema/index.ts';
 import { connectorScheduleId } from '../workflows/connectorDefinitions.ts';
-import { dealStageWebhookBody, hubspotReply, signWebhook, startHubSpotFake } from './fakes/hubspotFake.ts';
+import { DEFAULT_PIPELINE, dealStageWebhookBody, hubspotReply, signWebhook, startHubSpotFake } from './fakes/hubspotFake.ts';
 import { accountBody, createHarness, eventually, TEST_PUBLIC_URL, type Harness, type TestOrganisation } from './harness.ts';
 
 const TOKEN = 'pat-na1-test-0000-1111-2222';
@@ -13,6 +13,12 @@ const CLIENT_SECRET = 'hubspot-app-client-secret-1234';
 // A second organisation on the same portal, with its own private app, for the property mapping.
 const MAPPED_TOKEN = 'pat-na1-mapped-3333-4444-5555';
 const MAPPED_SECRET = 'hubspot-mapped-app-secret-5678';
+// A third organisation on the portal for the bulk backfill, whose Closed Won stage sits in a pipeline
+// of its own: its backfill sees only its deals, whatever the other tests added.
+const BULK_TOKEN = 'pat-na1-bulk-6666-7777-8888';
+const BULK_PIPELINE = { id: 'renewals', label: 'Renewals', stages: [
+  { id: 'renewalopen', label: 'Open', probability: 0.5, isClosed: false }, { id: 'renewalwon', label: 'Renewal Won', probability: 1, isClosed: true },
+] };
 
 let h: Harness;
 let fake: Awaited<ReturnType<typeof startHubSpotFake>>;
@@ -20,7 +26,7 @@ let org: TestOrganisation;
 let connectionId: string;
 
 beforeAll(async () => {
-  fake = await startHubSpotFake({ accessTokens: [TOKEN, MAPPED_TOKEN] });
+  fake = await startHubSpotFake({ accessTokens: [TOKEN, MAPPED_TOKEN, BULK_TOKEN], pipelines: [DEFAULT_PIPELINE, BULK_PIPELINE] });
   h = await createHarness({ activityDeps: { hubspotBaseUrl: fake.url } });
   org = await h.newOrganisation();
   const res = await org.api('/api/connectors/hubspot', {
@@ -31,8 +37,10 @@ beforeAll(async () => {
 });
 
 let mappedConnectionId: string | undefined;
+let bulkConnectionId: string | undefined;
 
 afterAll(async () => {
+  if (bulkConnectionId) await h?.deps.temporal.schedule.getHandle(connectorScheduleId(bulkConnectionId)).delete().catch(() => undefined);
   if (mappedConnectionId) await h?.deps.temporal.schedule.getHandle(connectorScheduleId(mappedConnectionId)).delete().catch(() => undefined);
   if (connectionId) await h?.deps.temporal.schedule.getHandle(connectorScheduleId(connectionId)).delete().catch(() => undefined);
   await h?.close();
@@ -281,5 +289,92 @@ describe('a custom property mapping', () => {
     const wrong = await mappedOrg.api('/api/connectors/hubspot/mapping', { method: 'PUT', body: { mapping: { closeDate: '' } } });
     expect(wrong.status).toBe(400);
     expect(((await wrong.json()) as { error: { fields: { field: string }[] } }).error.fields).toMatchObject([{ field: 'mapping.closeDate' }]);
+  });
+});
+
+describe('a backfill reads HubSpot in bulk', () => {
+  it('imports 250 deals across 3 pages in a few requests a page, each account once, through a 429 storm; a rerun creates nothing', { timeout: 300_000 }, async () => {
+    const bulkOrg = await h.newOrganisation();
+    const connected = await bulkOrg.api('/api/connectors/hubspot', {
+      method: 'PUT', body: { accessToken: BULK_TOKEN, clientSecret: 'hubspot-bulk-app-secret-9012', portalId: String(fake.portalId), closedWonStageIds: ['renewalwon'], templateName: 'Quick Start', intervalMinutes: 1440 },
+    });
+    expect(connected.status, await connected.clone().text()).toBe(200);
+    bulkConnectionId = ((await connected.json()) as { id: string }).id;
+    await h.deps.temporal.schedule.getHandle(connectorScheduleId(bulkConnectionId)).pause('the test runs the backfill by hand');
+
+    const stamp = Date.now();
+    const deals = Array.from({ length: 250 }, (_, i) => {
+      // Deals 0 and 1 are two HubSpot companies with one domain: one account, the other deal linked to it.
+      const domain = `bulk-${i === 1 ? 0 : i}-${stamp}.example`;
+      const made = fake.addDeal({
+        dealname: `Renewal ${i}`, amount: 10_000 + i, closedate: '2026-11-20', pipeline: 'renewals', dealstage: 'renewalwon', description: `Renewal notes ${i}.`,
+        company: { name: `Bulk Co ${i}`, domain, industry: 'SOFTWARE', numberofemployees: 30 },
+        contacts: [
+          { firstname: 'Fox', lastname: `Mulder ${i}`, email: `fox@${domain}`, jobtitle: 'CTO' },
+          ...(i % 3 === 0 ? [{ firstname: 'Walter', lastname: 'Skinner', email: `walter@${domain}` }] : []),
+        ],
+        owner: { email: `ae.bulk${i % 3}@relay.example`, firstName: 'Bulk', lastName: `Seller ${i % 3}` },
+      });
+      return { ...made, domain, i };
+    });
+    const bulkRequests = () => fake.requests.filter((r) => r.headers.authorization === `Bearer ${BULK_TOKEN}`);
+    const pathOf = (r: { path: string }) => new URL(r.path, 'http://x').pathname;
+
+    // The storm: the backfill's first two calls refused, and the second page's contacts batch read
+    // refused twice after that page's search, associations and companies were read.
+    fake.onceWhen((r) => r.headers.authorization === `Bearer ${BULK_TOKEN}`, hubspotReply.rateLimited(1), hubspotReply.rateLimited(1));
+    let contactReads = 0;
+    fake.onceWhen((r) => r.headers.authorization === `Bearer ${BULK_TOKEN}` && pathOf(r) === '/crm/v3/objects/contacts/batch/read' && ++contactReads >= 2,
+      hubspotReply.rateLimited(1), hubspotReply.rateLimited(1));
+
+    const started = await bulkOrg.api('/api/connectors/hubspot/backfill', { body: { since: '2026-11-01' } });
+    expect(started.status).toBe(202);
+    const { id } = await started.json() as { id: string };
+    expect(await h.deps.temporal.workflow.getHandle(id).result()).toMatchObject({ status: 'completed', started: 250, total: 250 });
+
+    // Every deal came in, each once: 249 accounts (deals 0 and 1 share one), in pending_handoff, mapped.
+    // The last page waits for its runs, up to 90 s: on a slow machine a few may still be finishing.
+    const records = await eventually(async () => {
+      const rows = await h.database.db.select().from(connectorRecords).where(eq(connectorRecords.connectionId, bulkConnectionId!));
+      return rows.length === 250 && rows.every((r) => r.outcome === 'created' || r.outcome === 'linked') ? rows : undefined;
+    }, { what: 'every backfilled deal imported', timeoutMs: 120_000 });
+    expect(records).toHaveLength(250);
+    expect(records.filter((r) => r.outcome === 'created')).toHaveLength(249);
+    // The two deals of one domain run at once: whichever creates the account, the other links to it.
+    const pair = [deals[0]!, deals[1]!].map((d) => records.find((r) => r.externalId === d.dealId)!);
+    expect(pair.map((r) => r.outcome).sort()).toEqual(['created', 'linked']);
+    expect(pair[0]!.accountId).toBe(pair[1]!.accountId);
+    const made = await h.database.db.select({ domain: accounts.primaryDomain, status: accounts.status, arr: accounts.arr, aeEmail: accounts.aeEmail, contact: accounts.primaryContactEmail, name: accounts.companyName })
+      .from(accounts).where(eq(accounts.orgId, bulkOrg.orgId));
+    expect(made).toHaveLength(249);
+    expect(new Set(made.map((a) => a.domain)).size).toBe(249);
+    const sample = made.find((a) => a.domain === deals[7]!.domain);
+    expect(sample).toEqual({ domain: deals[7]!.domain, status: 'pending_handoff', arr: 10_007, aeEmail: 'ae.bulk1@relay.example', contact: `fox@${deals[7]!.domain}`, name: 'Bulk Co 7' });
+
+    // A few requests a page, never one per deal: per page a search, two association reads, a companies
+    // and a contacts batch read and the owners list; the refused ones retried alone.
+    const requests = bulkRequests();
+    const count = (path: string) => requests.filter((r) => pathOf(r) === path).length;
+    expect(requests.filter((r) => r.method === 'GET' && pathOf(r).startsWith('/crm/v3/objects/'))).toHaveLength(0);
+    expect(requests.filter((r) => pathOf(r).startsWith('/crm/v3/owners/') && pathOf(r) !== '/crm/v3/owners/')).toHaveLength(0);
+    // The first search twice refused, then once per page: the refused contacts read did not redo its page's search or reads.
+    expect(count('/crm/v3/objects/deals/search')).toBe(2 + 3);
+    expect(count('/crm/v4/associations/deals/companies/batch/read')).toBe(3);
+    expect(count('/crm/v4/associations/deals/contacts/batch/read')).toBe(3);
+    expect(count('/crm/v3/objects/companies/batch/read')).toBe(3);
+    // 134 contacts on a full page: two batch reads; the half page's 67: one.
+    expect(count('/crm/v3/objects/contacts/batch/read')).toBe(5 + 2);
+    expect(count('/crm/v3/owners/')).toBe(3);
+    expect(requests.length).toBe(24);
+
+    // A rerun reads each page's deals and finds them imported: three searches, nothing read or created.
+    const before = bulkRequests().length;
+    const rerun = await bulkOrg.api('/api/connectors/hubspot/backfill', { body: { since: '2026-10-01' } });
+    const { id: rerunId } = await rerun.json() as { id: string };
+    expect(await h.deps.temporal.workflow.getHandle(rerunId).result()).toMatchObject({ status: 'completed', started: 250, total: 250 });
+    expect(bulkRequests().slice(before).map(pathOf)).toEqual(['/crm/v3/objects/deals/search', '/crm/v3/objects/deals/search', '/crm/v3/objects/deals/search']);
+    expect(await h.database.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.orgId, bulkOrg.orgId))).toHaveLength(249);
+    const after = await h.database.db.select().from(connectorRecords).where(eq(connectorRecords.connectionId, bulkConnectionId));
+    expect(after.filter((r) => r.outcome === 'created' || r.outcome === 'linked')).toHaveLength(250);
   });
 });

@@ -335,6 +335,26 @@ const PATHS: Record<string, { about: string; run(ctx: Ctx): Promise<Recording[]>
       return [await settled(ctx, 'hubspotDeal-created', dealRun), await settled(ctx, 'connectorSync-found', syncId), await settled(ctx, 'hubspotBackfill-done', backfillId)];
     },
   },
+  'hubspot-bulk': {
+    about: 'a backfill that reads its page in bulk and hands each deal to its run with the deal already read (hubspotDeal without a HubSpot call)',
+    async run(ctx) {
+      const org = await ctx.newOrganisation();
+      const { connectionId } = await ctx.connectHubSpot(org.orgId);
+      const made = ['one', 'two'].map((n) => {
+        const domain = `bulk-${n}-${randomUUID().slice(0, 6)}.example`;
+        return ctx.hubspot.addDeal({
+          dealname: `Bulk ${domain}`, amount: 24_000, closedate: '2026-11-21', dealstage: 'closedwon',
+          company: { name: `Bulk ${domain}`, domain }, contacts: [{ firstname: 'Pat', lastname: 'Doe', email: `pat@${domain}` }],
+        });
+      });
+      const backfillId = hubspotBackfillWorkflowId(connectionId, '2026-11-21');
+      await ctx.client.workflow.execute<HubSpotBackfillWorkflow>('hubspotBackfill', {
+        workflowId: backfillId, taskQueue: ctx.taskQueue, args: [{ orgId: org.orgId, connectionId, sinceMs: String(Date.parse('2026-11-21T00:00:00Z')) }],
+      });
+      const dealRun = hubspotDealWorkflowId(String(ctx.hubspot.portalId), made[0]!.dealId, org.orgId);
+      return [await settled(ctx, 'hubspotDeal-prefetched', dealRun), await settled(ctx, 'hubspotBackfill-bulk', backfillId)];
+    },
+  },
   notion: {
     about: 'connectorSync for a Notion database: a Closed Won row becomes an account, written back with its Relay link',
     async run(ctx) {

@@ -23,6 +23,7 @@ const PATHS = [
   'reconcileAccounts-restarted', 'accountLifecycle-restarted-by-reconciler',
   'healthScoring-run', 'accountLifecycle-health-moved',
   'hubspotDeal-created', 'connectorSync-found', 'hubspotBackfill-done', 'connectorSync-notion', 'accountLifecycle-playbook',
+  'hubspotDeal-prefetched', 'hubspotBackfill-bulk',
   'accountLifecycle-playbook-ai-draft',
 ];
 

@@ -1,7 +1,7 @@
 // What the API, the schedules and the activities share with the connector workflows
 // (workflows/hubspotDeal.ts, workflows/connectorSync.ts), without loading them.
 import { defineQuery } from '@temporalio/workflow';
-import type { ConnectorProvider, SyncOutcome } from '../domain/connectors.ts';
+import type { ConnectorProvider, HubSpotDeal, SyncOutcome } from '../domain/connectors.ts';
 
 /**
  * One run per portal and deal (and organisation: two organisations may connect one portal):
@@ -12,7 +12,16 @@ export const hubspotDealWorkflowId = (portalId: string, dealId: string, orgId: s
 /** The connection's safety-net sync: a Temporal Schedule of this ID, and runs named after it. */
 export const connectorScheduleId = (connectionId: string): string => `connector-${connectionId}`;
 
-export interface HubSpotDealInput { orgId: string; connectionId: string; portalId: string; dealId: string }
+export interface HubSpotDealInput {
+  orgId: string; connectionId: string; portalId: string; dealId: string;
+  /**
+   * The deal as a backfill page already read it in bulk (with its company, contacts and owner): the
+   * import maps it without calling HubSpot again. Absent (a webhook, the polling sync, a retry, runs
+   * started before backfills read in bulk): the import reads the deal itself. Data only, so the deal
+   * workflow's code, and the histories it replays, are unchanged.
+   */
+  prefetched?: HubSpotDeal;
+}
 
 export interface HubSpotDealResult { outcome: SyncOutcome; accountId: string | null; reason: string | null }
 

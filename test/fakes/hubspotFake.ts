@@ -4,7 +4,8 @@ import { reply, type FakeReply, type RecordedRequest } from './jsonServer.ts';
 import { listenOnLoopback } from './loopbackServer.ts';
 
 /**
- * A HubSpot portal stand-in speaking the CRM v3, owners, pipelines and OAuth v1 wire formats as
+ * A HubSpot portal stand-in speaking the CRM v3 (objects, search, batch read), v4 associations
+ * batch read, owners, pipelines and OAuth v1 wire formats as
  * `@hubspot/api-client` 14 calls them (paths, repeated `properties=`/`associations=` query
  * parameters, form-encoded token requests, HubSpot's error bodies).
  */
@@ -49,7 +50,7 @@ export interface HubSpotFakeOptions {
   now?: () => number;
 }
 
-const DEFAULT_PIPELINE: HubSpotPipeline = {
+export const DEFAULT_PIPELINE: HubSpotPipeline = {
   id: 'default', label: 'Sales Pipeline', stages: [
     { id: 'appointmentscheduled', label: 'Appointment Scheduled', probability: 0.2, isClosed: false },
     { id: 'qualifiedtobuy', label: 'Qualified To Buy', probability: 0.4, isClosed: false },
@@ -74,6 +75,17 @@ const ALWAYS: Record<ObjectType, string[]> = {
 };
 const DATE_PROPERTIES = new Set(['createdate', 'hs_lastmodifieddate', 'lastmodifieddate', 'closedate']);
 const SINGULAR: Record<ObjectType, string> = { deals: 'deal', companies: 'company', contacts: 'contact' };
+// The v4 API names an object type by its plural, singular or ID.
+const OBJECT_NAMES: Record<string, ObjectType> = {
+  deals: 'deals', deal: 'deals', '0-3': 'deals', companies: 'companies', company: 'companies', '0-2': 'companies', contacts: 'contacts', contact: 'contacts', '0-1': 'contacts',
+};
+/** HubSpot's defined association types: unlabeled (deal→company 341, deal→contact 3), and the primary company (5). */
+function associationTypesOf(from: ObjectType, to: ObjectType, first: boolean): { category: string; typeId: number; label: string | null }[] {
+  const unlabeled: Record<string, number> = { 'deals:companies': 341, 'deals:contacts': 3, 'companies:deals': 342, 'contacts:deals': 4 };
+  const types = [{ category: 'HUBSPOT_DEFINED', typeId: unlabeled[`${from}:${to}`] ?? 1, label: null as string | null }];
+  if (from === 'deals' && to === 'companies' && first) types.push({ category: 'HUBSPOT_DEFINED', typeId: 5, label: 'Primary' });
+  return types;
+}
 
 const hsError = (status: number, category: string, message: string, extra: Record<string, unknown> = {}, headers?: Record<string, string>) =>
   reply.json(status, { status: 'error', message, correlationId: randomUUID(), category, ...extra }, headers);
@@ -194,6 +206,7 @@ export async function startHubSpotFake(opts: HubSpotFakeOptions = {}) {
   for (const t of opts.accessTokens ?? []) tokens.set(t, { kind: 'access', expiresAt: null, revoked: false });
   const requests: RecordedRequest[] = [];
   const queued: FakeReply[] = [];
+  const targeted: { match: (req: RecordedRequest) => boolean; replies: FakeReply[] }[] = [];
   const recent: number[] = [];
   const recentSearches: number[] = [];
   let nextId = 1;
@@ -360,6 +373,39 @@ export async function startHubSpotFake(opts: HubSpotFakeOptions = {}) {
     return reply.json(200, { total: all.length, results: page.map((r) => present(type, r, null, properties)), ...next });
   }
 
+  /**
+   * `POST /crm/v4/associations/{from}/{to}/batch/read`: each input's associated IDs (as numbers,
+   * with their association types), 100 inputs a call; an input with none associated is not a result
+   * but an error of a 207, as HubSpot answers it.
+   */
+  function associationsBatchRead(fromName: string, toName: string, body: { inputs?: { id?: unknown }[] }): FakeReply {
+    const from = OBJECT_NAMES[fromName.toLowerCase()];
+    const to = OBJECT_NAMES[toName.toLowerCase()];
+    if (!from || !to) return hsError(400, 'VALIDATION_ERROR', `Unable to infer object type from: ${!from ? fromName : toName}`);
+    const inputs = body.inputs ?? [];
+    if (inputs.length > 100) return hsError(400, 'VALIDATION_ERROR', 'Batch input limit exceeded: 100');
+    const at = iso(Date.now());
+    const results: unknown[] = [];
+    const errors: unknown[] = [];
+    for (const input of inputs) {
+      const id = String(input.id ?? '');
+      const ids = (state[from] as Map<string, CrmRecord>).has(id) ? associatedIds(from, id, to) ?? [] : [];
+      if (!ids.length) {
+        errors.push({
+          status: 'error', category: 'OBJECT_NOT_FOUND', subCategory: 'crm.associations.NO_ASSOCIATIONS_FOUND',
+          context: { fromObjectId: [id] }, message: `No ${SINGULAR[to]} is associated with ${SINGULAR[from]} ${id}.`, errors: [],
+        });
+        continue;
+      }
+      results.push({
+        from: { id },
+        to: ids.map((toId, i) => ({ toObjectId: Number(toId), associationTypes: associationTypesOf(from, to, i === 0) })),
+      });
+    }
+    if (!errors.length) return reply.json(200, { status: 'COMPLETE', results, startedAt: at, completedAt: at });
+    return reply.json(207, { status: 'COMPLETE', results, numErrors: errors.length, errors, startedAt: at, completedAt: at });
+  }
+
   function route(req: RecordedRequest, url: URL): FakeReply {
     const { method } = req;
     const path = url.pathname;
@@ -409,6 +455,8 @@ export async function startHubSpotFake(opts: HubSpotFakeOptions = {}) {
         return reply.json(200, present(type, found, url, listParam(url, 'properties')));
       }
     }
+    const associations = /^\/crm\/v4\/associations\/([^/]+)\/([^/]+)\/batch\/read$/.exec(path);
+    if (method === 'POST' && associations) return associationsBatchRead(associations[1]!, associations[2]!, (req.body ?? {}) as { inputs?: { id?: unknown }[] });
     const owner = /^\/crm\/v3\/owners\/([^/]*)$/.exec(path);
     if (method === 'GET' && owner) {
       const presentOwner = (o: HubSpotOwner) => ({
@@ -416,8 +464,14 @@ export async function startHubSpotFake(opts: HubSpotFakeOptions = {}) {
         userIdIncludingInactive: o.userId, createdAt: iso(o.createdAt), updatedAt: iso(o.createdAt), archived: false, teams: [],
       });
       if (!owner[1]) {
+        // Paged by `limit` (at most 500) and the `after` cursor HubSpot hands back.
         const email = url.searchParams.get('email');
-        return reply.json(200, { results: [...state.owners.values()].filter((o) => !email || o.email === email).map(presentOwner) });
+        const limit = Number(url.searchParams.get('limit') ?? 100);
+        const offset = Number(url.searchParams.get('after') ?? 0);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 500 || !Number.isInteger(offset) || offset < 0) return hsError(400, 'VALIDATION_ERROR', 'There was a problem with the request.');
+        const all = [...state.owners.values()].filter((o) => !email || o.email === email);
+        const next = offset + limit < all.length ? { paging: { next: { after: String(offset + limit), link: `?after=${offset + limit}` } } } : {};
+        return reply.json(200, { results: all.slice(offset, offset + limit).map(presentOwner), ...next });
       }
       const found = state.owners.get(decodeURIComponent(owner[1]));
       return found ? reply.json(200, presentOwner(found)) : hsError(404, 'OBJECT_NOT_FOUND', 'Resource not found');
@@ -449,7 +503,8 @@ export async function startHubSpotFake(opts: HubSpotFakeOptions = {}) {
     else if (raw) { try { body = JSON.parse(raw); } catch { body = undefined; } }
     const recorded: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body };
     requests.push(recorded);
-    const answer = queued.shift() ?? route(recorded, url);
+    const aimed = targeted.find((t) => t.replies.length && t.match(recorded));
+    const answer = queued.shift() ?? aimed?.replies.shift() ?? route(recorded, url);
     if (answer.kind === 'hang') return;
     if (answer.kind === 'drop') { req.socket.destroy(); return; }
     const headers: Record<string, string> = { 'content-type': 'application/json;charset=utf-8', ...answer.headers };
@@ -475,6 +530,8 @@ export async function startHubSpotFake(opts: HubSpotFakeOptions = {}) {
     requests,
     /** Replies for the next requests, whatever they ask, before the portal's usual behaviour. */
     once: (...next: FakeReply[]) => { queued.push(...next); },
+    /** Replies for the next requests that `match` (method, path, body), before the portal's usual behaviour. */
+    onceWhen: (match: (req: RecordedRequest) => boolean, ...next: FakeReply[]) => { targeted.push({ match, replies: next }); },
     addDeal,
     moveDealToStage,
     issueAuthCode,
