@@ -3,6 +3,7 @@ import type { getAccountDetail, ListedAccount } from '../db/repositories/account
 import type { AccountCrmRecord } from '../domain/crmLinks.ts';
 import { ACTION_STATUSES } from '../domain/actions.ts';
 import { HANDOFF_DRAFTERS, QUESTION_KINDS } from '../domain/handoffQuestions.ts';
+import { ACTION_KINDS, FORM_FIELD_KINDS } from '../domain/templates.ts';
 import { HEALTH_FACTOR_KEYS, HEALTH_TIERS, healthConfigSchema } from '../domain/health.ts';
 import type { AccountHealthView } from '../services/health/accountHealth.ts';
 import { LIFECYCLE_STATUSES } from '../domain/lifecycle.ts';
@@ -78,6 +79,16 @@ export const pulseResponse = z.object({
 /** 201 from POST /api/accounts/:id/pulse. */
 export const pulseSetResponse = z.object({ pulse: pulseResponse });
 
+/** A milestone's action as its template plans it (its live state is under GET /api/accounts/:id/actions). */
+const milestonePlanAction = z.object({
+  kind: z.enum(ACTION_KINDS), label: z.string(), description: z.string(), blocker: z.boolean(),
+  trigger: z.union([z.object({ type: z.literal('milestone_start'), delayHours: z.number() }), z.object({ type: z.literal('manual') })]),
+  autoSend: z.boolean().optional(), schedulingUrl: z.string().optional(),
+  fields: z.array(z.object({
+    key: z.string(), label: z.string(), kind: z.enum(FORM_FIELD_KINDS), required: z.boolean().optional(), help: z.string().optional(), options: z.array(z.string()).optional(),
+  })).optional(),
+});
+
 export const accountDetailResponse = z.object({
   id: z.string(), companyName: z.string(), status,
   arr: z.number(), mrr: z.number(), closeDate: z.string(),
@@ -87,10 +98,11 @@ export const accountDetailResponse = z.object({
   primaryDomain: z.string().nullable(),
   domains: z.array(z.object({ domain: z.string(), isPrimary: z.boolean() })),
   csm: csm.nullable(),
-  template: z.object({ id: z.string(), versionId: z.string(), name: z.string(), version: z.number().int() }),
+  // The template by its ID and version number; the version's row ID is internal.
+  template: z.object({ id: z.string(), name: z.string(), version: z.number().int() }),
   milestones: z.array(z.object({
     id: z.string(), sequence: z.number().int(), name: z.string(), durationDays: z.number().int(), status: milestoneStatus,
-    actions: z.array(z.unknown()), startedAt: timestamp.nullable(), completedAt: timestamp.nullable(),
+    actions: z.array(milestonePlanAction), startedAt: timestamp.nullable(), completedAt: timestamp.nullable(),
   })),
   milestoneProgress,
   handoff: z.union([

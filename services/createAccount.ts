@@ -5,7 +5,7 @@ import { newId } from '../db/ids.ts';
 import { findAccountsByDomains, insertAccountWithDomains } from '../db/repositories/accounts.ts';
 import { getOrganisationSettings } from '../db/repositories/organisations.ts';
 import { findCurrentTemplateVersion } from '../db/repositories/templates.ts';
-import { fieldErrors, accountInputSchema, type AccountInput } from '../domain/accountInput.ts';
+import { fieldErrors, accountInputSchema, templateRefSchema, type AccountInput, type FieldError } from '../domain/accountInput.ts';
 import { companyDomains } from '../domain/companyDomains.ts';
 import { accountWorkflowId, SEARCH_ATTRIBUTES, type AccountLifecycleWorkflow } from '../workflows/definitions.ts';
 import { RelayError, workflowEngineUnavailable } from './errors.ts';
@@ -34,6 +34,13 @@ async function refuseKnownDomains(db: Database, orgId: string, domains: string[]
   }
 }
 
+/** What is wrong when no current template version matches the reference. */
+function templateMissing(ref: { templateId?: string | undefined; templateName?: string | undefined }): FieldError {
+  const field = ref.templateId ? 'templateId' : 'templateName';
+  const message = ref.templateId || ref.templateName ? 'no such template in this organisation' : 'a template is required (templateName or templateId)';
+  return { field, message };
+}
+
 /**
  * Every path that creates an account comes here: validate, dedupe by domain, store, and start the
  * account's workflow. The workflow starts inside the transaction that stores the account, so either
@@ -41,14 +48,21 @@ async function refuseKnownDomains(db: Database, orgId: string, domains: string[]
  */
 export async function createAccount(deps: CreateAccountDeps, orgId: string, body: unknown): Promise<CreatedAccount> {
   const parsed = accountInputSchema.safeParse(body);
-  if (!parsed.success) throw new RelayError('validation', 'the account has invalid fields', { fields: fieldErrors(parsed.error) });
+  if (!parsed.success) {
+    // Every bad field in one answer: the template is looked up too, when the body names one readably.
+    const fields = fieldErrors(parsed.error);
+    const ref = templateRefSchema.safeParse(body);
+    if (ref.success && !fields.some((f) => f.field === 'templateName' || f.field === 'templateId')) {
+      if (!await findCurrentTemplateVersion(deps.db, orgId, ref.data)) fields.push(templateMissing(ref.data));
+    }
+    throw new RelayError('validation', 'the account has invalid fields', { fields });
+  }
   const input: AccountInput = parsed.data;
 
   const version = await findCurrentTemplateVersion(deps.db, orgId, input);
   if (!version) {
-    const field = input.templateId ? 'templateId' : 'templateName';
-    const message = input.templateId || input.templateName ? 'no such template in this organisation' : 'a template is required (templateName or templateId)';
-    throw new RelayError('validation', message, { fields: [{ field, message }] });
+    const refused = templateMissing(input);
+    throw new RelayError('validation', refused.message, { fields: [refused] });
   }
 
   const domains = companyDomains(input);

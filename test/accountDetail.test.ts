@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { contacts, notes, outboxEmails, tasks, timelineEvents } from '../db/schema/index.ts';
+import { accounts, contacts, notes, outboxEmails, tasks, timelineEvents } from '../db/schema/index.ts';
 import { signIn, type DashboardClient } from './dashboardClient.ts';
 import { accountBody, createHarness, eventually, type Harness, type TestOrganisation } from './harness.ts';
 
@@ -83,7 +83,8 @@ describe('the account page', () => {
     const page = await follow(client, await client.post(`/accounts/${id}/status`, { status: 'at_risk', note: 'Champion left the company' }));
     expect(page).toContain('Status changed to at risk');
     const events = timelineText(page);
-    expect(events[0]).toMatch(new RegExp(`^status_changed: Status active → at_risk: Champion left the company Status change · by ${org.adminEmail} · \\d{4}-`));
+    // Statuses in words, and the person by name (issue 14).
+    expect(events[0]).toMatch(/^status_changed: Status Active → At risk: Champion left the company Status change · by Ada Admin · \d{4}-/);
 
     const filtered = await (await client.get(`/accounts/${id}?type=status_changed`)).text();
     const shown = timelineText(filtered);
@@ -130,7 +131,26 @@ describe('the account page', () => {
     expect(afterSam.some((e) => e.to.includes(sam!.email))).toBe(false);
     expect(afterSam.filter((e) => e.kind === 'csm_intro_to_contact')).toHaveLength(1);
     const events = timelineText(await (await client.get(`/accounts/${id}?type=csm_assigned`)).text());
-    expect(events[0]).toContain(`CSM changed from Robin CSM to Sam CSM CSM assigned · by ${org.adminEmail}`);
+    expect(events[0]).toContain('CSM changed from Robin CSM to Sam CSM CSM assigned · by Ada Admin');
+    // The transition note is shown beside its change (issue 14).
+    expect(events[1]).toContain('to Robin CSM — Robin covers EMEA from now on CSM assigned · by Ada Admin');
+    // Both emails sent from the dashboard are on the timeline once, as the handoff email is; none for Sam's silent change.
+    const sent = timelineText(await (await client.get(`/accounts/${id}?type=email_sent`)).text());
+    expect(sent.filter((e) => e.includes(`Assignment emailed to Robin CSM (${robin!.email})`))).toHaveLength(1);
+    expect(sent.filter((e) => e.includes(`CSM introduction emailed to Peter Gibbons (${body.primaryContactEmail})`))).toHaveLength(1);
+    expect(sent.some((e) => e.includes(sam!.email))).toBe(false);
+  });
+
+  it('names every actor one way: people by name, system steps in words', async () => {
+    const { id } = await activeAccount(org);
+    await follow(client, await client.post(`/accounts/${id}/status`, { status: 'at_risk', note: 'Quiet for weeks' }));
+    const events = timelineText(await (await client.get(`/accounts/${id}`)).text());
+    const by = (type: string) => events.filter((e) => e.startsWith(`${type}:`)).map((e) => /· by (.+?) · \d{4}-/.exec(e)?.[1]);
+    expect(by('account_created')).toEqual(['Relay']);
+    expect(by('handoff_submitted')).toEqual(['AE (handoff link)']);
+    expect(new Set(by('status_changed'))).toEqual(new Set(['AE (handoff link)', 'Ada Admin']));
+    expect(events.join('\n')).not.toMatch(/by (ae|handoff|relay) ·/);
+    expect(events.join('\n')).not.toMatch(/pending_handoff|at_risk/);
   });
 
   it('completes milestones one by one, then offers to mark the account completed instead of doing it', async () => {
@@ -174,7 +194,7 @@ describe('the account page', () => {
     expect(html).toContain('1 open');
     const events = timelineText(html);
     expect(events.filter((e) => e.startsWith('task_'))).toEqual([
-      expect.stringMatching(new RegExp(`^task_completed: Task completed: Send the SSO checklist .* by ${org.adminEmail}`)),
+      expect.stringMatching(/^task_completed: Task completed: Send the SSO checklist .* by Ada Admin · /),
       expect.stringMatching(/^task_created: Task added: Book the kickoff call /),
       expect.stringMatching(/^task_created: Task added: Send the SSO checklist \(due 2020-01-15\) /),
     ]);
@@ -216,6 +236,53 @@ describe('the account page', () => {
     expect(await h.database.db.select({ body: notes.body }).from(notes).where(eq(notes.accountId, id))).toEqual([{ body }]);
     const [event] = await h.database.db.select().from(timelineEvents).where(and(eq(timelineEvents.accountId, id), eq(timelineEvents.type, 'note')));
     expect(event).toMatchObject({ actor: org.adminEmail, message: 'Note added: **Kickoff** went well, see https://docs.example/plan' });
+    // The timeline's note entry renders the same safe subset, inline (issue 14).
+    const timeline = /<section class="card" id="timeline"[\s\S]*?<\/section>/.exec(html)![0];
+    const entry = /<li data-type="note">[\s\S]*?<\/li>/.exec(timeline)![0];
+    expect(entry).toContain('Note added: <strong>Kickoff</strong> went well');
+    expect(entry).not.toContain('**');
+  });
+
+  it('renders the notes from creation as the same safe markdown, never running their HTML', async () => {
+    const { id } = await pendingAccount(org, { notes: '**Priority** customer, see https://docs.example/deal\n\n<script>alert(1)</script>' });
+    const html = await (await client.get(`/accounts/${id}`)).text();
+    const notesHtml = /<div class="markdown" data-creation-notes[^>]*>[\s\S]*?<\/div>/.exec(html)![0];
+    expect(notesHtml).toContain('<strong>Priority</strong> customer');
+    expect(notesHtml).toContain('rel="noopener nofollow"');
+    expect(notesHtml).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(notesHtml).not.toContain('**');
+    expect(notesHtml).not.toMatch(/<script/i);
+  });
+
+  it('says in words that a new account is being set up, and refreshes itself until it is', async () => {
+    // With no worker the run cannot copy milestones or draft the Q&A: the page is caught mid set-up.
+    for (const running of h.running()) await running.stop();
+    let id: string;
+    try {
+      const res = await org.api('/api/accounts', { body: accountBody() });
+      expect(res.status).toBe(201);
+      ({ id } = await res.json() as { id: string });
+      const waiting = await (await client.get(`/accounts/${id}`)).text();
+      expect(waiting).toContain('<meta http-equiv="refresh" content="3"/>');
+      expect(waiting).toContain('Relay is setting up this account');
+      expect(waiting).toContain('This page refreshes itself every 3 seconds');
+      expect(waiting).not.toContain('0 / 0');
+      expect(waiting).toContain('Being set up');
+      // Still pending long after create: stuck, so it stops refreshing and says where to look.
+      await h.database.db.update(accounts).set({ createdAt: new Date(Date.now() - 60 * 60_000) }).where(eq(accounts.id, id));
+      const stuck = await (await client.get(`/accounts/${id}`)).text();
+      expect(stuck).not.toContain('http-equiv="refresh"');
+      expect(stuck).toContain('It is taking longer than it should');
+    } finally {
+      await h.startWorker();
+    }
+    const ready = await eventually(async () => {
+      const html = await (await client.get(`/accounts/${id}`)).text();
+      return html.includes('Drafted by rules') ? html : undefined;
+    }, { what: 'the account to be set up' });
+    expect(ready).not.toContain('http-equiv="refresh"');
+    expect(ready).not.toContain('Relay is setting up this account');
+    expect(ready).toContain('0 / 4');
   });
 
   it('shows a company named like markup as text', async () => {

@@ -270,10 +270,35 @@ describe('bad input', () => {
       { field: 'companyName', message: 'company name is required' }, { field: 'arr', message: 'ARR is required' },
       { field: 'closeDate', message: 'close date is required' }, { field: 'primaryContactEmail', message: 'primary contact email is required' },
     ]));
+    // Issue 14: an unknown template is named beside the other bad fields, and a bad date gets one message.
+    const several = await org.api('/api/accounts', { body: accountBody({ companyName: '', closeDate: 'soon', templateName: 'Nope' }) });
+    expect(several.status).toBe(400);
+    expect((await several.json() as { error: { fields: unknown[] } }).error.fields).toEqual([
+      { field: 'companyName', message: 'company name is required' },
+      { field: 'closeDate', message: 'close date must be YYYY-MM-DD' },
+      { field: 'templateName', message: 'no such template in this organisation' },
+    ]);
+    const badDate = await org.api('/api/accounts', { body: accountBody({ closeDate: '20266-01-01' }) });
+    expect((await badDate.json() as { error: { fields: unknown[] } }).error.fields).toEqual([{ field: 'closeDate', message: 'close date must be YYYY-MM-DD' }]);
     const notJson = await org.api('/api/accounts', { body: '{"companyName":' });
     expect(notJson.status).toBe(400);
     const [{ n }] = await h.database.db.select({ n: count() }).from(accounts).where(eq(accounts.orgId, org.orgId)) as [{ n: number }];
     expect(n).toBe(0);
+  });
+
+  it('takes ARR as the form and CSV do: a number, or text such as "$48,000", and refuses anything else', async () => {
+    const org = await h.newOrganisation();
+    for (const [arr, expected] of [['$48,000', 48_000], ['USD 60 000', 60_000], [72_000, 72_000]] as const) {
+      const res = await org.api('/api/accounts', { body: accountBody({ arr }) });
+      expect(res.status).toBe(201);
+      const { id } = await res.json() as { id: string };
+      expect(await (await org.api(`/api/accounts/${id}`)).json()).toMatchObject({ arr: expected });
+    }
+    for (const arr of ['forty thousand', '$48,000.50', '-$5']) {
+      const res = await org.api('/api/accounts', { body: accountBody({ arr }) });
+      expect(res.status).toBe(400);
+      expect((await res.json() as { error: { fields: { field: string }[] } }).error.fields.map((f) => f.field)).toEqual(['arr']);
+    }
   });
 
   it('refuses status changes the lifecycle does not allow, with the reason', async () => {

@@ -54,5 +54,17 @@ describe('API answers', () => {
     for (const internal of ['orgId', 'searchText', 'templateVersionId', 'csmUserId']) expect(view).not.toHaveProperty(internal);
     expect(view).toMatchObject({ id, companyName: 'Schema Check Ltd', status: 'pending_handoff', mrr: 10_000, workflowId: `account-${id}` });
     expect(JSON.stringify(view)).not.toContain(org.orgId);
+    // Nested objects too (issue 14): only documented fields, no internal row IDs or unnamed keys.
+    const nested = view as unknown as { template: object; milestones: { actions: object[] }[]; handoff: object; domains: object[] };
+    expect(Object.keys(nested.template).sort()).toEqual(['id', 'name', 'version']);
+    const milestoneKeys = ['id', 'sequence', 'name', 'durationDays', 'status', 'actions', 'startedAt', 'completedAt'];
+    for (const m of nested.milestones) {
+      expect(Object.keys(m).sort()).toEqual([...milestoneKeys].sort());
+      for (const a of m.actions) {
+        for (const key of Object.keys(a)) expect(['kind', 'label', 'description', 'blocker', 'trigger', 'autoSend', 'schedulingUrl', 'fields']).toContain(key);
+      }
+    }
+    expect(Object.keys(nested.handoff).sort()).toEqual(['drafter', 'linkExpiresAt', 'qa', 'state', 'submittedAt']);
+    expect(JSON.stringify(view)).not.toMatch(/versionId|linkVersion|tokenHash|orgId/);
   });
 });

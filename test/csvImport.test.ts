@@ -219,6 +219,27 @@ describe('bulk CSV import through the API', () => {
 });
 
 describe('bulk CSV import in the dashboard', () => {
+  it('counts errors in cells and rows alike, lists the columns in the file\'s order, and shows ARR as money (issue 14)', async () => {
+    const org = await h.newOrganisation();
+    const client = await signIn(h, org.adminEmail);
+    const slug = randomUUID().slice(0, 8);
+    const text = [
+      'website,template_name,primary_contact_email,primary_contact_name,close_date,arr,company_name',
+      `https://good-${slug}.example,Quick Start,owner@good-${slug}.example,Good Owner,2026-11-01,"$48,000",Good Co`,
+      `https://bad-${slug}.example,Quick Start,owner@bad-${slug}.example,Bad Owner,soon,lots,Bad Co`,
+    ].join('\n');
+    const uploaded = await client.postMultipart('/imports', { file: new File([text], 'ordered.csv', { type: 'text/csv' }) });
+    expect(uploaded.status).toBe(303);
+    const html = await (await client.get(uploaded.headers.get('location')!)).text();
+    expect(html).toContain('<dt>Rows with errors</dt><dd>1</dd>');
+    expect(html).toContain('Errors: 2 problems in 1 row');
+    expect(html).not.toContain('Errors (2)');
+    expect(html).toContain('Columns read: website → website, template_name → templateName, primary_contact_email → primaryContactEmail, '
+      + 'primary_contact_name → primaryContactName, close_date → closeDate, arr → arr, company_name → companyName.');
+    expect(html).toContain('<td>Good Co</td><td>$48,000</td>');
+    expect(html).toContain('<td>Bad Co</td><td>lots</td>');
+  });
+
   it('uploads a file, shows the preview, confirms, and shows progress that refreshes itself while it runs', async () => {
     const org = await h.newOrganisation();
     const client = await signIn(h, org.adminEmail);

@@ -45,6 +45,42 @@ describe('the AE handoff page in Chromium', () => {
     await page.close();
   });
 
+  it('sizes each text box to its draft, and says "choose the CSM" beside the picker (issue 14)', async () => {
+    const org = await session.h.newOrganisation();
+    const created = await org.api('/api/accounts', { body: accountBody({ companyName: 'Long Draft Co' }) });
+    const { id } = await created.json() as { id: string };
+    const link = await eventually(async () => (await session.h.database.db.select().from(outboxEmails)
+      .where(eq(outboxEmails.accountId, id)))[0]?.links[0], { what: 'the handoff email' });
+    // A long draft: eight lines, one of them long enough to wrap.
+    const [handoff] = await session.h.database.db.select().from(handoffs).where(eq(handoffs.accountId, id));
+    const longDraft = [...Array.from({ length: 7 }, (_, i) => `Point ${i + 1}: something the CRM notes said.`), 'A long line. '.repeat(20).trim()].join('\n');
+    await session.h.database.db.update(handoffs).set({ qa: handoff!.qa.map((q) => (q.key === 'goals' ? { ...q, answer: longDraft } : q)) }).where(eq(handoffs.id, handoff!.id));
+
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(onServedApp(link, session.served));
+    const goals = page.getByLabel(/what does the customer want to achieve/i);
+    const fits = await goals.evaluate((el: HTMLTextAreaElement) => ({ rows: el.rows, scroll: el.scrollHeight, client: el.clientHeight }));
+    expect(fits.rows).toBeGreaterThanOrEqual(9);
+    expect(fits.scroll).toBeLessThanOrEqual(fits.client + 2);
+    // Every text box is at least three rows, even an empty one.
+    expect(Math.min(...await page.locator('textarea').evaluateAll((els) => els.map((el) => (el as HTMLTextAreaElement).rows)))).toBeGreaterThanOrEqual(3);
+
+    // Without the browser's own check (as a browser without it would send it), the server's answer marks the picker.
+    await page.locator('#csmUserId').evaluate((el) => el.removeAttribute('required'));
+    await page.getByRole('button', { name: 'Submit handoff' }).click();
+    await page.waitForLoadState('load');
+    const picker = page.locator('#csmUserId');
+    expect(await picker.getAttribute('aria-invalid')).toBe('true');
+    const beside = await picker.evaluate((el) => ({ id: el.nextElementSibling?.id, text: el.nextElementSibling?.textContent, gap: el.nextElementSibling ? el.nextElementSibling.getBoundingClientRect().top - el.getBoundingClientRect().bottom : null }));
+    expect(beside).toMatchObject({ id: 'csmUserId-error', text: 'choose the CSM who will onboard this customer' });
+    expect(beside.gap).toBeLessThan(20);
+    expect(await page.getByRole('alert').textContent()).toContain('choose the CSM at the end of the form');
+    // What the AE had in the box is kept.
+    expect(await goals.inputValue()).toBe(longDraft);
+    await screenshot(page, 'handoff-page-csm-missing');
+    await page.close();
+  });
+
   it('asks an organisation\'s own questions: choices as radio buttons, help text, required answers', async () => {
     const org = await session.h.newOrganisation();
     await updateOrganisationSettings(session.h.database.db, org.orgId, {

@@ -71,4 +71,56 @@ describe('the template editor in Chromium', () => {
     expect(consoleErrors).toEqual([]);
     await page.close();
   });
+
+  it('shows every trigger in full and keeps legends inside their boxes, on desktop and phone (issue 14)', async () => {
+    const org = await session.h.newOrganisation();
+    const [template] = await session.h.database.db.select({ id: templates.id }).from(templates)
+      .where(and(eq(templates.orgId, org.orgId), eq(templates.name, 'Standard SaaS Onboarding')));
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signInBrowser(page, session, org);
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(`${session.served.baseUrl}/templates/${template!.id}/edit`);
+      const layout = await page.evaluate(() => {
+        const context = document.createElement('canvas').getContext('2d')!;
+        const triggers = [...document.querySelectorAll<HTMLSelectElement>('select[name$="[trigger]"]')].map((select) => {
+          const style = getComputedStyle(select);
+          context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+          // The selected text, the select's padding and its arrow (about 20px) must fit its width.
+          const needed = context.measureText(select.selectedOptions[0]?.text ?? '').width + parseFloat(style.paddingLeft) + parseFloat(style.paddingRight) + 20;
+          return { needed, width: select.clientWidth };
+        });
+        const legends = [...document.querySelectorAll('fieldset.template-milestone, fieldset.template-action')].map((fieldset) => {
+          const legend = fieldset.querySelector(':scope > legend')!;
+          return { inset: legend.getBoundingClientRect().top - fieldset.getBoundingClientRect().top, text: legend.textContent };
+        });
+        return { triggers, legends };
+      });
+      expect(layout.triggers.length).toBeGreaterThan(0);
+      for (const t of layout.triggers) expect(t.needed).toBeLessThanOrEqual(t.width);
+      expect(layout.legends.length).toBeGreaterThan(0);
+      for (const l of layout.legends) expect(l.inset, `${l.text} at ${width}px`).toBeGreaterThanOrEqual(8);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      await screenshot(page, `template-editor-layout-${width}`);
+    }
+    await page.close();
+  });
+
+  it('shows a question\'s options box only for multiple choice, as the kind is picked (issue 14)', async () => {
+    const org = await session.h.newOrganisation();
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signInBrowser(page, session, org);
+    await page.goto(`${session.served.baseUrl}/settings/questions`);
+    const first = page.locator('fieldset#question-1');
+    const options = first.getByLabel('Options, one per line');
+    expect(await first.getByLabel('Kind of answer').inputValue()).not.toBe('multiple_choice');
+    expect(await options.isVisible()).toBe(false);
+    expect(await page.locator('[data-options]').evaluateAll((els) => els.filter((el) => (el as HTMLElement).offsetParent !== null).length)).toBe(0);
+    await first.getByLabel('Kind of answer').selectOption('multiple_choice');
+    expect(await options.isVisible()).toBe(true);
+    await first.getByLabel('Kind of answer').selectOption('yes_no');
+    expect(await options.isVisible()).toBe(false);
+    await screenshot(page, 'handoff-questions-editor');
+    await page.close();
+  });
 });

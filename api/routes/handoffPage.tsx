@@ -70,6 +70,7 @@ export function handoffPageRoutes(deps: AppDeps) {
 
   async function renderForm(found: Extract<LinkLookup, { ok: true }>['found'], extra: {
     error?: string; chosenCsmUserId?: string; answers?: Map<string, string>; answerErrors?: Record<string, string>; submissionId?: string;
+    csmError?: string | undefined;
   } = {}) {
     const csms = await listUsersByRole(deps.db, found.account.orgId, 'csm');
     const qa = extra.answers ? found.handoff.qa.map((q) => ({ ...q, answer: extra.answers?.get(q.key) ?? q.answer })) : found.handoff.qa;
@@ -77,6 +78,7 @@ export function handoffPageRoutes(deps: AppDeps) {
       <HandoffPage account={found.account} drafter={found.handoff.drafter} qa={qa} csms={csms} submissionId={extra.submissionId ?? randomUUID()}
         expiresAt={found.handoff.tokenExpiresAt} {...(extra.error ? { error: extra.error } : {})}
         {...(extra.answerErrors ? { answerErrors: extra.answerErrors } : {})}
+        {...(extra.csmError ? { csmError: extra.csmError } : {})}
         {...(extra.chosenCsmUserId ? { chosenCsmUserId: extra.chosenCsmUserId } : {})} />
     );
   }
@@ -123,12 +125,14 @@ export function handoffPageRoutes(deps: AppDeps) {
       const parsed = submissionSchema.safeParse({ csmUserId: chosenCsmUserId, submissionId });
       const problems = Object.keys(answerErrors).length;
       if (!parsed.success || problems || refusedOther) {
-        // Nothing reaches the workflow: the AE gets the page back with what they typed.
+        // Nothing reaches the workflow: the AE gets the page back with what they typed, each error beside its field.
+        const csmError = parsed.error?.issues.find((i) => i.path[0] === 'csmUserId')?.message;
         const error = problems
           ? `${problems === 1 ? 'One answer needs' : `${problems} answers need`} your attention before the handoff can be submitted.`
           : refusedOther ? `Nothing was submitted: the field "${refusedOther}" contained text Relay does not accept. Check the form and submit again.`
-            : parsed.error?.issues[0]?.message ?? 'invalid submission';
-        return c.html(await renderForm(link.found, { error, answers, answerErrors, ...(chosenCsmUserId ? { chosenCsmUserId } : {}), ...(parsed.success && parsed.data.submissionId ? { submissionId: parsed.data.submissionId } : {}) }), 400);
+            : csmError ? 'Nothing was submitted: choose the CSM at the end of the form.'
+              : parsed.error?.issues[0]?.message ?? 'invalid submission';
+        return c.html(await renderForm(link.found, { error, answers, answerErrors, csmError, ...(chosenCsmUserId ? { chosenCsmUserId } : {}), ...(parsed.success && parsed.data.submissionId ? { submissionId: parsed.data.submissionId } : {}) }), 400);
       }
       try {
         const state = await updateAccountWorkflow(deps.temporal, link.found.account.workflowId, submitHandoffUpdate,
@@ -137,7 +141,8 @@ export function handoffPageRoutes(deps: AppDeps) {
         return c.html(<HandoffDonePage companyName={link.found.account.companyName} csmName={state?.csm?.name ?? 'your CSM'} />);
       } catch (error) {
         if (error instanceof RelayError && error.code === 'validation') {
-          return c.html(await renderForm(link.found, { error: error.message, answers }), 400);
+          const csmError = error.details.fields?.find((f) => f.field === 'csmUserId')?.message;
+          return c.html(await renderForm(link.found, { error: error.message, answers, csmError }), 400);
         }
         if (error instanceof RelayError && error.code === 'conflict') {
           return c.html(<HandoffLinkProblemPage reason="used" />, 410);

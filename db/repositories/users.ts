@@ -9,6 +9,11 @@ export async function listUsersByRole(db: Queryable, orgId: string, role: UserRo
     .where(and(eq(users.orgId, orgId), eq(users.role, role))).orderBy(asc(users.name));
 }
 
+/** Everyone in the organisation by email and name (how pages name the people behind events). */
+export async function listUserNames(db: Queryable, orgId: string) {
+  return db.select({ email: users.email, name: users.name }).from(users).where(eq(users.orgId, orgId)).orderBy(asc(users.email));
+}
+
 export async function findUserById(db: Queryable, orgId: string, userId: string) {
   const [row] = await db.select().from(users).where(and(eq(users.orgId, orgId), eq(users.id, userId)));
   return row ?? null;

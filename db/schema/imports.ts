@@ -7,8 +7,12 @@ export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 export const IMPORT_ROW_OUTCOMES = ['pending', 'created', 'skipped', 'failed'] as const;
 export type ImportRowOutcome = (typeof IMPORT_ROW_OUTCOMES)[number];
 
-/** Which CSV header fed which account field, as matched at upload (shown back on the preview). */
-export type ImportColumnMap = Record<string, string>;
+/**
+ * Which CSV header fed which account field, as matched at upload (shown back on the preview):
+ * [field, header] pairs in the file's order, since jsonb reorders an object's keys. Imports stored
+ * before kept an object (field → header).
+ */
+export type ImportColumnMap = [field: string, header: string][] | Record<string, string>;
 
 /** One uploaded CSV of accounts: previewed first, created by the bulkImport workflow on confirm. */
 export const imports = pgTable('imports', {

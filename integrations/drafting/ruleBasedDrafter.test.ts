@@ -22,6 +22,24 @@ describe('rule-based drafter', () => {
     expect(draft.answers.every((a) => a.verified === false)).toBe(true);
   });
 
+  it('puts each sentence under the question it answers, not under every question one of its words hints at (issue 14)', async () => {
+    const rawPayload = 'Goal: replace spreadsheets for TPS reports. Risk: the team worries about SSO rollout. Go-live by end of Q1.';
+    const draft = await createRuleBasedDrafter().draft({ ...context, rawPayload }, DEFAULT_HANDOFF_QUESTIONS);
+    const byKey = Object.fromEntries(draft.answers.map((a) => [a.key, a.answer]));
+    expect(byKey.goals).toBe('Goal: replace spreadsheets for TPS reports.');
+    expect(byKey.risks).toBe('Risk: the team worries about SSO rollout.');
+    expect(byKey.technical_requirements).toBe('');
+    expect(byKey.competitive_context).toBe('');
+    expect(byKey.timeline).toBe('Deal closed 2026-11-01. Go-live by end of Q1.');
+
+    // Cues start words: "rapid" is no API, "claim" no aim; a sentence two questions claim alike goes under both.
+    const loose = await createRuleBasedDrafter().draft({ ...context, rawPayload: 'A rapid claim. The Salesforce integration is a risk.' }, DEFAULT_HANDOFF_QUESTIONS);
+    const looseByKey = Object.fromEntries(loose.answers.map((a) => [a.key, a.answer]));
+    expect(looseByKey.technical_requirements).toBe('The Salesforce integration is a risk.');
+    expect(looseByKey.goals).toBe('');
+    expect(looseByKey.risks).toBe('');
+  });
+
   it('leaves an answer empty rather than inventing one', async () => {
     const draft = await createRuleBasedDrafter().draft({ ...context, rawPayload: null }, DEFAULT_HANDOFF_QUESTIONS);
     expect(draft.answers.find((a) => a.key === 'goals')?.answer).toBe('');

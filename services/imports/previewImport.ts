@@ -6,10 +6,10 @@ import {
   type ImportRecord, type NewImportRow,
 } from '../../db/repositories/imports.ts';
 import { listTemplates } from '../../db/repositories/templates.ts';
-import type { ImportRowDuplicate } from '../../db/schema/imports.ts';
+import type { ImportColumnMap, ImportRowDuplicate } from '../../db/schema/imports.ts';
 import { companyDomains } from '../../domain/companyDomains.ts';
 import { toAccountRows } from './accountRows.ts';
-import { matchHeaders } from './importColumns.ts';
+import { IMPORT_COLUMNS, matchHeaders } from './importColumns.ts';
 import { importFileError, readCsvFile } from './readCsvFile.ts';
 
 export interface ImportPreview {
@@ -24,6 +24,7 @@ export interface ImportPreview {
   duplicates: ({ row: number } & ImportRowDuplicate)[];
   /** Set when this very file (same bytes) was imported before. */
   alreadyImported: { importId: string; importedAt: string; message: string } | null;
+  /** Field → the file's header, in the file's column order. */
   columns: Record<string, string>;
   ignoredColumns: string[];
   createdAt: string;
@@ -89,11 +90,18 @@ export async function previewImport(db: Database, orgId: string, upload: { bytes
   await insertImport(db, {
     id: importId, orgId, fileSha256: file.sha256, filename: cleanFilename(upload.filename), status: 'previewed',
     total: rows.length, valid: rows.filter((r) => r.account).length,
-    columns: Object.fromEntries(match.headerByField), ignoredColumns: match.ignored, createdBy: upload.createdBy,
+    columns: [...match.headerByField], ignoredColumns: match.ignored, createdBy: upload.createdBy,
   }, stored);
   const preview = await loadImportPreview(db, orgId, importId);
   if (!preview) throw new Error(`import ${importId} vanished after it was stored`);
   return preview;
+}
+
+/** The matched columns as the file has them; an import stored as an object reads in the template's column order. */
+function columnsInFileOrder(stored: ImportColumnMap): Record<string, string> {
+  if (Array.isArray(stored)) return Object.fromEntries(stored);
+  const rank = (field: string) => { const i = IMPORT_COLUMNS.findIndex((c) => c.field === field); return i === -1 ? IMPORT_COLUMNS.length : i; };
+  return Object.fromEntries(Object.entries(stored).sort(([a], [b]) => rank(a) - rank(b)));
 }
 
 /** The preview of a stored import, rebuilt from its rows (the dashboard's preview page uses it too). */
@@ -111,6 +119,6 @@ export async function loadImportPreview(db: Database, orgId: string, importId: s
       importId: earlier.id, importedAt: earlier.createdAt.toISOString(),
       message: `This file was already imported on ${earlier.createdAt.toISOString().slice(0, 10)}${toCreate ? `; ${toCreate} row${toCreate === 1 ? '' : 's'} would still be created` : ', nothing new to create'}.`,
     } : null,
-    columns: record.columns, ignoredColumns: record.ignoredColumns, createdAt: record.createdAt.toISOString(),
+    columns: columnsInFileOrder(record.columns), ignoredColumns: record.ignoredColumns, createdAt: record.createdAt.toISOString(),
   };
 }

@@ -47,8 +47,13 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:
 @media (max-width:640px){.topbar{padding:8px 12px;gap:8px}.topbar nav{order:3;flex-basis:100%;flex-wrap:nowrap;overflow-x:auto}.topbar nav a{white-space:nowrap}.topbar .who{margin-left:auto}main{margin:12px auto;padding:0 10px}.card{padding:14px}th,td{padding:6px}.hide-sm{display:none}}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;padding:0;margin:0;border:0}
 .button-row{display:flex;gap:8px;flex-wrap:wrap;align-items:center}
-fieldset.template-milestone{border:0}fieldset.template-milestone>legend{font-weight:700;font-size:1.05rem;padding:0}
-fieldset.template-action{border:1px solid #dde2ea;border-radius:8px;margin:0 0 12px;padding:8px 14px 12px}fieldset.template-action>legend{font-weight:600;padding:0 4px}
+fieldset.template-milestone{border:0;min-width:0}fieldset.template-milestone>legend{font-weight:700;font-size:1.05rem;padding:0}
+fieldset.template-action{border:1px solid #dde2ea;border-radius:8px;margin:0 0 12px;padding:12px 14px;min-width:0}fieldset.template-action>legend{font-weight:600;padding:0}
+/* A legend sits on its fieldset's top edge by default, half outside a card: floated, it is the box's first line. */
+fieldset.template-milestone>legend,fieldset.template-action>legend{float:left;width:100%;margin:0 0 4px}fieldset.template-milestone>legend+*,fieldset.template-action>legend+*{clear:both}
+fieldset.template-action>.grid{grid-template-columns:repeat(auto-fit,minmax(min(100%,320px),1fr))}
+/* A question's options only for multiple choice (as its kind is picked, no script); a refused one stays shown with its error. */
+.question-fields .for-choice{display:none}.question-fields:has(select[data-kind] option[value="multiple_choice"]:checked) .for-choice,.question-fields .for-choice.has-error{display:block}
 label.checkbox{font-weight:500}
 .status-milestone-pending,.status-primary,.status-drafter{background:#eceff3;color:#4b5563}.status-milestone-in_progress{background:#fff4e6;color:#b35c00}
 .status-milestone-completed{background:#e6f6ec;color:#146c2e}.status-unverified,.status-overdue{background:#fdecec;color:#a61b1b}

@@ -3,7 +3,7 @@ import { AccountActions } from '../components/account/ActionCards.tsx';
 import { ActionsCard, openBlockerLabels, type ActionRow, type FailedActionForm } from '../components/account/ActionsCard.tsx';
 import type { AccountView } from '../components/account/accountView.ts';
 import { EMPTY_FORM, StatusBadge, type FormState } from '../components/account/formFields.tsx';
-import { AccountOverview, HandoffCard, MilestonesCard } from '../components/account/OverviewCards.tsx';
+import { AccountOverview, accountSetupPending, HandoffCard, MilestonesCard, SETUP_REFRESH_SECONDS, SETUP_REFRESH_WINDOW_MS } from '../components/account/OverviewCards.tsx';
 import { CrmCard } from '../components/account/CrmCard.tsx';
 import { PortalCard } from '../components/account/PortalCard.tsx';
 import type { PortalCardView } from '../../services/portal.ts';
@@ -25,6 +25,8 @@ export interface AccountDetailPageProps {
   contacts: ContactRow[];
   notes: NoteRow[];
   timeline: TimelineRow[];
+  /** Everyone in the organisation: the timeline names its actors by name. */
+  people: { email: string; name: string }[];
   /** The health score, its "why", history, CSM Pulse and recent events (issue 10). */
   health: AccountHealthView;
   timelineType: string | undefined;
@@ -48,8 +50,15 @@ export interface AccountDetailPageProps {
 export function AccountDetailPage(p: AccountDetailPageProps) {
   const { account } = p.detail;
   const formState = (form: AccountFormName): FormState => (p.failedForm?.form === form ? p.failedForm.state : EMPTY_FORM);
+  // A refused form is never refreshed away: what was typed stays on the page.
+  const settingUp = accountSetupPending(p.detail);
+  // Set-up takes seconds; one still pending after a while is stuck (no worker, a failed run), and a
+  // page refreshing forever would hide that.
+  const settingUpLong = settingUp && Date.now() - account.createdAt.getTime() > SETUP_REFRESH_WINDOW_MS;
+  const refresh = settingUp && !settingUpLong && !p.failedForm && !p.failedAction;
   return (
-    <AppLayout title={account.companyName} section="accounts" viewer={p.viewer} csrfToken={p.csrfToken} devOutbox={p.devOutbox}>
+    <AppLayout title={account.companyName} section="accounts" viewer={p.viewer} csrfToken={p.csrfToken} devOutbox={p.devOutbox}
+      head={refresh ? <meta http-equiv="refresh" content={String(SETUP_REFRESH_SECONDS)} /> : undefined}>
       <div class="page-head">
         <div>
           <p class="small" style="margin:0"><a href="/accounts">← Accounts</a></p>
@@ -59,6 +68,14 @@ export function AccountDetailPage(p: AccountDetailPageProps) {
       </div>
       {p.flash ? <p class={`flash ${p.flash.kind}`} role={p.flash.kind === 'error' ? 'alert' : 'status'}>{p.flash.message}</p> : null}
       {p.failedForm || p.failedAction ? <p class="flash error" role="alert">That was not saved: see the marked field below.</p> : null}
+      {settingUp ? (
+        <p class="flash ok" role="status" data-setup-pending>
+          Relay is setting up this account: copying the template's milestones and drafting the handoff questions for the AE.
+          {refresh ? ` This page refreshes itself every ${SETUP_REFRESH_SECONDS} seconds until they are ready.`
+            : settingUpLong ? <> It is taking longer than it should: <a href={p.temporalUrl} target="_blank" rel="noopener noreferrer">open the run in Temporal UI</a> to see why.</>
+              : ' Reload the page in a moment to see them.'}
+        </p>
+      ) : null}
       <HealthPanel accountId={account.id} health={p.health} csrfToken={p.csrfToken} pulseForm={formState('pulse')} />
       <div class="grid">
         <AccountOverview detail={p.detail} />
@@ -80,7 +97,7 @@ export function AccountDetailPage(p: AccountDetailPageProps) {
       </div>
       <div class="grid">
         <NotesCard accountId={account.id} notes={p.notes} csrfToken={p.csrfToken} form={formState('note')} />
-        <TimelineCard accountId={account.id} events={p.timeline} type={p.timelineType} typeError={p.timelineTypeError} />
+        <TimelineCard accountId={account.id} events={p.timeline} people={p.people} type={p.timelineType} typeError={p.timelineTypeError} />
       </div>
     </AppLayout>
   );

@@ -12,11 +12,19 @@ export interface HandoffPageProps {
   /** Problems with single answers, by question key, shown under the question. */
   answerErrors?: Record<string, string>;
   chosenCsmUserId?: string;
+  /** What is wrong with the CSM picked (none picked, say), shown beside the picker. */
+  csmError?: string;
   /** Names this submission: the browser sending the form again (a retry) is the same submission. */
   submissionId: string;
 }
 
 const YES_NO_LABELS: Record<string, string> = { yes: 'Yes', no: 'No' };
+
+/** A text box tall enough for its draft: a row per line (long lines wrap at about 70 characters), at least 3, at most 30. */
+export function textareaRows(text: string): number {
+  const lines = text.split('\n').reduce((n, line) => n + Math.max(1, Math.ceil(line.length / 70)), 0);
+  return Math.min(30, Math.max(3, lines));
+}
 
 /** One question, drawn by its kind; handoffs drafted before kinds existed are long text. */
 function QuestionField(p: { item: HandoffAnswer; error: string | undefined }) {
@@ -56,7 +64,7 @@ function QuestionField(p: { item: HandoffAnswer; error: string | undefined }) {
       {help}
       {kind === 'text'
         ? <input type="text" id={id} name={id} value={item.answer} required={item.required === true} {...described} {...invalid} />
-        : <textarea id={id} name={id} required={item.required === true} {...described} {...invalid}>{item.answer}</textarea>}
+        : <textarea id={id} name={id} rows={textareaRows(item.answer)} required={item.required === true} {...described} {...invalid}>{item.answer}</textarea>}
       {error}
     </div>
   );
@@ -86,10 +94,11 @@ export function HandoffPage(p: HandoffPageProps) {
         <p class="muted">{drafterNote}</p>
         {p.qa.map((item) => <QuestionField item={item} error={p.answerErrors?.[item.key]} />)}
         <label for="csmUserId">CSM who will onboard this customer</label>
-        <select id="csmUserId" name="csmUserId" required>
+        <select id="csmUserId" name="csmUserId" required {...(p.csmError ? { 'aria-invalid': 'true', 'aria-describedby': 'csmUserId-error' } : {})}>
           <option value="">Choose a CSM…</option>
           {p.csms.map((csm) => <option value={csm.id} selected={csm.id === p.chosenCsmUserId}>{csm.name} ({csm.email})</option>)}
         </select>
+        {p.csmError ? <p class="field-error" id="csmUserId-error">{p.csmError}</p> : null}
         <button type="submit">Submit handoff</button>
       </form>
     </Layout>

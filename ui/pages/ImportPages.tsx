@@ -2,7 +2,7 @@ import type { ImportRecord, ImportRowRecord } from '../../db/repositories/import
 import type { ImportPreview } from '../../services/imports/previewImport.ts';
 import { AppLayout, type Viewer } from '../components/AppLayout.tsx';
 import { CsrfField } from '../components/CsrfField.tsx';
-import { count, plural } from '../format.ts';
+import { count, dollars, plural } from '../format.ts';
 
 interface Shell { viewer: Viewer; csrfToken: string; devOutbox: boolean }
 
@@ -68,10 +68,18 @@ function cell(input: Record<string, unknown> | null, field: string): string {
   return value === undefined || value === null ? '' : String(value);
 }
 
+/** ARR as money when it read as a number; as typed otherwise (the row's error says why). */
+function arrCell(input: Record<string, unknown> | null): string {
+  const value = input?.arr;
+  return typeof value === 'number' ? dollars(value) : cell(input, 'arr');
+}
+
 /** The preview of an upload: what is wrong, what is a duplicate, and what confirming would create. */
 export function ImportPreviewPage(p: Shell & { preview: ImportPreview; firstRows: ImportRowRecord[] }) {
   const { preview } = p;
   const invalid = preview.total - preview.valid;
+  // The errors table lists each bad cell; the summary counts rows: the heading says both.
+  const rowsWithErrors = new Set(preview.errors.map((e) => e.row)).size;
   const columns = Object.entries(preview.columns);
   return (
     <AppLayout title={`Preview · ${preview.filename}`} section="imports" viewer={p.viewer} csrfToken={p.csrfToken} devOutbox={p.devOutbox}>
@@ -85,7 +93,7 @@ export function ImportPreviewPage(p: Shell & { preview: ImportPreview; firstRows
         <dl class="facts">
           <dt>Rows</dt><dd>{preview.total}</dd>
           <dt>Valid</dt><dd>{preview.valid}</dd>
-          <dt>With errors</dt><dd>{invalid}</dd>
+          <dt>Rows with errors</dt><dd>{invalid}</dd>
           <dt>Duplicates</dt><dd>{preview.duplicates.length}</dd>
           <dt>Will be created</dt><dd><strong>{preview.toCreate}</strong></dd>
         </dl>
@@ -104,7 +112,7 @@ export function ImportPreviewPage(p: Shell & { preview: ImportPreview; firstRows
 
       {preview.errors.length ? (
         <>
-          <h2>Errors ({preview.errors.length})</h2>
+          <h2>Errors: {plural(preview.errors.length, 'problem')} in {plural(rowsWithErrors, 'row')}</h2>
           <div class="card table-wrap">
             <table>
               <thead><tr><th>Row</th><th>Column</th><th>Problem</th></tr></thead>
@@ -142,7 +150,7 @@ export function ImportPreviewPage(p: Shell & { preview: ImportPreview; firstRows
           <tbody>
             {p.firstRows.map((r) => (
               <tr>
-                <td>{r.rowNumber}</td><td>{cell(r.input, 'companyName')}</td><td>{cell(r.input, 'arr')}</td>
+                <td>{r.rowNumber}</td><td>{cell(r.input, 'companyName')}</td><td>{arrCell(r.input)}</td>
                 <td class="hide-sm">{cell(r.input, 'closeDate')}</td>
                 <td class="hide-sm">{cell(r.input, 'primaryContactName')} {cell(r.input, 'primaryContactEmail')}</td>
                 <td>{cell(r.input, 'templateName')}</td>

@@ -5,7 +5,7 @@ import { accountCrmRecords } from '../../../db/repositories/connectors.ts';
 import { addContact, addNote, addTask, listContacts, listNotes, listTasks } from '../../../db/repositories/accountWork.ts';
 import { getAccountAction, listAccountActions } from '../../../db/repositories/actions.ts';
 import { listTimeline } from '../../../db/repositories/timeline.ts';
-import { listUsersByRole } from '../../../db/repositories/users.ts';
+import { listUserNames, listUsersByRole } from '../../../db/repositories/users.ts';
 import { TIMELINE_EVENT_TYPES } from '../../../domain/timeline.ts';
 import { csmAssignmentSchema, statusChangeSchema } from '../../../domain/accountChanges.ts';
 import { DATE_RANGE, fieldErrors, isSaneDate } from '../../../domain/accountInput.ts';
@@ -143,8 +143,9 @@ export function accountDetailRoutes(deps: AppDeps) {
     if (!detail) return notFound(c);
     const typeQuery = c.req.query('type') || undefined;
     const typeParsed = timelineTypeSchema.safeParse(typeQuery);
-    const [csms, tasks, contacts, notes, timeline, health, crm, actions, portal] = await Promise.all([
+    const [csms, people, tasks, contacts, notes, timeline, health, crm, actions, portal] = await Promise.all([
       listUsersByRole(deps.db, user.orgId, 'csm'),
+      listUserNames(deps.db, user.orgId),
       listTasks(deps.db, user.orgId, accountId),
       listContacts(deps.db, user.orgId, accountId),
       listNotes(deps.db, user.orgId, accountId),
@@ -162,7 +163,7 @@ export function accountDetailRoutes(deps: AppDeps) {
         tasks={tasks} contacts={contacts} notes={notes} health={health}
         // Per-account timelines are short (tens to hundreds of events): filtering here keeps one query.
         timeline={type ? timeline.filter((e) => e.type === type) : timeline}
-        timelineType={type} timelineTypeError={typeParsed.success ? undefined : typeParsed.error.issues[0]?.message}
+        people={people} timelineType={type} timelineTypeError={typeParsed.success ? undefined : typeParsed.error.issues[0]?.message}
         temporalUrl={`${deps.temporalUiUrl}/namespaces/${deps.namespace}/workflows/${encodeURIComponent(detail.account.workflowId)}`}
         today={new Date().toISOString().slice(0, 10)} flash={flash} failedForm={opts.failedForm} crm={crm}
         actions={actions} failedAction={opts.failedAction} portal={portal}

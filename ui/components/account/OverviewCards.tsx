@@ -3,13 +3,28 @@ import { CsrfField } from '../CsrfField.tsx';
 import { accountPath, type AccountView } from './accountView.ts';
 import { dollars } from '../../format.ts';
 import { humanize, StatusBadge, Time } from './formFields.tsx';
+import { renderNoteMarkdown } from './noteMarkdown.ts';
 
 export function milestoneProgress(detail: AccountView) {
   const completed = detail.milestones.filter((m) => m.status === 'completed').length;
   return { completed, total: detail.milestones.length };
 }
 
+/**
+ * Right after create, the run is still copying the template's milestones and drafting the handoff
+ * questions: the page says so in words and refreshes itself (no script) until both are there.
+ */
+export function accountSetupPending(detail: AccountView): boolean {
+  return detail.account.status === 'pending_handoff' && (!detail.milestones.length || !detail.handoff?.drafter);
+}
+
+/** Seconds between the page's own refreshes while its set-up is pending. */
+export const SETUP_REFRESH_SECONDS = 3;
+/** How long after create the page keeps refreshing itself while set-up is pending. */
+export const SETUP_REFRESH_WINDOW_MS = 10 * 60_000;
+
 export function ProgressBar(p: { completed: number; total: number }) {
+  if (!p.total) return <span class="muted small" data-progress-pending>Being set up</span>;
   const pct = p.total ? Math.round((p.completed / p.total) * 100) : 0;
   return (
     <span style="display:flex;gap:8px;align-items:center">
@@ -41,7 +56,7 @@ export function AccountOverview(p: { detail: AccountView }) {
         {account.companySize ? <><dt>Size</dt><dd>{account.companySize} employees</dd></> : null}
         {account.aeEmail ? <><dt>AE</dt><dd>{account.aeEmail}</dd></> : null}
       </dl>
-      {account.notes ? <><h3 style="margin-top:12px">Notes from creation</h3><p style="white-space:pre-wrap;margin:0">{account.notes}</p></> : null}
+      {account.notes ? <><h3 style="margin-top:12px">Notes from creation</h3><div class="markdown" data-creation-notes dangerouslySetInnerHTML={{ __html: renderNoteMarkdown(account.notes) }} /></> : null}
     </section>
   );
 }

@@ -2,6 +2,8 @@ import type { listTimeline } from '../../../db/repositories/timeline.ts';
 import { TIMELINE_EVENT_TYPES, type TimelineEventType } from '../../../domain/timeline.ts';
 import { accountPath } from './accountView.ts';
 import { FieldError, Time } from './formFields.tsx';
+import { renderNoteMarkdownInline } from './noteMarkdown.ts';
+import { actorDisplayName, timelineSentence, type Person } from './timelineDisplay.ts';
 
 export type TimelineRow = Awaited<ReturnType<typeof listTimeline>>[number];
 
@@ -29,7 +31,7 @@ const TYPE_LABELS: Record<TimelineEventType, string> = {
 };
 
 /** Newest first; the type filter is a plain GET form, so a filtered view is a link one can share. */
-export function TimelineCard(p: { accountId: string; events: TimelineRow[]; type: string | undefined; typeError?: string | undefined }) {
+export function TimelineCard(p: { accountId: string; events: TimelineRow[]; people: readonly Person[]; type: string | undefined; typeError?: string | undefined }) {
   return (
     <section class="card" id="timeline" aria-labelledby="timeline-title">
       <h2 id="timeline-title">Activity</h2>
@@ -49,8 +51,11 @@ export function TimelineCard(p: { accountId: string; events: TimelineRow[]; type
         <ol class="timeline">
           {p.events.map((e) => (
             <li data-type={e.type}>
-              <span>{e.message}</span>
-              <br /><span class="muted small">{TYPE_LABELS[e.type]} · by {e.actor} · <Time at={e.occurredAt} /></span>
+              {/* A note's excerpt is markdown as typed: the notes card's safe subset, inline. */}
+              {e.type === 'note'
+                ? <span class="markdown" dangerouslySetInnerHTML={{ __html: renderNoteMarkdownInline(e.message) }} />
+                : <span>{timelineSentence(e)}</span>}
+              <br /><span class="muted small">{TYPE_LABELS[e.type]} · by {actorDisplayName(e.actor, p.people)} · <Time at={e.occurredAt} /></span>
             </li>
           ))}
         </ol>

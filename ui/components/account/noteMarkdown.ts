@@ -16,3 +16,8 @@ markdown.renderer.rules.link_open = (tokens, idx, options, env, self) => {
 export function renderNoteMarkdown(body: string): string {
   return markdown.render(body);
 }
+
+/** The same safe subset on one line (a timeline entry's excerpt): inline marks and links, no blocks. */
+export function renderNoteMarkdownInline(text: string): string {
+  return markdown.renderInline(text);
+}

@@ -23,7 +23,7 @@ function QuestionFields(p: { i: number; count: number; q: QuestionFormValues; er
   const name = (f: QuestionField) => questionField(p.i, f);
   const n = p.i + 1;
   return (
-    <fieldset class="card template-milestone" id={`question-${n}`}>
+    <fieldset class="card template-milestone question-fields" id={`question-${n}`}>
       <legend>Question {n}</legend>
       <input type="hidden" name={name('key')} value={p.q.key} />
       <label for={idOf(name('text'))}>Question text</label>
@@ -34,7 +34,7 @@ function QuestionFields(p: { i: number; count: number; q: QuestionFormValues; er
       <div class="grid">
         <div>
           <label for={idOf(name('kind'))}>Kind of answer</label>
-          <select id={idOf(name('kind'))} name={name('kind')} {...describedBy(name('kind'), p.errors)}>
+          <select id={idOf(name('kind'))} name={name('kind')} data-kind {...describedBy(name('kind'), p.errors)}>
             {QUESTION_KINDS.map((k) => <option value={k} selected={p.q.kind === k}>{KIND_LABELS[k]}</option>)}
           </select>
           <FieldError name={name('kind')} errors={p.errors} />
@@ -50,12 +50,14 @@ function QuestionFields(p: { i: number; count: number; q: QuestionFormValues; er
       <input id={idOf(name('help'))} name={name('help')} type="text" value={p.q.help} {...describedBy(name('help'), p.errors, true)} />
       <p class="muted small" id={`${idOf(name('help'))}-hint`} style="margin:2px 0 0">Shown under the question on the handoff page.</p>
       <FieldError name={name('help')} errors={p.errors} />
-      <label for={idOf(name('options'))}>Options, one per line (multiple choice only)</label>
-      <textarea id={idOf(name('options'))} name={name('options')} rows={4} {...describedBy(name('options'), p.errors, true)}>{p.q.options}</textarea>
-      <p class="muted small" id={`${idOf(name('options'))}-hint`} style="margin:2px 0 0">
-        {QUESTION_LIMITS.minOptions} to {QUESTION_LIMITS.maxOptions} options; the AE picks one. Ignored for other kinds.
-      </p>
-      <FieldError name={name('options')} errors={p.errors} />
+      <div class={`for-choice${p.errors[name('options')] ? ' has-error' : ''}`} data-options>
+        <label for={idOf(name('options'))}>Options, one per line</label>
+        <textarea id={idOf(name('options'))} name={name('options')} rows={4} {...describedBy(name('options'), p.errors, true)}>{p.q.options}</textarea>
+        <p class="muted small" id={`${idOf(name('options'))}-hint`} style="margin:2px 0 0">
+          {QUESTION_LIMITS.minOptions} to {QUESTION_LIMITS.maxOptions} options; the AE picks one.
+        </p>
+        <FieldError name={name('options')} errors={p.errors} />
+      </div>
       <div class="button-row" style="margin-top:12px">
         {p.i > 0 ? <button type="submit" class="secondary" name="_op" value={`move-up:${p.i}`}>Move question {n} up</button> : null}
         {p.i < p.count - 1 ? <button type="submit" class="secondary" name="_op" value={`move-down:${p.i}`}>Move question {n} down</button> : null}
