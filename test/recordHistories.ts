@@ -265,50 +265,11 @@ const PATHS: Record<string, { about: string; run(ctx: Ctx): Promise<Recording[]>
   },
   playbook: {
     about: 'handed off → the welcome email drafted and approved (sent) → the kickoff call fires on its timer → completed → the milestone completes → the next milestone\'s blocker skipped',
-    async run(ctx) {
-      const org = await ctx.newOrganisation({ actionHourSeconds: 0.05 });
-      const slug = randomUUID().slice(0, 8);
-      const created = await ok(org.api('/api/accounts', {
-        ...ACCOUNT, templateName: 'Standard SaaS Onboarding', companyName: `Playbook ${slug}`, primaryContactEmail: `peter@playbook-${slug}.example`,
-      }));
-      const { id, workflowId } = await created.json() as { id: string; workflowId: string };
-      const [link] = await handoffLinks(ctx, org, id, 1);
-      await submitHandoff(ctx, link!, org.csms[0]!.id);
-      type Action = { actionId: string; label: string; status: string; milestoneId: string };
-      const actionsOf = async () => ((await (await ok(org.api(`/api/accounts/${id}/actions`))).json()) as { items: Action[] }).items;
-      const welcome = await eventually(async () => (await actionsOf()).find((a) => a.label === 'Welcome email' && a.status === 'review_pending'), 'the welcome draft');
-      await ok(org.api(`/api/accounts/${id}/actions/${encodeURIComponent(welcome.actionId)}/approve`, {}));
-      const call = await eventually(async () => (await actionsOf()).find((a) => a.label === 'Kickoff call' && a.status === 'ready'), 'the kickoff call');
-      await ok(org.api(`/api/accounts/${id}/actions/${encodeURIComponent(call.actionId)}/complete`, {}));
-      await ok(org.api(`/api/accounts/${id}/milestones/${call.milestoneId}/complete`, {}));
-      const workspace = await eventually(async () => (await actionsOf()).find((a) => a.label === 'Configure workspace'), 'the next milestone\'s actions');
-      await ok(org.api(`/api/accounts/${id}/actions/${encodeURIComponent(workspace.actionId)}/skip`, { reason: 'done by the customer' }));
-      return [await settled(ctx, 'accountLifecycle-playbook', workflowId)];
-    },
+    run: (ctx) => playbookJourney(ctx, { prefix: 'Playbook', history: 'accountLifecycle-playbook', lastStep: 'skip' }),
   },
   'playbook-ai-draft': {
     about: 'after actions-ai-draft: the welcome email drafted by the drafting activity (rules here, no model) and approved → the kickoff call fires → completed → the next milestone\'s internal task run (on the task list) and completed',
-    async run(ctx) {
-      const org = await ctx.newOrganisation({ actionHourSeconds: 0.05 });
-      const slug = randomUUID().slice(0, 8);
-      const created = await ok(org.api('/api/accounts', {
-        ...ACCOUNT, templateName: 'Standard SaaS Onboarding', companyName: `Drafted ${slug}`, primaryContactEmail: `peter@drafted-${slug}.example`,
-      }));
-      const { id, workflowId } = await created.json() as { id: string; workflowId: string };
-      const [link] = await handoffLinks(ctx, org, id, 1);
-      await submitHandoff(ctx, link!, org.csms[0]!.id);
-      type Action = { actionId: string; label: string; status: string; milestoneId: string };
-      const actionsOf = async () => ((await (await ok(org.api(`/api/accounts/${id}/actions`))).json()) as { items: Action[] }).items;
-      const welcome = await eventually(async () => (await actionsOf()).find((a) => a.label === 'Welcome email' && a.status === 'review_pending'), 'the welcome draft');
-      await ok(org.api(`/api/accounts/${id}/actions/${encodeURIComponent(welcome.actionId)}/approve`, {}));
-      const call = await eventually(async () => (await actionsOf()).find((a) => a.label === 'Kickoff call' && a.status === 'ready'), 'the kickoff call');
-      await ok(org.api(`/api/accounts/${id}/actions/${encodeURIComponent(call.actionId)}/complete`, {}));
-      await ok(org.api(`/api/accounts/${id}/milestones/${call.milestoneId}/complete`, {}));
-      const workspace = await eventually(async () => (await actionsOf()).find((a) => a.label === 'Configure workspace'), 'the next milestone\'s actions');
-      await ok(org.api(`/api/accounts/${id}/actions/${encodeURIComponent(workspace.actionId)}/run`, {}));
-      await ok(org.api(`/api/accounts/${id}/actions/${encodeURIComponent(workspace.actionId)}/complete`, {}));
-      return [await settled(ctx, 'accountLifecycle-playbook-ai-draft', workflowId)];
-    },
+    run: (ctx) => playbookJourney(ctx, { prefix: 'Drafted', history: 'accountLifecycle-playbook-ai-draft', lastStep: 'run-and-complete' }),
   },
   hubspot: {
     about: 'a signed webhook → hubspotDeal creates the account; the polling sync finds a deal without a webhook; a backfill since a date',
@@ -421,6 +382,38 @@ async function handoffLinks(ctx: Ctx, org: Org, accountId: string, count: number
   }, `${count} handoff link(s)`);
   for (const link of links) ctx.secrets.add(new URL(link).pathname.split('/').pop()!);
   return links;
+}
+
+/**
+ * The playbook's journey the two playbook recordings share: handed off, the welcome email drafted and
+ * approved, the kickoff call fired on its timer and completed, the milestone completed, and the next
+ * milestone's "Configure workspace" either skipped or run and completed.
+ */
+async function playbookJourney(ctx: Ctx, opts: { prefix: string; history: string; lastStep: 'skip' | 'run-and-complete' }): Promise<Recording[]> {
+  const org = await ctx.newOrganisation({ actionHourSeconds: 0.05 });
+  const slug = randomUUID().slice(0, 8);
+  const created = await ok(org.api('/api/accounts', {
+    ...ACCOUNT, templateName: 'Standard SaaS Onboarding', companyName: `${opts.prefix} ${slug}`, primaryContactEmail: `peter@${opts.prefix.toLowerCase()}-${slug}.example`,
+  }));
+  const { id, workflowId } = await created.json() as { id: string; workflowId: string };
+  const [link] = await handoffLinks(ctx, org, id, 1);
+  await submitHandoff(ctx, link!, org.csms[0]!.id);
+  type Action = { actionId: string; label: string; status: string; milestoneId: string };
+  const actionsOf = async () => ((await (await ok(org.api(`/api/accounts/${id}/actions`))).json()) as { items: Action[] }).items;
+  const command = (action: Action, name: string, body: Record<string, string> = {}) => ok(org.api(`/api/accounts/${id}/actions/${encodeURIComponent(action.actionId)}/${name}`, body));
+  const welcome = await eventually(async () => (await actionsOf()).find((a) => a.label === 'Welcome email' && a.status === 'review_pending'), 'the welcome draft');
+  await command(welcome, 'approve');
+  const call = await eventually(async () => (await actionsOf()).find((a) => a.label === 'Kickoff call' && a.status === 'ready'), 'the kickoff call');
+  await command(call, 'complete');
+  await ok(org.api(`/api/accounts/${id}/milestones/${call.milestoneId}/complete`, {}));
+  const workspace = await eventually(async () => (await actionsOf()).find((a) => a.label === 'Configure workspace'), 'the next milestone\'s actions');
+  if (opts.lastStep === 'skip') {
+    await command(workspace, 'skip', { reason: 'done by the customer' });
+  } else {
+    await command(workspace, 'run');
+    await command(workspace, 'complete');
+  }
+  return [await settled(ctx, opts.history, workflowId)];
 }
 
 async function submitHandoff(ctx: Ctx, link: string, csmUserId: string): Promise<void> {

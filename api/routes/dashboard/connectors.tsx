@@ -82,6 +82,16 @@ const MAX_INTERVAL = 1440;
 /** Minutes as typed: a whole number from 1 to 1440, or NaN (the field's error says so). */
 const minutesOf = (typed: string) => (/^\d{1,5}$/.test(typed.trim()) ? Number(typed.trim()) : Number.NaN);
 const intervalProblem = (minutes: number) => (minutes >= 1 && minutes <= MAX_INTERVAL ? null : `Enter a whole number of minutes, from 1 to ${MAX_INTERVAL}`);
+
+/** A connection form's template and polling interval, checked into `errors` by field; answers the interval in minutes, or null when it is bad. */
+function checkTemplateAndInterval(values: { templateName: string; intervalMinutes: string }, templates: { name: string }[], errors: Record<string, string>): number | null {
+  const interval = minutesOf(values.intervalMinutes);
+  const badInterval = intervalProblem(interval);
+  if (badInterval) errors.intervalMinutes ??= badInterval;
+  if (!values.templateName) errors.templateName ??= 'Choose the template new accounts get';
+  else if (!templates.some((t) => t.name === values.templateName)) errors.templateName ??= 'There is no template of this name: choose one of yours';
+  return badInterval ? null : interval;
+}
 /** "the ARR property is required" → "The ARR property is required". */
 const sentence = (message: string) => message.charAt(0).toUpperCase() + message.slice(1);
 
@@ -231,15 +241,11 @@ export function connectorSettingsRoutes(deps: AppDeps) {
       const user = c.get('user');
       const [templates, existing] = await Promise.all([listTemplates(deps.db, user.orgId), getConnection(deps.db, user.orgId, 'hubspot')]);
       const errors: Record<string, string> = { ...refused };
-      const interval = minutesOf(values.intervalMinutes);
-      const badInterval = intervalProblem(interval);
-      if (badInterval) errors.intervalMinutes ??= badInterval;
-      if (!values.templateName) errors.templateName ??= 'Choose the template new accounts get';
-      else if (!templates.some((t) => t.name === values.templateName)) errors.templateName ??= 'There is no template of this name: choose one of yours';
+      const interval = checkTemplateAndInterval(values, templates, errors);
       const kept = existing && existing.status !== 'disconnected' ? existing.settings : {};
       const setup = {
         closedWonStageIds: values.closedWonStageIds.split(',').map((v) => v.trim()).filter(Boolean), templateName: values.templateName,
-        ...(badInterval ? {} : { intervalMinutes: interval }),
+        ...(interval === null ? {} : { intervalMinutes: interval }),
         ...(kept.pipelineTemplates && typeof kept.pipelineTemplates === 'object' ? { pipelineTemplates: kept.pipelineTemplates } : {}),
         ...(kept.mapping && typeof kept.mapping === 'object' ? { mapping: kept.mapping } : {}),
       };
@@ -333,11 +339,7 @@ export function connectorSettingsRoutes(deps: AppDeps) {
       const orgId = c.get('user').orgId;
       const templates = await listTemplates(deps.db, orgId);
       const errors: Record<string, string> = { ...refused };
-      const interval = minutesOf(values.intervalMinutes);
-      const badInterval = intervalProblem(interval);
-      if (badInterval) errors.intervalMinutes ??= badInterval;
-      if (!values.templateName) errors.templateName ??= 'Choose the template new accounts get';
-      else if (!templates.some((t) => t.name === values.templateName)) errors.templateName ??= 'There is no template of this name: choose one of yours';
+      const interval = checkTemplateAndInterval(values, templates, errors);
       if (values.filterProperty && !values.filterEquals) errors['filter.equals'] ??= 'Enter the value rows must have, or leave both filter fields empty';
       if (!values.filterProperty && values.filterEquals) errors['filter.property'] ??= 'Name the property to filter on, or leave both filter fields empty';
       const candidate = {
@@ -345,7 +347,7 @@ export function connectorSettingsRoutes(deps: AppDeps) {
         mapping: Object.fromEntries(Object.entries(values.mapping).filter(([f, v]) => v || ['companyName', 'arr', 'closeDate', 'primaryContactName', 'primaryContactEmail'].includes(f))),
         ...(values.filterProperty && values.filterEquals ? { filter: { property: values.filterProperty, equals: values.filterEquals } } : {}),
         templateName: values.templateName, ...(values.templateProperty ? { templateProperty: values.templateProperty } : {}),
-        ...(badInterval ? {} : { intervalMinutes: interval }),
+        ...(interval === null ? {} : { intervalMinutes: interval }),
       };
       const known = (field: string) => ['token', 'databaseId', 'templateName', 'templateProperty', 'intervalMinutes', 'filter.property', 'filter.equals'].includes(field)
         || NOTION_MAPPED_FIELDS.some((f) => field === `mapping.${f}`);
