@@ -53,6 +53,11 @@ describe('a CSM team lead onboarding a customer in Chromium', () => {
     const link = await handoffCard.first().locator('a.email-link').first().getAttribute('href');
     const ae = await session.browser.newPage({ viewport: { width: 390, height: 844 } });
     await ae.goto(onServedApp(link!, session.served));
+    // On a loaded machine the page can take a while; if the picker never comes, say what the AE saw instead.
+    await ae.getByLabel('CSM who will onboard this customer').waitFor({ timeout: 60_000 }).catch(async (error: unknown) => {
+      await screenshot(ae, 'handoff-page-unexpected');
+      throw new Error(`no CSM picker on the handoff page (at ${ae.url()}): ${await ae.locator('body').textContent()}`, { cause: error });
+    });
     await ae.getByLabel('CSM who will onboard this customer').selectOption({ label: `Sam CSM (${org.csms[2]!.email})` });
     await ae.getByRole('button', { name: 'Submit handoff' }).click();
     await ae.getByRole('heading', { name: /Thank you/ }).waitFor();
