@@ -54,6 +54,7 @@ import { createRuleBasedDrafter } from '../integrations/drafting/ruleBasedDrafte
 import { createDevOutboxMailer } from '../integrations/email/mailer.ts';
 import { startHttpServer, type RunningHttpServer } from '../platform/httpServer.ts';
 import { openBenchTemporal } from './benchTemporal.ts';
+import { cleanUp } from './cleanUp.ts';
 import { connectTemporal } from '../platform/temporalClient.ts';
 import type { DevServer } from '../platform/temporalDevServer.ts';
 import { startHealthRun } from '../services/health/runs.ts';
@@ -1037,14 +1038,7 @@ async function main(): Promise<void> {
       ['close the pools', async () => { await database.close(); await sql.end({ timeout: 5 }); }],
       ['drop the database', async () => { if (!KEEP) await dropDatabase(DATABASE); }],
     ];
-    for (const [what, step] of steps) {
-      try {
-        await step();
-      } catch (error) {
-        console.error(`cleanup: could not ${what}: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = 1;
-      }
-    }
+    await cleanUp(steps);
     if (KEEP) console.log(`kept ${DATABASE} (BENCH_REUSE=1 runs again on it without set-up)`);
   }
 }
