@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
 import type { Database } from '../db/client.ts';
 import {
-  findStrandedAccounts, restartAccountRun, type AccountRunDeps, type RestartOutcome, type StrandedAccount,
+  findStrandedAccounts, findUnstartedAccounts, restartAccountRun, startUnstartedAccount,
+  type AccountRef, type AccountRunDeps, type FirstRunOutcome, type RestartOutcome, type StrandedAccount,
 } from '../services/accountRuns.ts';
 
 /**
@@ -22,6 +23,16 @@ export function createReconcileActivities(deps: { db: Database }) {
     /** Restarts one stranded account's run, or leaves it to a person past the restart limit. */
     async restartStrandedAccount(input: StrandedAccount): Promise<RestartOutcome> {
       return restartAccountRun(runDeps(), { orgId: input.orgId, accountId: input.accountId }, { actor: 'relay' });
+    },
+
+    /** Accounts of every organisation stored past the grace period whose first run never began. */
+    async findUnstartedAccounts(input: { limit: number; orgId?: string }): Promise<AccountRef[]> {
+      return (await findUnstartedAccounts({ db: deps.db }, input)).map(({ orgId, accountId }) => ({ orgId, accountId }));
+    },
+
+    /** Starts such an account's first run; one that has a run by now is left to it. */
+    async startUnstartedAccount(input: AccountRef): Promise<FirstRunOutcome> {
+      return startUnstartedAccount(runDeps(), { orgId: input.orgId, accountId: input.accountId });
     },
   };
 }

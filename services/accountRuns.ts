@@ -4,17 +4,18 @@ import {
   type Client, type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import type { Database } from '../db/client.ts';
-import { getAccount } from '../db/repositories/accounts.ts';
+import { findAccountsAwaitingFirstRun, getAccount } from '../db/repositories/accounts.ts';
 import { findAccountHandoff } from '../db/repositories/handoffs.ts';
 import { listAccountMilestones } from '../db/repositories/milestones.ts';
 import { getOrganisationSettings } from '../db/repositories/organisations.ts';
+import type { OrganisationSettings } from '../db/schema/organisations.ts';
 import { listAccountEmailsOfKinds } from '../db/repositories/outbox.ts';
 import { countTimelineEventsSince, recordTimelineEvent, timelineEventRecorded } from '../db/repositories/timeline.ts';
 import { findUserById } from '../db/repositories/users.ts';
 import { isTerminal, LIFECYCLE_STATUSES } from '../domain/lifecycle.ts';
 import { log } from '../platform/log.ts';
 import {
-  accountWorkflowId, SEARCH_ATTRIBUTES, type AccountLifecycleWorkflow, type HandoffPhase, type LifecycleState,
+  accountWorkflowId, SEARCH_ATTRIBUTES, type AccountLifecycleInput, type AccountLifecycleWorkflow, type HandoffPhase, type LifecycleState,
 } from '../workflows/definitions.ts';
 
 // An account's run can end while the account is not finished: a failure retrying cannot fix (no one
@@ -238,12 +239,7 @@ export async function restartAccountRun(
       workflowIdConflictPolicy: 'FAIL',
       args: [{
         orgId: ref.orgId, accountId: ref.accountId,
-        timing: {
-          tokenTtlSeconds: settings.handoffTokenTtlSeconds,
-          reminderDelaysSeconds: settings.handoffReminderDelaysSeconds,
-          escalationDelaySeconds: settings.handoffEscalationDelaySeconds,
-          ...(settings.actionHourSeconds ? { actionHourSeconds: settings.actionHourSeconds } : {}),
-        },
+        timing: runTiming(settings),
         carriedState: state,
       }],
       memo: { [RESTART_OF_MEMO]: latest.runId },
@@ -263,4 +259,80 @@ export async function restartAccountRun(
   await recordRestart(deps, ref, { failedRunId: latest.runId, newRunId, reason, actor: opts.actor });
   log.info('account run restarted', { ...fields, newRunId, reason, handoffPhase: state.handoff.phase });
   return { outcome: 'restarted', failedRunId: latest.runId, newRunId, reason };
+}
+
+/** The run's timing, from the organisation's settings as they are now. */
+function runTiming(settings: OrganisationSettings): AccountLifecycleInput['timing'] {
+  return {
+    tokenTtlSeconds: settings.handoffTokenTtlSeconds,
+    reminderDelaysSeconds: settings.handoffReminderDelaysSeconds,
+    escalationDelaySeconds: settings.handoffEscalationDelaySeconds,
+    ...(settings.actionHourSeconds ? { actionHourSeconds: settings.actionHourSeconds } : {}),
+  };
+}
+
+/**
+ * Starts a new account's first run (the account is committed already). The ID is the account's, so a
+ * second start of the same account, from a retried request or the reconciler, finds the first run.
+ */
+export async function startFirstRun(
+  temporal: Client, taskQueue: string,
+  account: { orgId: string; accountId: string; companyName: string; settings: OrganisationSettings; historyLimit?: number | undefined },
+): Promise<void> {
+  await temporal.workflow.start<AccountLifecycleWorkflow>('accountLifecycle', {
+    workflowId: accountWorkflowId(account.accountId),
+    taskQueue,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    args: [{
+      orgId: account.orgId, accountId: account.accountId, timing: runTiming(account.settings),
+      ...(account.historyLimit ? { historyLimit: account.historyLimit } : {}),
+    }],
+    typedSearchAttributes: [
+      { key: SEARCH_ATTRIBUTES.orgId, value: account.orgId },
+      { key: SEARCH_ATTRIBUTES.status, value: 'pending_handoff' },
+      { key: SEARCH_ATTRIBUTES.company, value: account.companyName },
+    ],
+  });
+}
+
+/** How long a new account may wait for its run to begin before the reconciler starts it. */
+export const FIRST_RUN_GRACE_MS = 2 * 60 * 1000;
+/** How far back the reconciler looks for accounts that never started. */
+const FIRST_RUN_LOOKBACK_MS = 30 * 24 * 60 * 60 * 1000;
+
+/**
+ * Accounts stored whose run never began: the start after the commit failed and the account could not
+ * be taken back either (the database went away too). Older than the grace period, so a run that is
+ * merely queued is left alone.
+ */
+export async function findUnstartedAccounts(deps: Pick<AccountRunDeps, 'db'>, opts: { limit: number; orgId?: string; now?: Date }): Promise<(AccountRef & { workflowId: string })[]> {
+  const now = (opts.now ?? new Date()).getTime();
+  return findAccountsAwaitingFirstRun(deps.db, {
+    createdAfter: new Date(now - FIRST_RUN_LOOKBACK_MS), createdBefore: new Date(now - FIRST_RUN_GRACE_MS), limit: opts.limit,
+    ...(opts.orgId ? { orgId: opts.orgId } : {}),
+  });
+}
+
+export type FirstRunOutcome = { outcome: 'started' } | { outcome: 'skipped'; why: string };
+
+/** Starts the first run of an account that never had one; an account with any run is left to that run (or to the restart path). */
+export async function startUnstartedAccount(deps: AccountRunDeps, ref: AccountRef): Promise<FirstRunOutcome> {
+  const account = await getAccount(deps.db, ref.orgId, ref.accountId);
+  if (!account) return { outcome: 'skipped', why: 'no such account in the database' };
+  if (account.status !== 'pending_handoff') return { outcome: 'skipped', why: `the account is ${account.status}` };
+  try {
+    await deps.temporal.workflow.getHandle(account.workflowId).describe();
+    return { outcome: 'skipped', why: 'the account has a run' };
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
+  const settings = await getOrganisationSettings(deps.db, ref.orgId);
+  await startFirstRun(deps.temporal, deps.taskQueue, { orgId: ref.orgId, accountId: ref.accountId, companyName: account.companyName, settings });
+  await recordTimelineEvent(deps.db, {
+    orgId: ref.orgId, accountId: ref.accountId, type: 'run_restarted', actor: 'relay', dedupeKey: `run-first-start:${account.workflowId}`,
+    message: 'The account\'s run could not start when the account was created; Relay started it',
+    data: { reason: 'not started at creation' },
+  });
+  log.info('account run started by the reconciler', { orgId: ref.orgId, accountId: ref.accountId, workflowId: account.workflowId });
+  return { outcome: 'started' };
 }

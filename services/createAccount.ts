@@ -2,12 +2,14 @@ import { ServiceError, type Client } from '@temporalio/client';
 import type { Database } from '../db/client.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { newId } from '../db/ids.ts';
-import { findAccountsByDomains, insertAccountWithDomains } from '../db/repositories/accounts.ts';
+import { findAccountsByDomains, insertAccountWithDomains, removeUnstartedAccount } from '../db/repositories/accounts.ts';
 import { getOrganisationSettings } from '../db/repositories/organisations.ts';
 import { findCurrentTemplateVersion } from '../db/repositories/templates.ts';
 import { fieldErrors, accountInputSchema, templateRefSchema, type AccountInput, type FieldError } from '../domain/accountInput.ts';
 import { companyDomains } from '../domain/companyDomains.ts';
-import { accountWorkflowId, SEARCH_ATTRIBUTES, type AccountLifecycleWorkflow } from '../workflows/definitions.ts';
+import { log } from '../platform/log.ts';
+import { accountWorkflowId } from '../workflows/definitions.ts';
+import { startFirstRun } from './accountRuns.ts';
 import { RelayError, workflowEngineUnavailable } from './errors.ts';
 import { matchEventsToNewAccount } from './events/matchEvents.ts';
 
@@ -43,8 +45,9 @@ function templateMissing(ref: { templateId?: string | undefined; templateName?: 
 
 /**
  * Every path that creates an account comes here: validate, dedupe by domain, store, and start the
- * account's workflow. The workflow starts inside the transaction that stores the account, so either
- * both exist or neither does; the domains' unique index settles concurrent creates of one company.
+ * account's workflow. The account is committed, then its run started; a run that cannot start takes
+ * the account back, so either both exist or neither does; the domains' unique index settles
+ * concurrent creates of one company.
  */
 export async function createAccount(deps: CreateAccountDeps, orgId: string, body: unknown): Promise<CreatedAccount> {
   const parsed = accountInputSchema.safeParse(body);
@@ -81,36 +84,31 @@ export async function createAccount(deps: CreateAccountDeps, orgId: string, body
         aeEmail: input.aeEmail ?? null, rawPayload: input.rawPayload ?? null, primaryDomain: domains[0] ?? null,
         status: 'pending_handoff', templateVersionId: version.id, workflowId,
       }, domains);
-      // Bounded: with Temporal down the caller hears 503 within seconds and the transaction rolls back.
-      // A start that succeeded after all, unseen, finds no row and ends its run (AccountNotStored).
-      await deps.temporal.withDeadline(Date.now() + WORKFLOW_START_WITHIN_MS, () => deps.temporal.workflow.start<AccountLifecycleWorkflow>('accountLifecycle', {
-        workflowId,
-        taskQueue: deps.taskQueue,
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        args: [{
-          orgId, accountId: id,
-          timing: {
-            tokenTtlSeconds: settings.handoffTokenTtlSeconds,
-            reminderDelaysSeconds: settings.handoffReminderDelaysSeconds,
-            escalationDelaySeconds: settings.handoffEscalationDelaySeconds,
-            ...(settings.actionHourSeconds ? { actionHourSeconds: settings.actionHourSeconds } : {}),
-          },
-          ...(deps.historyLimit ? { historyLimit: deps.historyLimit } : {}),
-        }],
-        typedSearchAttributes: [
-          { key: SEARCH_ATTRIBUTES.orgId, value: orgId },
-          { key: SEARCH_ATTRIBUTES.status, value: 'pending_handoff' },
-          { key: SEARCH_ATTRIBUTES.company, value: input.companyName },
-        ],
-      }));
     });
   } catch (error) {
-    if (isUniqueViolation(error)) {
-      await refuseKnownDomains(deps.db, orgId, domains);
-    }
-    // The run could not be started, so the transaction rolled the account back: nothing half-made.
-    if (error instanceof ServiceError) throw workflowEngineUnavailable(error);
+    if (isUniqueViolation(error)) await refuseKnownDomains(deps.db, orgId, domains);
     throw error;
+  }
+  // Committed first, then started: no pooled connection waits on Temporal. The start is bounded: with
+  // Temporal down the caller hears 503 within seconds, and the account is taken back so nothing
+  // half-made stays. A start that happened after all, unseen, keeps its account (the run's first
+  // write makes the foreign keys refuse the removal) or, removed in time, finds no row and ends its
+  // run (AccountNotStored). If the removal fails too (the database went as well), the reconciler
+  // starts the run later (services/accountRuns.ts: findUnstartedAccounts).
+  try {
+    await deps.temporal.withDeadline(Date.now() + WORKFLOW_START_WITHIN_MS, () => startFirstRun(deps.temporal, deps.taskQueue, {
+      orgId, accountId: id, companyName: input.companyName, settings, historyLimit: deps.historyLimit,
+    }));
+  } catch (error) {
+    if (!(error instanceof ServiceError)) throw error;
+    const removed = await removeUnstartedAccount(deps.db, orgId, id).catch((removal: unknown) => {
+      log.warn('a new account whose run could not start was not taken back; the reconciler will start its run', {
+        orgId, accountId: id, error: removal instanceof Error ? removal.message : String(removal),
+      });
+      return false;
+    });
+    if (!removed) log.warn('a new account\'s run may have started unseen; it was kept', { orgId, accountId: id });
+    throw workflowEngineUnavailable(error);
   }
   // Events that arrived before the account did (kept unmatched) are its now; never fails the create.
   await matchEventsToNewAccount(deps.db, orgId, id, domains);

@@ -5,7 +5,9 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accounts, timelineEvents, users } from '../db/schema/index.ts';
 import { ensureReconcileSchedule } from '../platform/temporalClient.ts';
-import { restartAccountRun, strandedRunsQuery } from '../services/accountRuns.ts';
+import { insertAccountWithDomains } from '../db/repositories/accounts.ts';
+import { findCurrentTemplateVersion } from '../db/repositories/templates.ts';
+import { FIRST_RUN_GRACE_MS, restartAccountRun, strandedRunsQuery } from '../services/accountRuns.ts';
 import {
   accountWorkflowId, RECONCILE_SCHEDULE_ID, SEARCH_ATTRIBUTES, stateQuery,
   type AccountLifecycleWorkflow, type ReconcileAccountsResult, type ReconcileAccountsWorkflow,
@@ -40,10 +42,14 @@ async function handoffLink(org: TestOrganisation, accountId: string, count = 1):
   return new URL(links[0]!.links[0]!).pathname;
 }
 
-/** One reconcile run, started directly on this file's queue (the schedule would start it every 10 minutes). */
-function reconcile(): Promise<ReconcileAccountsResult> {
+/**
+ * One reconcile run, started directly on this file's queue (the schedule would start it every 10
+ * minutes), its first-run search kept to the test's organisation: the database is shared with other
+ * test files, whose seeded accounts are not this file's to start.
+ */
+function reconcile(org: TestOrganisation): Promise<ReconcileAccountsResult> {
   return temporal().workflow.execute<ReconcileAccountsWorkflow>('reconcileAccounts', {
-    taskQueue: h.taskQueue, workflowId: `reconcile-test-${randomUUID()}`, args: [{}],
+    taskQueue: h.taskQueue, workflowId: `reconcile-test-${randomUUID()}`, args: [{ orgId: org.orgId }],
   });
 }
 
@@ -98,7 +104,7 @@ describe('the reconciler', () => {
     await handle.terminate('terminated by an operator');
     await visiblyStranded(workflowId, failedRunId);
 
-    const result = await reconcile();
+    const result = await reconcile(org);
     expect(outcomeOf(result, id)).toBe('restarted');
     const restarted = await handle.describe();
     expect(restarted.runId).not.toBe(failedRunId);
@@ -112,7 +118,7 @@ describe('the reconciler', () => {
     expect(state.revision).toBeGreaterThan(Date.now() - 120_000);
 
     // The next reconcile finds the account running and leaves it.
-    expect(outcomeOf(await reconcile(), id)).toBeUndefined();
+    expect(outcomeOf(await reconcile(org), id)).toBeUndefined();
     expect((await handle.describe()).runId).toBe(restarted.runId);
 
     const casey = org.csms[0]!;
@@ -157,7 +163,7 @@ describe('the reconciler', () => {
     const { id, workflowId } = account;
     const failed = await ended(workflowId);
     await visiblyStranded(workflowId, failed.runId);
-    expect(outcomeOf(await reconcile(), id)).toBe('restarted');
+    expect(outcomeOf(await reconcile(org), id)).toBe('restarted');
     await handoffLink(org, id);
     const state = await eventually(async () => {
       const s = await temporal().workflow.getHandle(workflowId).query(stateQuery);
@@ -167,6 +173,40 @@ describe('the reconciler', () => {
     expect((await outbox(org, id)).filter((e) => e.kind === 'handoff_link')).toHaveLength(1);
     const types = (await h.database.db.select({ type: timelineEvents.type }).from(timelineEvents).where(eq(timelineEvents.accountId, id))).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['account_created', 'milestones_instantiated', 'handoff_drafted', 'run_restarted']));
+  });
+
+  it('starts the first run of an account stored while Temporal was away, once, after its grace period', async () => {
+    const org = await h.newOrganisation();
+    // What a create leaves when its start fails and taking the account back fails too: the row, no run.
+    const version = await findCurrentTemplateVersion(h.database.db, org.orgId, { templateName: 'Quick Start' });
+    const id = randomUUID();
+    const domain = `first-run-${id.slice(0, 8)}.example`;
+    await insertAccountWithDomains(h.database.db, {
+      id, orgId: org.orgId, companyName: 'Never Started Ltd', arr: 12_000, closeDate: '2026-11-01',
+      primaryContactName: 'Nora Start', primaryContactEmail: `nora@${domain}`, aeEmail: 'ae-first-run@relay.test',
+      primaryDomain: domain, status: 'pending_handoff', templateVersionId: version!.id, workflowId: accountWorkflowId(id),
+      createdAt: new Date(Date.now() - FIRST_RUN_GRACE_MS - 60_000),
+    }, [domain]);
+    // A younger one is still within its grace period: its run may only be queued.
+    const young = await createAccount(org);
+
+    const first = await reconcile(org);
+    expect(outcomeOf(first, id)).toBe('started');
+    expect(outcomeOf(first, young.id)).toBeUndefined();
+    await handoffLink(org, id);
+    const state = await eventually(async () => {
+      const s = await temporal().workflow.getHandle(accountWorkflowId(id)).query(stateQuery);
+      return s.handoff.phase === 'awaiting_ae' ? s : undefined;
+    }, { what: 'the started run to await the AE' });
+    expect(state.milestones).toHaveLength(2);
+
+    // Again: the account has its run now; nothing is started or sent twice.
+    expect(outcomeOf(await reconcile(org), id)).not.toBe('started');
+    expect((await outbox(org, id)).filter((e) => e.kind === 'handoff_link')).toHaveLength(1);
+    const entries = await h.database.db.select({ type: timelineEvents.type, message: timelineEvents.message }).from(timelineEvents)
+      .where(and(eq(timelineEvents.orgId, org.orgId), eq(timelineEvents.accountId, id)));
+    expect(entries.filter((e) => e.message.includes('could not start when the account was created; Relay started it'))).toHaveLength(1);
+    expect(entries.map((e) => e.type)).toEqual(expect.arrayContaining(['account_created', 'milestones_instantiated', 'handoff_drafted', 'email_sent']));
   });
 
   it('restarts a run that keeps failing at most 3 times in a day, then leaves it to a person', async () => {
@@ -179,16 +219,16 @@ describe('the reconciler', () => {
     const runIds = [failed.runId];
     for (let restart = 1; restart <= 3; restart += 1) {
       await visiblyStranded(workflowId, failed.runId);
-      expect(outcomeOf(await reconcile(), id)).toBe('restarted');
+      expect(outcomeOf(await reconcile(org), id)).toBe('restarted');
       failed = await ended(workflowId, failed.runId);
       expect(failed.status.name).toBe('FAILED');
       expect(failed.memo).toEqual({ restartOf: runIds.at(-1) });
       runIds.push(failed.runId);
     }
     await visiblyStranded(workflowId, failed.runId);
-    expect(outcomeOf(await reconcile(), id)).toBe('needs_person');
+    expect(outcomeOf(await reconcile(org), id)).toBe('needs_person');
     // From now on the account is left alone: no restart and no second entry.
-    expect(outcomeOf(await reconcile(), id)).toBeUndefined();
+    expect(outcomeOf(await reconcile(org), id)).toBeUndefined();
     expect((await temporal().workflow.getHandle(workflowId).describe()).runId).toBe(failed.runId);
 
     const events = await runEvents(id);
@@ -234,7 +274,7 @@ describe('the reconciler', () => {
 
     const workflowIds = [churned.workflowId, completed.workflowId, neverStored.workflowId, orphan.workflowId, closed.workflowId];
     const before = await Promise.all(workflowIds.map(async (w) => (await temporal().workflow.getHandle(w).describe()).runId));
-    const result = await reconcile();
+    const result = await reconcile(org);
     const accountIds = [churned.id, completed.id, closed.id, neverStored.workflowId.slice('account-'.length), orphan.workflowId.slice('account-'.length)];
     for (const accountId of accountIds) expect(outcomeOf(result, accountId)).toBeUndefined();
     const after = await Promise.all(workflowIds.map(async (w) => (await temporal().workflow.getHandle(w).describe()).runId));

@@ -7,7 +7,7 @@ import { actionCommandError, actionsForMilestone, openBlockers, type ActionState
 import { HEALTH_TIER_LABELS, isBadTier } from '../domain/health.ts';
 import { canWorkMilestones, isTerminal, manualTransitionError, type LifecycleStatus } from '../domain/lifecycle.ts';
 import {
-  actionCommandUpdate, assignCsmUpdate, completeMilestoneUpdate, FAILURE_TYPES, healthChangedSignal, resendHandoffLinkUpdate, SEARCH_ATTRIBUTES, setStatusUpdate,
+  accountRenamedSignal, actionCommandUpdate, assignCsmUpdate, completeMilestoneUpdate, FAILURE_TYPES, healthChangedSignal, resendHandoffLinkUpdate, SEARCH_ATTRIBUTES, setStatusUpdate,
   lateRequestError, stateQuery, submitHandoffUpdate, type AccountLifecycleInput, type AccountLifecycleResult, type LifecycleState,
   type TimeBoundRequest,
 } from './definitions.ts';
@@ -23,9 +23,10 @@ const projections = proxyActivities<Activities>({
   retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
 });
 
-// The API starts the run inside the transaction that stores the account, so the first read can
-// come a moment before the commit, or the commit may never come (AccountNotStored, raised once the
-// database answers and the row is still missing after the grace period).
+// The API commits the account before it starts the run, but a start it could not confirm takes the
+// account back (and runs started by older API versions, inside the transaction, could read before
+// the commit): the row may come a moment late or never (AccountNotStored, raised once the database
+// answers and the row is still missing after the grace period).
 const firstRead = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
@@ -430,6 +431,11 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
       log.warn('a health change could not be applied', { accountId, tier: change.tier, error: error instanceof Error ? error.message : String(error) });
     }
   }));
+
+  // Issue 14: only the search attribute changes (no activity, no state), so runs without the signal replay as before.
+  setHandler(accountRenamedSignal, ({ companyName }) => {
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.company, value: companyName }]);
+  });
 
   if (state.handoff.phase === 'preparing') {
     try {

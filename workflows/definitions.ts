@@ -88,11 +88,13 @@ export const RECONCILE_SCHEDULE_ID = 'relay-reconcile-accounts';
 export interface ReconcileAccountsInput {
   /** At most this many stranded accounts per run; the rest wait for the next run. */
   limit?: number;
+  /** Only this organisation's never-started accounts (the stranded search is kept to the run's task queue). */
+  orgId?: string;
 }
 
 export interface ReconcileAccountsResult {
   /** Each stranded account the run looked at, and what became of it. */
-  accounts: { accountId: string; outcome: 'restarted' | 'needs_person' | 'skipped' | 'error' }[];
+  accounts: { accountId: string; outcome: 'restarted' | 'started' | 'needs_person' | 'skipped' | 'error' }[];
 }
 
 /** The reconciler's signature, for the schedule to start it by name. */
@@ -167,6 +169,14 @@ export interface HealthChange {
   reasons: string[];
 }
 export const healthChangedSignal = defineSignal<[HealthChange]>('healthChanged');
+
+/**
+ * The account's company name was edited (services/accountEdits.ts): the run's RelayCompany search
+ * attribute follows, so ops find the run by the name the dashboard shows. The name is the account
+ * record's (Postgres); the workflow keeps no copy of it in its state.
+ */
+export interface AccountRenamed { companyName: string }
+export const accountRenamedSignal = defineSignal<[AccountRenamed]>('accountRenamed');
 
 /**
  * Every ApplicationFailure type Relay's workflows and activities raise: the workflow's refusals of

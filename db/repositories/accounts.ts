@@ -325,3 +325,31 @@ export async function accountsForScoring(db: Queryable, orgId: string, accountId
   return db.select({ id: accounts.id, status: accounts.status, createdAt: accounts.createdAt }).from(accounts)
     .where(and(eq(accounts.orgId, orgId), inArray(accounts.id, accountIds)));
 }
+
+/**
+ * Accounts stored but whose run never began: still pending_handoff, created between the two times,
+ * and no `account_created` entry from their run (its dedupe key is `<workflowId>:created`). Every
+ * organisation's, on purpose: the reconciler is a system job.
+ */
+export async function findAccountsAwaitingFirstRun(db: Queryable, window: { createdAfter: Date; createdBefore: Date; limit: number; orgId?: string }) {
+  return db.select({ orgId: accounts.orgId, accountId: accounts.id, workflowId: accounts.workflowId }).from(accounts)
+    .where(and(
+      window.orgId ? eq(accounts.orgId, window.orgId) : undefined,
+      eq(accounts.status, 'pending_handoff'), gt(accounts.createdAt, window.createdAfter), lt(accounts.createdAt, window.createdBefore),
+      sql`not exists (select 1 from timeline_events te where te.dedupe_key = ${accounts.workflowId} || ':created')`,
+    ))
+    .orderBy(asc(accounts.createdAt)).limit(window.limit);
+}
+
+/**
+ * Takes back an account whose run could not be started, so a refused create leaves nothing behind.
+ * Only while nothing else refers to it: once its run (started after all, unseen) wrote anything, the
+ * foreign keys refuse the delete and the account stays, driven by that run. True when it was removed.
+ */
+export async function removeUnstartedAccount(db: Queryable, orgId: string, accountId: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    await tx.delete(accountDomains).where(and(eq(accountDomains.orgId, orgId), eq(accountDomains.accountId, accountId)));
+    const removed = await tx.delete(accounts).where(byAccount(orgId, accountId)).returning({ id: accounts.id });
+    return removed.length > 0;
+  });
+}
