@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Database } from '../db/client.ts';
+import type { Database, Queryable } from '../db/client.ts';
 import {
   recountAccountMilestonesCompleted, setAccountMilestonesTotal, setAccountStatus,
 } from '../db/repositories/accounts.ts';
@@ -19,6 +19,35 @@ type MilestoneRef = AccountRef & { milestoneId: string; actor: string; eventKey:
  * writes nothing twice.
  */
 export function createAccountProjectionActivities({ db, accountCommitGraceMs }: { db: Database; accountCommitGraceMs?: number | undefined }) {
+  async function recordCreated(q: Queryable, input: AccountRef & { eventKey: string }, account: { companyName: string; arr: number; closeDate: string }): Promise<void> {
+    await recordTimelineEvent(q, {
+      orgId: input.orgId, accountId: input.accountId, type: 'account_created', actor: 'relay', dedupeKey: input.eventKey,
+      message: `Account created for ${account.companyName}`, data: { arr: account.arr, closeDate: account.closeDate },
+    });
+  }
+
+  async function templateVersionOf(account: { orgId: string; templateVersionId: string }) {
+    const version = await getTemplateVersion(db, account.orgId, account.templateVersionId);
+    if (!version) throw ApplicationFailure.nonRetryable(`template version ${account.templateVersionId} is missing`, FAILURE_TYPES.templateVersionMissing);
+    return version;
+  }
+
+  /** Copies the milestones once: a second call (a retry) finds them copied and its timeline key recorded. */
+  async function copyMilestones(tx: Queryable, input: AccountRef & { eventKey: string }, version: NonNullable<Awaited<ReturnType<typeof getTemplateVersion>>>): Promise<void> {
+    await copyTemplateMilestones(tx, { orgId: input.orgId, accountId: input.accountId, templateVersionId: version.id }, version.milestones);
+    await setAccountMilestonesTotal(tx, input.orgId, input.accountId, version.milestones.length);
+    await recordTimelineEvent(tx, {
+      orgId: input.orgId, accountId: input.accountId, type: 'milestones_instantiated', actor: 'relay', dedupeKey: input.eventKey,
+      message: `${version.milestones.length} milestones from ${version.name} v${version.version}`,
+      data: { templateVersionId: version.id },
+    });
+  }
+
+  async function milestoneStates(input: AccountRef): Promise<MilestoneState[]> {
+    const rows = await listAccountMilestones(db, input.orgId, input.accountId);
+    return rows.map((m) => ({ id: m.id, sequence: m.sequence, name: m.name, status: m.status }));
+  }
+
   async function projectMilestone(input: MilestoneRef, status: 'in_progress' | 'completed'): Promise<void> {
     await db.transaction(async (tx) => {
       const milestone = await setMilestoneStatus(tx, input, status);
@@ -39,28 +68,32 @@ export function createAccountProjectionActivities({ db, accountCommitGraceMs }: 
       const account = await awaitCommittedAccount(db, input, {
         firstScheduledAt: Context.current().info.scheduledTimestampMs, graceMs: accountCommitGraceMs ?? ACCOUNT_COMMIT_GRACE_MS,
       });
-      await recordTimelineEvent(db, {
-        orgId: input.orgId, accountId: input.accountId, type: 'account_created', actor: 'relay', dedupeKey: input.eventKey,
-        message: `Account created for ${account.companyName}`, data: { arr: account.arr, closeDate: account.closeDate },
-      });
+      await recordCreated(db, input, account);
     },
 
     /** Copies the template version's milestones onto the account: a snapshot later edits never touch. */
     async instantiateMilestones(input: AccountRef & { eventKey: string }): Promise<MilestoneState[]> {
       const account = await requireAccount(db, input);
-      const version = await getTemplateVersion(db, input.orgId, account.templateVersionId);
-      if (!version) throw ApplicationFailure.nonRetryable(`template version ${account.templateVersionId} is missing`, FAILURE_TYPES.templateVersionMissing);
-      await db.transaction(async (tx) => {
-        await copyTemplateMilestones(tx, { orgId: input.orgId, accountId: input.accountId, templateVersionId: version.id }, version.milestones);
-        await setAccountMilestonesTotal(tx, input.orgId, input.accountId, version.milestones.length);
-        await recordTimelineEvent(tx, {
-          orgId: input.orgId, accountId: input.accountId, type: 'milestones_instantiated', actor: 'relay', dedupeKey: input.eventKey,
-          message: `${version.milestones.length} milestones from ${version.name} v${version.version}`,
-          data: { templateVersionId: version.id },
-        });
+      const version = await templateVersionOf(account);
+      await db.transaction((tx) => copyMilestones(tx, input, version));
+      return milestoneStates(input);
+    },
+
+    /**
+     * The run's first step, as one local activity (issue 13): waits for the committed account, then
+     * records its creation and copies its template's milestones in one transaction. Each write keeps
+     * its own key, so a retry, or a run that did the two steps apart before, writes nothing twice.
+     */
+    async startAccountRecord(input: AccountRef & { createdKey: string; milestonesKey: string }): Promise<MilestoneState[]> {
+      const account = await awaitCommittedAccount(db, input, {
+        firstScheduledAt: Context.current().info.scheduledTimestampMs, graceMs: accountCommitGraceMs ?? ACCOUNT_COMMIT_GRACE_MS,
       });
-      const rows = await listAccountMilestones(db, input.orgId, input.accountId);
-      return rows.map((m) => ({ id: m.id, sequence: m.sequence, name: m.name, status: m.status }));
+      const version = await templateVersionOf(account);
+      await db.transaction(async (tx) => {
+        await recordCreated(tx, { ...input, eventKey: input.createdKey }, account);
+        await copyMilestones(tx, { ...input, eventKey: input.milestonesKey }, version);
+      });
+      return milestoneStates(input);
     },
 
     async projectStatus(input: AccountRef & { from: LifecycleStatus; to: LifecycleStatus; actor: string; note?: string | undefined; eventKey: string }): Promise<void> {

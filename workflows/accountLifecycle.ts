@@ -1,5 +1,5 @@
 import {
-  ActivityFailure, ApplicationFailure, allHandlersFinished, condition, continueAsNew, log, patched, proxyActivities, setHandler,
+  ActivityFailure, ApplicationFailure, allHandlersFinished, condition, continueAsNew, log, patched, proxyActivities, proxyLocalActivities, setHandler,
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.ts';
@@ -32,6 +32,14 @@ const firstRead = proxyActivities<Activities>({
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
 
+// The run's first step, a database write only, as a local activity (issue 13): no round trip through
+// the Temporal server. Retried in the worker like the projections, never giving up on an outage (past a
+// minute the worker waits on a server timer); AccountNotStored and a missing template are final.
+const firstStep = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
+});
+
 const drafting = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   // The activity heartbeats while it waits for the model, so a crashed worker costs seconds, not minutes.
@@ -55,9 +63,14 @@ const actionDrafting = proxyActivities<Activities>({
 const blockedMessage = (blockers: ActionState[]): string =>
   `this milestone cannot be completed while its blocker${blockers.length === 1 ? '' : 's'} ${blockers.map((b) => `"${b.label}"`).join(', ')} ${blockers.length === 1 ? 'is' : 'are'} open`;
 
-/** The failure's type when an activity failed for good (not retried any more), else null. */
+/**
+ * The failure's type when an activity failed for good (not retried any more), else null. A local
+ * activity's failure can reach the workflow as the ApplicationFailure itself, without the
+ * ActivityFailure around it.
+ */
 function finalFailureType(error: unknown): string | null {
-  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause.type ?? null : null;
+  if (error instanceof ActivityFailure) return error.cause instanceof ApplicationFailure ? error.cause.type ?? null : null;
+  return error instanceof ApplicationFailure ? error.type ?? null : null;
 }
 
 const DEFAULT_HISTORY_LIMIT = 10_000;
@@ -76,6 +89,8 @@ const PATCHES = {
   actionsEngine: 'actions-engine',
   /** 2026-11: a playbook email is drafted by the model (its own retry policy), the rules as fallback (issue 12). */
   actionsAiDraft: 'actions-ai-draft',
+  /** 2026-11: the account's creation and its milestones are one local activity (issue 13: fewer server round trips). */
+  localFirstStep: 'local-first-step',
 } as const;
 
 /**
@@ -438,15 +453,20 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
   });
 
   if (state.handoff.phase === 'preparing') {
+    const local = patched(PATCHES.localFirstStep);
     try {
-      await firstRead.recordAccountCreated({ orgId, accountId, eventKey: `${workflowId}:created` });
+      if (local) {
+        state.milestones = await firstStep.startAccountRecord({ orgId, accountId, createdKey: `${workflowId}:created`, milestonesKey: `${workflowId}:milestones` });
+      } else {
+        await firstRead.recordAccountCreated({ orgId, accountId, eventKey: `${workflowId}:created` });
+      }
     } catch (error) {
-      // The transaction that started this run never committed: there is no account to onboard.
+      // The account was never stored (its create was taken back): there is no account to onboard.
       if (finalFailureType(error) !== FAILURE_TYPES.accountNotStored) throw error;
       log.warn('the account was never stored; ending its run', { accountId });
       return { status: state.status, stored: false };
     }
-    state.milestones = await projections.instantiateMilestones({ orgId, accountId, eventKey: `${workflowId}:milestones` });
+    if (!local) state.milestones = await projections.instantiateMilestones({ orgId, accountId, eventKey: `${workflowId}:milestones` });
     await drafting.draftHandoff({ orgId, accountId, eventKey: `${workflowId}:draft` });
     // Open before the email goes out: an AE who clicks the instant it lands must find it open.
     state.handoff.phase = 'awaiting_ae';
