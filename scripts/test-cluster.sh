@@ -3,14 +3,14 @@
 # Postgres (what `npm run cluster` runs), not the dev server. Starts the Temporal part only (server,
 # schema, namespace, search attributes; no Relay API or workers: the tests run their own) on a
 # scratch database pair on DATABASE_URL's Postgres server and free ports, runs the given test files
-# (default: the lifecycle and worker-crash flows) with TEMPORAL_ADDRESS pointing at it, then stops
+# (default: the lifecycle, worker-crash and rolling-upgrade flows) with TEMPORAL_ADDRESS pointing at it, then stops
 # it and drops the scratch databases. The first run builds the server (minutes); later runs reuse it.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 # tsx and vitest, also when run as `sh scripts/test-cluster.sh` rather than through npm.
 PATH="$root/node_modules/.bin:$PATH"
-[ "$#" -gt 0 ] || set -- test/accountLifecycle.test.ts test/workerCrash.test.ts
+[ "$#" -gt 0 ] || set -- test/accountLifecycle.test.ts test/workerCrash.test.ts test/rollingUpgrade.test.ts
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 state=$(mktemp -d "${TMPDIR:-/tmp}/relay-test-cluster.XXXXXX")
 began=$(date +%s)

@@ -33,7 +33,8 @@ export interface Harness {
   taskQueue: string;
   connection: NativeConnection;
   app: ReturnType<typeof createApp>;
-  startWorker(): Promise<RunningWorker>;
+  /** A worker on the file's queue; `workflowBundle` runs other workflow code (a previous release's, say). */
+  startWorker(options?: { workflowBundle?: { code: string } }): Promise<RunningWorker>;
   /** The workers running now (a test may stop one to take the queue's workers away). */
   running(): RunningWorker[];
   /**
@@ -86,8 +87,10 @@ export async function createHarness(opts: {
   const app = createApp(deps);
   const running: RunningWorker[] = [];
 
-  async function startWorker(): Promise<RunningWorker> {
-    const worker = await createRelayWorker({ connection, namespace: 'default', taskQueue, activityDeps, workflowBundle: await workflowBundle() });
+  async function startWorker(options: { workflowBundle?: { code: string } } = {}): Promise<RunningWorker> {
+    const worker = await createRelayWorker({
+      connection, namespace: 'default', taskQueue, activityDeps, workflowBundle: options.workflowBundle ?? await workflowBundle(),
+    });
     const done = worker.run();
     const handle = {
       worker,
