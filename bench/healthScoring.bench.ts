@@ -8,10 +8,13 @@
  *    is measured. Floor, measured right before each run: one SQL statement that computes the same
  *    inputs from the same tables and writes a score per account (INSERT … SELECT into an unlogged
  *    table), checked against the real scores so it is known to compute the same thing.
- * 2. Ingestion: Segment track calls through POST /v1/batch over real HTTP (the app behind
- *    platform/httpServer.ts on loopback), several concurrent senders that retry a 503 or 429 as
- *    Segment's libraries do (the retries are reported). Floor: the same events in one INSERT …
- *    SELECT into events + dedupe keys + rollup deltas (rolled back afterwards).
+ * 2. Ingestion: Segment track calls through POST /v1/batch over real HTTP, several concurrent senders
+ *    that retry a 503 or 429 as Segment's libraries do (the retries are reported). The API runs as
+ *    production runs it: BENCH_HEALTH_API_PROCESSES (2) `api/server.ts` processes of their own, the
+ *    senders spread over them as a balancer would; the senders (the load generator) stay in this
+ *    process, so their CPU is not charged to the API. CPU per event is reported per process: the API
+ *    processes, this one, Postgres' backends. Floor: the same events in one INSERT … SELECT into
+ *    events + dedupe keys + rollup deltas (rolled back afterwards).
  * 3. Event-to-new-score latency with the rescorer workflow running: events for random accounts over
  *    ~30 s, each timed from its HTTP 200 to its account_health row showing a newer computed_at. Floor:
  *    one scoreAccounts call for one account in isolation.
@@ -26,13 +29,18 @@
  * BENCH_HEALTH_ACCOUNTS (100000), BENCH_HEALTH_EVENTS (100 per account), BENCH_HEALTH_INGEST_EVENTS
  * (200000), BENCH_HEALTH_PROBES (200), BENCH_HEALTH_PROBE_SECONDS (30), BENCH_HEALTH_CONCURRENCY
  * ('1,2,4'), BENCH_HEALTH_BATCH_SIZES ('500,2000', tried at the best concurrency; '' skips them),
- * BENCH_HEALTH_DRAIN_SECONDS (60), BENCH_HEALTH_SETTLE_MS / BENCH_HEALTH_IDLE_MS (unset: the
+ * BENCH_HEALTH_DRAIN_SECONDS (60), BENCH_HEALTH_API_PROCESSES (2; 0 serves the API in this process, as before), BENCH_HEALTH_SETTLE_MS / BENCH_HEALTH_IDLE_MS (unset: the
  * rescorer workflow's own defaults). About 12–15 minutes at full scale on 2 cores, 2 of them set-up.
  * Own database `relay_bench_health`, dropped at the end unless BENCH_KEEP=1; BENCH_REUSE=1 reuses a
  * kept one of the same scale (set-up skipped, earlier runs' scores and ingested events removed).
  * Its own Temporal dev server unless TEMPORAL_ADDRESS is set.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import postgres from 'postgres';
@@ -99,6 +107,7 @@ const RESCORER_OVERRIDES: Pick<HealthRescorerInput, 'settleMs' | 'idleMs'> = {
   ...(process.env.BENCH_HEALTH_SETTLE_MS ? { settleMs: intSetting('BENCH_HEALTH_SETTLE_MS', process.env.BENCH_HEALTH_SETTLE_MS, 0, 0) } : {}),
   ...(process.env.BENCH_HEALTH_IDLE_MS ? { idleMs: intSetting('BENCH_HEALTH_IDLE_MS', process.env.BENCH_HEALTH_IDLE_MS, 0, 0) } : {}),
 };
+const API_PROCESSES = intSetting('BENCH_HEALTH_API_PROCESSES', process.env.BENCH_HEALTH_API_PROCESSES, 2, 0);
 const KEEP = flag(process.env.BENCH_KEEP);
 const REUSE = flag(process.env.BENCH_REUSE);
 /** The workflow's own defaults (workflows/healthScoring.ts): what "Score now" and the nightly run use. */
@@ -160,15 +169,38 @@ async function deadlocks(sql: postgres.Sql): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 when it is gone or unknown. */
+function processCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ, 100 on Linux)
+  } catch {
+    return 0;
+  }
+}
+
+/** The API processes (BENCH_HEALTH_API_PROCESSES), whose CPU `profiled` reports beside this process's. */
+const apiPids: number[] = [];
+
 /**
  * Where the time goes while `work` runs: Postgres' backends sampled every 100 ms (running on CPU,
  * waiting on a lock, on WAL, or idle in a transaction waiting for this process), and this
  * process's CPU (its event loop, the Temporal worker's threads) as a share of one core.
  */
-async function profiled<T>(sql: postgres.Sql, work: () => Promise<T>): Promise<{ result: T; profile: string }> {
+interface CpuUse { apiMs: number; thisMs: number; backendsMs: number; wallMs: number }
+
+async function profiled<T>(sql: postgres.Sql, work: () => Promise<T>): Promise<{ result: T; profile: string; cpu: CpuUse }> {
   const counts = new Map<string, number>();
   let samples = 0;
   let sampling = true;
+  // Postgres' backends serving this database (the API's pools, this process's), each one's CPU when first seen.
+  const backends = new Map<number, number>();
+  const noteBackends = async () => {
+    for (const r of await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database()`) {
+      if (!backends.has(r.pid)) backends.set(r.pid, processCpuSeconds(r.pid));
+    }
+  };
+  await noteBackends();
   const sampler = (async () => {
     while (sampling) {
       const found = await sql<{ w: string; n: number }[]>`
@@ -180,9 +212,11 @@ async function profiled<T>(sql: postgres.Sql, work: () => Promise<T>): Promise<{
         group by 1`;
       samples += 1;
       for (const r of found) counts.set(r.w, (counts.get(r.w) ?? 0) + r.n);
+      if (samples % 10 === 0) await noteBackends();
       await sleep(100);
     }
   })();
+  const apiBefore = apiPids.map(processCpuSeconds);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   try {
@@ -195,7 +229,15 @@ async function profiled<T>(sql: postgres.Sql, work: () => Promise<T>): Promise<{
     const top = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5)
       .map(([w, c]) => `${w} ${((c / Math.max(total, 1)) * 100).toFixed(0)} %`).join(', ');
     const processCpu = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
-    return { result, profile: `Postgres: ${(total / Math.max(samples, 1)).toFixed(1)} busy backends on average (${top || 'none'}); this process: ${processCpu.toFixed(0)} % of a core` };
+    const apiCpuMs = apiPids.reduce((sum, pid, i) => sum + (processCpuSeconds(pid) - apiBefore[i]!) * 1000, 0);
+    const backendCpuMs = [...backends].reduce((sum, [pid, before]) => sum + Math.max(0, processCpuSeconds(pid) - before) * 1000, 0);
+    const share = (ms: number) => `${((ms / wallMs) * 100).toFixed(0)} % of a core`;
+    const use: CpuUse = { apiMs: apiCpuMs, thisMs: (cpu.user + cpu.system) / 1000, backendsMs: backendCpuMs, wallMs };
+    const apiPart = apiPids.length ? `; ${apiPids.length} API processes: ${share(apiCpuMs)} together` : '';
+    return {
+      result, cpu: use,
+      profile: `Postgres: ${(total / Math.max(samples, 1)).toFixed(1)} busy backends on average (${top || 'none'}), its backends ${share(backendCpuMs)}${apiPart}; this process: ${processCpu.toFixed(0)} % of a core`,
+    };
   } finally {
     sampling = false;
     await sampler;
@@ -649,7 +691,7 @@ const RETRYABLE = new Set([429, 500, 502, 503, 504]);
  * backoff (100 ms, 200 ms, … at most 8 attempts); the same message IDs make the retry idempotent.
  * Answers the final answer and the statuses that were retried.
  */
-async function postBatch(url: string, authorization: string, body: string, retried: Map<number, number>): Promise<{ stored?: number; matched?: number }> {
+async function postBatch(url: string, authorization: string, body: string | Uint8Array<ArrayBuffer>, retried: Map<number, number>): Promise<{ stored?: number; matched?: number }> {
   for (let attempt = 0; ; attempt++) {
     const res = await fetch(url, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body });
     const answer = await res.json() as { success?: boolean; stored?: number; matched?: number };
@@ -660,7 +702,8 @@ async function postBatch(url: string, authorization: string, body: string, retri
   }
 }
 
-async function sendBatches(base: string, writeKey: string, bodies: string[], senders: number, eventsPerBody: number): Promise<Ingested> {
+/** Sender i posts to bases[i % bases.length]: the API processes share the senders as a balancer would share clients. */
+async function sendBatches(bases: string[], writeKey: string, bodies: Uint8Array<ArrayBuffer>[], senders: number, eventsPerBody: number): Promise<Ingested> {
   const authorization = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
   let next = 0;
   let stored = 0;
@@ -668,10 +711,11 @@ async function sendBatches(base: string, writeKey: string, bodies: string[], sen
   const requestMs: number[] = [];
   const retried = new Map<number, number>();
   const started = performance.now();
-  await Promise.all(Array.from({ length: senders }, async () => {
+  await Promise.all(Array.from({ length: senders }, async (_, sender) => {
+    const url = `${bases[sender % bases.length]}/v1/batch`;
     for (let i = next++; i < bodies.length; i = next++) {
       const sent = performance.now();
-      const answer = await postBatch(`${base}/v1/batch`, authorization, bodies[i]!, retried);
+      const answer = await postBatch(url, authorization, bodies[i]!, retried);
       requestMs.push(performance.now() - sent);
       stored += answer.stored ?? 0;
       matched += answer.matched ?? 0;
@@ -688,14 +732,16 @@ const describeRetries = (retried: Map<number, number>) => (retried.size ? [...re
  * (which scoring folds into the rollups; the rescorer figure below includes that fold). Rolled back
  * (the commit's one WAL flush is all the floor leaves out).
  */
-async function floorIngestion(sql: postgres.Sql, orgId: string, events: Track[]): Promise<number> {
+async function floorIngestion(sql: postgres.Sql, orgId: string, events: Track[]): Promise<{ ms: number; cpuMs: number }> {
   const flat = JSON.stringify(events.map((e) => ({
     k: `floor:${e.messageId}`, t: e.event, at: e.timestamp, u: e.userId, p: e.properties,
     g: e.context.groupId ?? null, e: e.context.traits ? e.context.traits.email.slice(e.context.traits.email.indexOf('@') + 1) : null,
   })));
   const conn = await sql.reserve();
   try {
+    const [backend] = await conn<{ pid: number }[]>`select pg_backend_pid() as pid`;
     await conn`begin`;
+    const cpuBefore = processCpuSeconds(backend!.pid);
     const started = performance.now();
     await conn.unsafe(`
       with src as (
@@ -715,8 +761,9 @@ async function floorIngestion(sql: postgres.Sql, orgId: string, events: Track[])
       insert into account_event_day_deltas (org_id, account_id, day, event_type, count)
       select $1, account_id, (occurred_at at time zone 'UTC')::date, type, count(*)::int from stored where account_id is not null group by 2, 3, 4`, [orgId, flat]);
     const ms = performance.now() - started;
+    const cpuMs = (processCpuSeconds(backend!.pid) - cpuBefore) * 1000;
     await conn`rollback`;
-    return ms;
+    return { ms, cpuMs };
   } finally {
     conn.release();
   }
@@ -764,6 +811,70 @@ async function probeLatency(sql: postgres.Sql, base: string, writeKey: string, t
   return probes;
 }
 
+// ---- the API in processes of its own ---------------------------------------------------------------------
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A TCP port free right now on loopback. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * `count` API processes as production runs them (`npm run api`: api/server.ts, NODE_ENV=production),
+ * each on its own port, on the bench's database and Temporal. Answers their base URLs once each
+ * answers /livez, and a stop for all of them.
+ */
+async function startApiProcesses(count: number, env: Record<string, string>): Promise<{ bases: string[]; children: ChildProcess[] }> {
+  const children: ChildProcess[] = [];
+  const bases: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const port = await freePort();
+    // node --import tsx rather than the tsx binary, which would run the server in a child of its own (whose CPU we read).
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'api', 'server.ts')], {
+      cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', RELAY_LOG_QUIET: 'true' },
+    });
+    children.push(child);
+    if (child.pid) apiPids.push(child.pid);
+    bases.push(`http://127.0.0.1:${port}`);
+  }
+  const deadline = Date.now() + 60_000;
+  for (const [i, base] of bases.entries()) {
+    for (;;) {
+      if (children[i]!.exitCode !== null) throw new Error(`API process ${i + 1} exited with ${children[i]!.exitCode} before it answered`);
+      const ok = await fetch(`${base}/livez`).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`API process ${i + 1} did not answer /livez within 60 s`);
+      await sleep(200);
+    }
+  }
+  return { bases, children };
+}
+
+async function stopApiProcesses(children: ChildProcess[]): Promise<void> {
+  await Promise.all(children.map((child) => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  })));
+}
+
+/** CPU per ingested event, per process: where an event's cost goes. */
+function cpuPerEvent(cpu: CpuUse, events: number): string {
+  const us = (ms: number) => `${((ms * 1000) / events).toFixed(0)} µs`;
+  const api = apiPids.length ? `API processes ${us(cpu.apiMs)}, ` : '';
+  return `CPU per event: ${api}Postgres backends ${us(cpu.backendsMs)}, this process (senders${apiPids.length ? '' : ' + API'} + idle worker) ${us(cpu.thisMs)}`;
+}
+
 // ---- the run ------------------------------------------------------------------------------------------
 
 /** The benchmark's database: a kept one of this scale when BENCH_REUSE asks and one is found, else a new one. */
@@ -800,6 +911,7 @@ async function main(): Promise<void> {
   let worker: Worker | null = null;
   let running: Promise<void> | null = null;
   let http: RunningHttpServer | null = null;
+  let apiChildren: ChildProcess[] = [];
   let rescorer: WorkflowHandle<HealthRescorerWorkflow> | null = null;
   try {
     await database.migrate();
@@ -832,13 +944,24 @@ async function main(): Promise<void> {
       devOutbox: false, mailer, publicUrl: 'http://relay.bench',
       secureCookies: false, checkReadiness: async () => ({ database: true, temporal: true, workers: true }),
     };
-    const app = createApp(deps);
-    http = await startHttpServer((request) => app.fetch(request), 0);
-    const base = `http://127.0.0.1:${http.port}`;
+    let bases: string[];
+    if (API_PROCESSES > 0) {
+      const started = await startApiProcesses(API_PROCESSES, {
+        DATABASE_URL: url, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, RELAY_SECRET: 'bench-secret-for-handoff-tokens-0123456789',
+      });
+      apiChildren = started.children;
+      bases = started.bases;
+    } else {
+      const app = createApp(deps);
+      http = await startHttpServer((request) => app.fetch(request), 0);
+      bases = [`http://127.0.0.1:${http.port}`];
+    }
+    const base = bases[0]!;
     const { writeKey } = await createWriteKey(database.db, orgId, 'bench segment');
     const temporalMs = performance.now() - temporalStarted;
     phases.push({ name: 'Temporal dev server, worker (bundling workflows), HTTP server', ms: temporalMs });
-    console.log(`  Temporal ${server ? 'dev server (own)' : `at ${address}`}, worker on ${TASK_QUEUE} (workflows bundled now), HTTP server on ${base}: ${s(temporalMs)}`);
+    const where = API_PROCESSES > 0 ? `${API_PROCESSES} API processes (api/server.ts) on ${bases.join(', ')}` : `HTTP server in this process on ${base}`;
+    console.log(`  Temporal ${server ? 'dev server (own)' : `at ${address}`}, worker on ${TASK_QUEUE} (workflows bundled now), ${where}: ${s(temporalMs)}`);
 
     // ---- 1. full scoring runs ----
     console.log('\n1. Full scoring run (healthScoring workflow, real worker) beside one SQL statement');
@@ -908,18 +1031,23 @@ async function main(): Promise<void> {
     for (const shape of shapes) {
       const events = makeEvents(shape.events, `${runTag}-${shape.senders}x${shape.batch}`);
       if (!mainEvents.length) mainEvents = events;
-      const bodies: string[] = [];
-      for (let i = 0; i < events.length; i += shape.batch) bodies.push(JSON.stringify({ batch: events.slice(i, i + shape.batch), sentAt: new Date().toISOString() }));
+      // Encoded once here: the senders' own work per request is as little as a load generator's can be.
+      const encoder = new TextEncoder();
+      const bodies: Uint8Array<ArrayBuffer>[] = [];
+      for (let i = 0; i < events.length; i += shape.batch) bodies.push(encoder.encode(JSON.stringify({ batch: events.slice(i, i + shape.batch), sentAt: new Date().toISOString() })));
       const deadlocksBefore = await deadlocks(sql);
-      const { result, profile } = await phase(`${n(events.length)} events, ${shape.senders} senders × ${shape.batch}-event batches`, () => profiled(sql, () => sendBatches(base, writeKey, bodies, shape.senders, shape.batch)));
+      const { result, profile, cpu } = await phase(`${n(events.length)} events, ${shape.senders} senders × ${shape.batch}-event batches`, () => profiled(sql, () => sendBatches(bases, writeKey, bodies, shape.senders, shape.batch)));
       if (result.stored !== events.length || result.matched !== events.length) throw new Error(`expected ${events.length} events stored and matched, got ${result.stored} stored, ${result.matched} matched`);
       const deadlocked = (await deadlocks(sql)) - deadlocksBefore;
       console.log(`    ${profile}`);
+      console.log(`    ${cpuPerEvent(cpu, result.events)}`);
       console.log(`    retried: ${describeRetries(result.retried)}; Postgres deadlocks meanwhile: ${deadlocked}`);
       console.log(`    ${n(result.events / (result.ms / 1000))} events/s; request p50 ${result.requestMs.length ? percentile(result.requestMs, 50).toFixed(0) : '—'} ms, p95 ${percentile(result.requestMs, 95).toFixed(0)} ms`);
       ingested.push({ ...result, ...shape, deadlocked });
     }
-    const ingestFloorMs = await phase(`floor: the first ${n(mainEvents.length)} events in one statement (events + keys + rollup deltas, rolled back)`, () => floorIngestion(sql, orgId, mainEvents));
+    const ingestFloor = await phase(`floor: the first ${n(mainEvents.length)} events in one statement (events + keys + rollup deltas, rolled back)`, () => floorIngestion(sql, orgId, mainEvents));
+    const ingestFloorMs = ingestFloor.ms;
+    console.log(`    its backend's CPU: ${((ingestFloor.cpuMs * 1000) / mainEvents.length).toFixed(0)} µs per event`);
     const ingestFloorRate = mainEvents.length / (ingestFloorMs / 1000);
     for (const r of ingested) {
       const rate = r.events / (r.ms / 1000);
@@ -1032,6 +1160,7 @@ async function main(): Promise<void> {
     const steps: [string, () => Promise<unknown>][] = [
       ['terminate the rescorer', async () => { await rescorer?.terminate('benchmark over'); }],
       ['stop the HTTP server', async () => { await http?.close(); }],
+      ['stop the API processes', () => stopApiProcesses(apiChildren)],
       ['stop the worker', async () => { if (worker) { worker.shutdown(); await running; } }],
       ['close Temporal connections', async () => { await workerConnection?.close(); await clientConnection?.close(); }],
       ['stop the dev server', async () => { await server?.stop(); }],

@@ -3,7 +3,7 @@ import { apiEvents, apiEventsBodySchema } from './apiEvents.ts';
 import { domainOfWebsiteOrHost } from './companyDomains.ts';
 import { domainOfId, messageKeyOf, unmatchedKeyOf } from './events.ts';
 import { parsePosthogBody, posthogApiKeyOf, posthogEvents } from './posthogEvents.ts';
-import { segmentBatchSchema, segmentEvents } from './segmentEvents.ts';
+import { segmentBatchMessages, segmentBatchSchema, segmentEvents } from './segmentEvents.ts';
 
 describe('event rules', () => {
   it('keys an event by its message ID, else by a hash of its content that ignores key order but not a single field', () => {
@@ -51,5 +51,70 @@ describe('event rules', () => {
     const [api] = apiEvents(apiEventsBodySchema.parse({ events: [{ type: 'meeting_held', domain: 'https://www.acme.com', email: 'pat@acme.com', occurredAt: '2026-11-30T10:00:00+02:00' }] }));
     expect(api).toMatchObject({ companyDomain: 'acme.com', emailDomain: 'acme.com', path: 'events.0' });
     expect(api!.occurredAt.toISOString()).toBe('2026-11-30T08:00:00.000Z');
+  });
+
+  it('reads a usual Segment batch without zod, answering exactly what the schema answers, and leaves anything unusual to the schema', () => {
+    const received = new Date('2026-11-30T12:00:00Z');
+    const viaSchema = (body: unknown) => segmentEvents(segmentBatchSchema.parse(body).batch, 'batch.', received);
+    const viaQuick = (body: unknown) => {
+      let schemaAsked = false;
+      const messages = segmentBatchMessages(body, (schema, b) => {
+        schemaAsked = true;
+        return schema.parse(b);
+      }, received.getTime());
+      return { schemaAsked, events: segmentEvents(messages, 'batch.', received) };
+    };
+    const usual = {
+      writeKey: 'wk_1', sentAt: '2026-11-30T12:00:00Z',
+      batch: [
+        { type: 'track', messageId: ' m1 ', userId: 42, event: ' Report Viewed ', timestamp: '2026-11-29T10:00:00+02:00', properties: { plan: 'pro', n: 3 },
+          context: { groupId: 'acme.com', library: { name: 'analytics-node', version: '3.1.0' } }, integrations: {} },
+        { type: 'track', messageId: 'm2', anonymousId: 'anon-1', event: 'Exported', context: { traits: { email: 'pat@acme.com' } }, originalTimestamp: '2026-11-29T00:00:00.123Z' },
+        { type: 'identify', messageId: 'm3', userId: 'u1', traits: { email: 'Pat@Acme.com', relayAccountId: 'acc_1' } },
+        { type: 'group', messageId: 'm4', userId: 'u1', groupId: 'g1', traits: { website: 'https://www.acme.com' }, context: null },
+        { type: 'page', messageId: 'm5', userId: 'u1', name: 'Pricing', properties: null, timestamp: '2026-11-30T12:30:00Z' },
+        { type: 'alias', messageId: 'm6', previousId: 'anon-1', userId: 'u1' },
+      ],
+    };
+    const quick = viaQuick(usual);
+    expect(quick.schemaAsked).toBe(false);
+    expect(quick.events).toEqual(viaSchema(usual));
+    expect(quick.events[0]).toMatchObject({ messageKey: 'segment:m1', type: 'Report Viewed', userId: '42' });
+
+    const message = usual.batch[0]!;
+    const unusual: Record<string, unknown>[] = [
+      { ...message, messageId: undefined }, // keyed by a hash of the schema's answer
+      { ...message, messageId: '' },
+      { ...message, timestamp: 'yesterday' },
+      { ...message, timestamp: '2026-11-29T10:00:00' }, // no zone
+      { ...message, timestamp: '1999-12-31T23:59:59Z' },
+      { ...message, timestamp: '2026-12-05T00:00:00Z' }, // days ahead
+      { ...message, timestamp: null },
+      { ...message, userId: ' ' },
+      { ...message, userId: 'x'.repeat(201) },
+      { ...message, event: '' },
+      { ...message, event: undefined },
+      { ...message, type: 'screen', userId: undefined },
+      { ...message, type: 'bogus' },
+      { ...message, properties: [1, 2] },
+      { ...message, properties: 'plan' },
+      { ...message, properties: JSON.parse('{"__proto__": {"x": 1}, "a": 1}') },
+      { ...message, name: 7 },
+      { ...message, properties: { blob: 'x'.repeat(12_000) } }, // too near the 32 KB limit to be sure without the schema
+    ];
+    for (const odd of unusual) {
+      const body = { batch: [message, odd] };
+      const schema = segmentBatchSchema.safeParse(body);
+      if (schema.success) {
+        const answer = viaQuick(body);
+        expect(answer.schemaAsked).toBe(true);
+        expect(answer.events).toEqual(viaSchema(body));
+      } else {
+        expect(() => viaQuick(body)).toThrow();
+      }
+    }
+    for (const body of [{ batch: 'x' }, { batch: [message], writeKey: 5 }, [message], null]) {
+      expect(() => viaQuick(body)).toThrow();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { parsePosthogBody, posthogApiKeyOf, posthogEvents } from '../../domain/posthogEvents.ts';
-import { segmentBatchSchema, segmentEvents, segmentSingleSchema, type SegmentType } from '../../domain/segmentEvents.ts';
+import { segmentBatchMessages, segmentEvents, segmentSingleSchema, type SegmentType } from '../../domain/segmentEvents.ts';
 import { fieldErrors } from '../../domain/accountInput.ts';
 import { RelayError } from '../../services/errors.ts';
 import { ingestEvents } from '../../services/events/ingestEvents.ts';
@@ -46,7 +46,7 @@ export function ingestionRoutes(deps: AppDeps) {
     orgId ??= await authenticateWriteKey(deps.db, fieldOf(body, 'writeKey'), SEGMENT_AUTH);
     const events = type
       ? segmentEvents([parseOrThrow(segmentSingleSchema(type), body)], '', receivedAt)
-      : segmentEvents(parseOrThrow(segmentBatchSchema, body).batch, 'batch.', receivedAt);
+      : segmentEvents(segmentBatchMessages(body, parseOrThrow, receivedAt.getTime()), 'batch.', receivedAt);
     const result = await ingestEvents(deps.db, orgId, events, { unknownAccountIds: 'ignore' });
     return c.json(segmentIngestedResponse.parse({ success: true, ...result }));
   };

@@ -1,10 +1,29 @@
-import { and, count, desc, eq, inArray, isNull, lte, or, sql, sum } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, lte, or, sql, sum, type SQL } from 'drizzle-orm';
 import type { EventSource, UnmatchedKind } from '../../domain/events.ts';
 import type { Queryable, Transaction } from '../client.ts';
 import { rowsOf } from '../rows.ts';
 import { events, unmatchedEventDomains } from '../schema/index.ts';
 
-export type NewEvent = typeof events.$inferInsert;
+// ---- the hot statements, prepared -----------------------------------------------------------------
+
+interface PostgresJsClient { unsafe(query: string, params: unknown[], options: { prepare: boolean }): Promise<unknown> }
+interface DrizzleInternals { session?: { client?: Partial<PostgresJsClient> }; dialect?: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } } }
+
+/**
+ * Runs an ingestion statement as a named prepared statement where the driver is postgres.js (each
+ * connection parses and plans it once, then reuses the plan; drizzle's `execute` sends every
+ * statement unnamed, so Postgres planned a batch's big statement each time, and postgres.js asked
+ * for its parameter types first, a round trip more). Elsewhere (PGlite) as a plain statement.
+ */
+async function executePrepared<T>(db: Queryable, query: SQL): Promise<T[]> {
+  const { session, dialect } = db as unknown as DrizzleInternals;
+  const client = session?.client;
+  if (dialect && typeof client?.unsafe === 'function') {
+    const { sql: text, params } = dialect.sqlToQuery(query);
+    return rowsOf<T>(await client.unsafe(text, params, { prepare: true }));
+  }
+  return rowsOf<T>(await db.execute(query));
+}
 
 // ---- partitions ---------------------------------------------------------------------------------
 
@@ -42,17 +61,34 @@ const DOMAIN_LOCK_BUCKETS = 64;
 export async function lockEventDomains(tx: Transaction, orgId: string, domains: string[], mode: 'shared' | 'exclusive'): Promise<void> {
   if (!domains.length) return;
   const fn = mode === 'shared' ? sql`pg_advisory_xact_lock_shared` : sql`pg_advisory_xact_lock`;
-  await tx.execute(sql`
+  await executePrepared(tx, sql`
     select ${fn}(hashtext(${`events:${orgId}`}), bucket)
     from (select distinct hashtext(d) & ${DOMAIN_LOCK_BUCKETS - 1} as bucket from jsonb_array_elements_text(${JSON.stringify([...new Set(domains)])}::jsonb) as d order by 1) as buckets`);
 }
 
 // ---- writing a batch --------------------------------------------------------------------------
 
-export interface NewEventRow extends Omit<NewEvent, 'orgId' | 'receivedAt'> {
-  /** What the unmatched counts file the event under if it has no account (domain.ts `unmatchedKeyOf`). */
-  unmatchedKind: UnmatchedKind;
-  unmatchedDomain: string;
+/** An event to store, its fields named as the statement reads them from the JSON it is sent as. */
+export interface NewEventRow {
+  messageKey: string;
+  occurredAt: Date;
+  source: EventSource;
+  type: string;
+  accountId: string | null;
+  groupDomain: string | null;
+  emailDomain: string | null;
+  userId: string | null;
+  properties: Record<string, unknown>;
+  /** Where the unmatched counts file the event if it has no account (domain.ts `unmatchedKeyOf`); null for a matched one. */
+  unmatchedKind: UnmatchedKind | null;
+  unmatchedDomain: string | null;
+}
+
+export interface StoredBatch {
+  /** Events stored now. */
+  stored: number;
+  /** Whether this event was stored now (not by an earlier request with the same key). */
+  isFresh(messageKey: string): boolean;
 }
 
 /**
@@ -60,41 +96,43 @@ export interface NewEventRow extends Omit<NewEvent, 'orgId' | 'receivedAt'> {
  * each message key is claimed in the dedupe table (in key order, so concurrent batches never
  * deadlock), only the events whose claim succeeded are inserted, and those same events are added to
  * the rollup deltas (matched; plain inserts, folded into the rollups before scoring reads them) or to
- * the unmatched counts (not matched; upserted in key order). Answers the keys stored now; a retried batch, or a concurrent request with the same
- * events, gets none of them. The batch travels as one jsonb parameter (no parameter limit, no
- * per-value query building), and one round trip keeps the rollup rows locked for the least time.
+ * the unmatched counts (not matched; upserted in key order). Answers which were stored now; a
+ * retried batch, or a concurrent request with the same events, stores none of them. The batch
+ * travels as one jsonb parameter, the rows serialised as they are (no parameter limit, no copy per
+ * event), and the keys come back only when some were stored before (the usual batch answers a count).
  */
-export async function storeEventBatch(tx: Transaction, orgId: string, rows: NewEventRow[]): Promise<Set<string>> {
-  if (!rows.length) return new Set();
-  const input = JSON.stringify(rows.map((r) => ({
-    k: r.messageKey, at: r.occurredAt.toISOString(), s: r.source, t: r.type, a: r.accountId ?? null,
-    g: r.groupDomain ?? null, e: r.emailDomain ?? null, u: r.userId ?? null, p: r.properties, uk: r.unmatchedKind, ud: r.unmatchedDomain,
-  })));
-  const [answer] = rowsOf<{ keys: string[] | null }>(await tx.execute(sql`
+export async function storeEventBatch(tx: Transaction, orgId: string, rows: NewEventRow[]): Promise<StoredBatch> {
+  if (!rows.length) return { stored: 0, isFresh: () => false };
+  const [answer] = await executePrepared<{ stored: number; keys: string[] | null }>(tx, sql`
     with input as (
-      select * from jsonb_to_recordset(${input}::jsonb) as r(k text, at timestamptz, s text, t text, a text, g text, e text, u text, p jsonb, uk text, ud text)
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
+        "messageKey" text, "occurredAt" timestamptz, source text, type text, "accountId" text, "groupDomain" text, "emailDomain" text,
+        "userId" text, properties jsonb, "unmatchedKind" text, "unmatchedDomain" text)
     ), claimed as (
       insert into event_message_keys (org_id, message_key, occurred_at)
-      select ${orgId}, k, at from input order by k
+      select ${orgId}, "messageKey", "occurredAt" from input order by "messageKey"
       on conflict do nothing
       returning message_key
     ), fresh as materialized (
-      select i.* from input i join claimed c on c.message_key = i.k
+      select i.* from input i join claimed c on c.message_key = i."messageKey"
     ), stored as (
       insert into events (org_id, occurred_at, message_key, source, type, account_id, group_domain, email_domain, user_id, properties)
-      select ${orgId}, at, k, s, t, a, g, e, u, p from fresh
+      select ${orgId}, "occurredAt", "messageKey", source, type, "accountId", "groupDomain", "emailDomain", "userId", properties from fresh
     ), days as (
       insert into account_event_day_deltas (org_id, account_id, day, event_type, count)
-      select ${orgId}, a, (at at time zone 'UTC')::date, t, count(*)::int from fresh where a is not null
+      select ${orgId}, "accountId", ("occurredAt" at time zone 'UTC')::date, type, count(*)::int from fresh where "accountId" is not null
       group by 2, 3, 4
     ), unmatched as (
       insert into unmatched_event_domains (org_id, kind, domain, events)
-      select ${orgId}, uk, ud, count(*)::int from fresh where a is null
+      select ${orgId}, "unmatchedKind", "unmatchedDomain", count(*)::int from fresh where "accountId" is null
       group by 2, 3 order by 2, 3
       on conflict (org_id, kind, domain) do update set events = unmatched_event_domains.events + excluded.events, last_seen_at = now()
-    )
-    select jsonb_agg(k) as keys from fresh`));
-  return new Set(answer?.keys ?? []);
+    ), counted as (select count(*)::int as stored from fresh)
+    select stored, case when stored < ${rows.length}::int then (select jsonb_agg("messageKey") from fresh) end as keys from counted`);
+  const stored = Number(answer?.stored ?? 0);
+  if (stored === rows.length) return { stored, isFresh: () => true };
+  const keys = new Set(answer?.keys ?? []);
+  return { stored, isFresh: (key) => keys.has(key) };
 }
 
 /**
@@ -165,10 +203,10 @@ export interface EventIdentity { source: EventSource; kind: 'user' | 'group'; ex
 export async function findEventIdentities(db: Queryable, orgId: string, refs: { source: EventSource; kind: 'user' | 'group'; externalId: string }[]): Promise<EventIdentity[]> {
   if (!refs.length) return [];
   const input = JSON.stringify(refs.map((r) => ({ s: r.source, k: r.kind, x: r.externalId })));
-  const rows = rowsOf<{ source: EventSource; kind: 'user' | 'group'; external_id: string; domain: string | null; group_id: string | null }>(await db.execute(sql`
+  const rows = await executePrepared<{ source: EventSource; kind: 'user' | 'group'; external_id: string; domain: string | null; group_id: string | null }>(db, sql`
     select i.source, i.kind, i.external_id, i.domain, i.group_id
     from jsonb_to_recordset(${input}::jsonb) as r(s text, k text, x text)
-    join event_identities i on i.org_id = ${orgId} and i.source = r.s and i.kind = r.k and i.external_id = r.x`));
+    join event_identities i on i.org_id = ${orgId} and i.source = r.s and i.kind = r.k and i.external_id = r.x`);
   return rows.map((r) => ({ source: r.source, kind: r.kind, externalId: r.external_id, domain: r.domain, groupId: r.group_id }));
 }
 

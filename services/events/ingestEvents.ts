@@ -1,7 +1,7 @@
 import type { Database } from '../../db/client.ts';
 import { existingAccountIds, findAccountsByDomains } from '../../db/repositories/accounts.ts';
 import {
-  ensureEventPartitions, findEventIdentities, lockEventDomains, storeEventBatch, upsertEventIdentities, type EventIdentity,
+  ensureEventPartitions, findEventIdentities, lockEventDomains, storeEventBatch, upsertEventIdentities, type EventIdentity, type NewEventRow,
 } from '../../db/repositories/events.ts';
 import { applyThreadChanges, enqueueRescore, noteEventTypes, type ThreadChange } from '../../db/repositories/health.ts';
 import {
@@ -20,53 +20,108 @@ export interface IngestResult {
   unmatched: number;
 }
 
-type IdentityKey = string;
-const identityKey = (source: EventSource, kind: 'user' | 'group', id: string): IdentityKey => `${source}\u0000${kind}\u0000${id}`;
+type Kind = 'user' | 'group';
 
-/** What one event teaches about its user and groups, as identity rows. */
-function factsOf(e: IncomingEvent): EventIdentity[] {
-  const facts: EventIdentity[] = e.learnsGroups.map((g) => ({ source: e.source, kind: 'group', externalId: g.id, domain: g.domain ?? null, groupId: null }));
-  if (e.learnsUser) facts.push({ source: e.source, kind: 'user', externalId: e.learnsUser.id, domain: e.learnsUser.emailDomain ?? null, groupId: e.learnsUser.groupId ?? null });
-  return facts;
+/**
+ * Users and groups by source, kind and ID, in maps keyed by the IDs themselves: a key made by
+ * concatenation is a new string each time, hashed again at every lookup, and a batch makes thousands.
+ */
+class IdentityMap<V> {
+  private readonly bySource = new Map<EventSource, Record<Kind, Map<string, V>>>();
+
+  private of(source: EventSource): Record<Kind, Map<string, V>> {
+    let kinds = this.bySource.get(source);
+    if (!kinds) this.bySource.set(source, kinds = { user: new Map(), group: new Map() });
+    return kinds;
+  }
+
+  get(source: EventSource, kind: Kind, id: string): V | undefined {
+    return this.bySource.get(source)?.[kind].get(id);
+  }
+
+  set(source: EventSource, kind: Kind, id: string, value: V): void {
+    this.of(source)[kind].set(id, value);
+  }
+
+  has(source: EventSource, kind: Kind, id: string): boolean {
+    return this.bySource.get(source)?.[kind].has(id) ?? false;
+  }
+
+  *entries(): Generator<[EventSource, Kind, string, V]> {
+    for (const [source, kinds] of this.bySource) {
+      for (const kind of ['user', 'group'] as const) for (const [id, value] of kinds[kind]) yield [source, kind, id, value];
+    }
+  }
 }
 
-/** Adds a fact to what is known; what it does not say (null) leaves what was known before. */
-function learnInto(known: Map<IdentityKey, EventIdentity>, fact: EventIdentity): void {
-  const key = identityKey(fact.source, fact.kind, fact.externalId);
-  const before = known.get(key);
-  known.set(key, { ...fact, domain: fact.domain ?? before?.domain ?? null, groupId: fact.groupId ?? before?.groupId ?? null });
+interface Fact { domain: string | null; groupId: string | null }
+
+/**
+ * What a batch teaches about its users and groups (a Segment identify or group call, a PostHog
+ * $groupidentify, every track call's user with its email or group), one entry per user or group:
+ * for each field the last value an event gave (an event that does not say leaves the one before).
+ */
+function learnFromBatch(batch: IncomingEvent[]): IdentityMap<EventIdentity> {
+  const learned = new IdentityMap<EventIdentity>();
+  const learn = (source: EventSource, kind: Kind, externalId: string, domain: string | null, groupId: string | null) => {
+    const before = learned.get(source, kind, externalId);
+    if (!before) learned.set(source, kind, externalId, { source, kind, externalId, domain, groupId });
+    else {
+      if (domain !== null) before.domain = domain;
+      if (groupId !== null) before.groupId = groupId;
+    }
+  };
+  for (const e of batch) {
+    for (const g of e.learnsGroups) learn(e.source, 'group', g.id, g.domain ?? null, null);
+    if (e.learnsUser) learn(e.source, 'user', e.learnsUser.id, e.learnsUser.emailDomain ?? null, e.learnsUser.groupId ?? null);
+  }
+  return learned;
 }
 
-const refsOf = (keys: IdentityKey[]) => keys.map((k) => {
-  const [source, kind, externalId] = k.split('\u0000') as [EventSource, 'user' | 'group', string];
-  return { source, kind, externalId };
-});
+const refsOf = (set: IdentityMap<true>) => [...set.entries()].map(([source, kind, externalId]) => ({ source, kind, externalId }));
 
 /**
  * Everything known about the users and groups a batch mentions: what earlier batches taught (the
- * stored identities), overlaid with what this batch teaches (a Segment identify or group call, a
- * PostHog $groupidentify), so a track call sent with its identify in one batch is matched too.
+ * stored identities), overlaid with what this batch teaches, so a track call sent with its identify
+ * in one batch is matched too.
  */
-async function knownIdentities(db: Database, orgId: string, batch: IncomingEvent[]): Promise<{ known: Map<IdentityKey, EventIdentity>; stored: Map<IdentityKey, EventIdentity> }> {
-  const known = new Map<IdentityKey, EventIdentity>();
-  const stored = new Map<IdentityKey, EventIdentity>();
-  const keep = (found: EventIdentity[]) => { for (const f of found) stored.set(identityKey(f.source, f.kind, f.externalId), f); return found; };
-  const users = [...new Set(batch.filter((e) => e.userId).map((e) => identityKey(e.source, 'user', e.userId!)))];
-  for (const found of keep(await findEventIdentities(db, orgId, refsOf(users)))) learnInto(known, found);
-  for (const e of batch) for (const fact of factsOf(e)) learnInto(known, fact);
-  // Groups named by the events, or by what is known of their users, that this batch did not describe.
-  const groups = new Set<IdentityKey>();
+class KnownIdentities {
+  /** The stored identities the lookups found. */
+  readonly stored = new IdentityMap<EventIdentity>();
+
+  constructor(readonly learned: IdentityMap<EventIdentity>) {}
+
+  keep(found: EventIdentity[]): void {
+    for (const f of found) this.stored.set(f.source, f.kind, f.externalId, f);
+  }
+
+  /** What is known of a user or group: what this batch taught, over what earlier batches taught. */
+  get(source: EventSource, kind: Kind, id: string): Fact | undefined {
+    const fromBatch = this.learned.get(source, kind, id);
+    const before = this.stored.get(source, kind, id);
+    if (!fromBatch) return before;
+    if (!before) return fromBatch;
+    return { domain: fromBatch.domain ?? before.domain, groupId: fromBatch.groupId ?? before.groupId };
+  }
+}
+
+async function knownIdentities(db: Database, orgId: string, batch: IncomingEvent[], learned: IdentityMap<EventIdentity>): Promise<KnownIdentities> {
+  const known = new KnownIdentities(learned);
+  const users = new IdentityMap<true>();
+  for (const e of batch) if (e.userId) users.set(e.source, 'user', e.userId, true);
+  known.keep(await findEventIdentities(db, orgId, refsOf(users)));
+  // Groups named by the events, or by what is known of their users, whose domain the batch did not give.
+  const missing = new IdentityMap<true>();
+  const need = (source: EventSource, id: string) => {
+    if (!missing.has(source, 'group', id) && !learned.get(source, 'group', id)?.domain) missing.set(source, 'group', id, true);
+  };
   for (const e of batch) {
-    for (const g of e.groupRefs) groups.add(identityKey(e.source, 'group', g.id));
-    const user = e.userId ? known.get(identityKey(e.source, 'user', e.userId)) : undefined;
-    if (user?.groupId) groups.add(identityKey(e.source, 'group', user.groupId));
+    for (const g of e.groupRefs) need(e.source, g.id);
+    const groupId = e.userId ? known.get(e.source, 'user', e.userId)?.groupId : null;
+    if (groupId) need(e.source, groupId);
   }
-  const missing = [...groups].filter((k) => !known.get(k)?.domain);
-  for (const found of keep(await findEventIdentities(db, orgId, refsOf(missing)))) {
-    const fromBatch = known.get(identityKey(found.source, 'group', found.externalId));
-    known.set(identityKey(found.source, 'group', found.externalId), { ...found, domain: fromBatch?.domain ?? found.domain });
-  }
-  return { known, stored };
+  known.keep(await findEventIdentities(db, orgId, refsOf(missing)));
+  return known;
 }
 
 interface Resolved { event: IncomingEvent; accountId: string | null; groupDomain: string | null; emailDomain: string | null }
@@ -76,27 +131,27 @@ interface Resolved { event: IncomingEvent; accountId: string | null; groupDomain
  * else its user's group's) and its contact's email domain (the event's own, else its user's). Public
  * mail domains are never a company domain; as an email domain they are kept, to be counted.
  */
-function resolveDomains(event: IncomingEvent, known: Map<IdentityKey, EventIdentity>): { groupDomain: string | null; emailDomain: string | null } {
-  const group = (id: string) => known.get(identityKey(event.source, 'group', id));
-  const user = event.userId ? known.get(identityKey(event.source, 'user', event.userId)) : undefined;
+function resolveDomains(event: IncomingEvent, known: KnownIdentities): Resolved {
+  const group = (id: string) => known.get(event.source, 'group', id);
+  const user = event.userId ? known.get(event.source, 'user', event.userId) : undefined;
   let groupDomain = matchableDomain(event.companyDomain);
   for (const ref of event.groupRefs) groupDomain ??= matchableDomain(group(ref.id)?.domain ?? ref.domain);
   if (user?.groupId) groupDomain ??= matchableDomain(group(user.groupId)?.domain ?? null);
-  return { groupDomain, emailDomain: event.emailDomain ?? user?.domain ?? null };
+  return { event, accountId: null, groupDomain, emailDomain: event.emailDomain ?? user?.domain ?? null };
 }
 
 /**
- * What the stored events taught, one row per user or group, less what is stored already: every track
- * call of a user repeats the user's email, and an upsert that changes nothing still locks the row,
- * making concurrent batches of the same users wait for each other.
+ * What the batch taught, one row per user or group, less what is stored already: every track call
+ * of a user repeats the user's email, and an upsert that changes nothing still locks the row, making
+ * concurrent batches of the same users wait for each other.
  */
-function learnedIdentities(events: IncomingEvent[], stored: Map<IdentityKey, EventIdentity>): EventIdentity[] {
-  const learned = new Map<IdentityKey, EventIdentity>();
-  for (const e of events) for (const fact of factsOf(e)) learnInto(learned, fact);
-  return [...learned].filter(([key, fact]) => {
-    const before = stored.get(key);
-    return !before || (fact.domain !== null && fact.domain !== before.domain) || (fact.groupId !== null && fact.groupId !== before.groupId);
-  }).map(([, fact]) => fact);
+function learnedIdentities(learned: IdentityMap<EventIdentity>, stored: IdentityMap<EventIdentity>): EventIdentity[] {
+  const changed: EventIdentity[] = [];
+  for (const [source, kind, id, fact] of learned.entries()) {
+    const before = stored.get(source, kind, id);
+    if (!before || (fact.domain !== null && fact.domain !== before.domain) || (fact.groupId !== null && fact.groupId !== before.groupId)) changed.push(fact);
+  }
+  return changed;
 }
 
 /** Event types known per organisation in this process: the usual batch writes nothing for them. */
@@ -137,16 +192,23 @@ export async function ingestEvents(db: Database, orgId: string, incoming: Incomi
     }
   }
 
-  const { known, stored: storedIdentities } = await knownIdentities(db, orgId, unique);
-  const resolved = unique.map((event): Resolved => ({ event, accountId: null, ...resolveDomains(event, known) }));
-  const candidates = [...new Set(resolved.flatMap((r) => [r.groupDomain, matchableDomain(r.emailDomain)]).filter((d): d is string => Boolean(d)))];
+  const learnedInBatch = learnFromBatch(unique);
+  const known = await knownIdentities(db, orgId, unique, learnedInBatch);
+  const resolved = unique.map((event) => resolveDomains(event, known));
+  const candidateSet = new Set<string>();
+  for (const r of resolved) {
+    if (r.groupDomain) candidateSet.add(r.groupDomain);
+    const byEmail = matchableDomain(r.emailDomain);
+    if (byEmail) candidateSet.add(byEmail);
+  }
+  const candidates = [...candidateSet];
 
   await ensureEventPartitions(db, unique.map((e) => eventMonth(e.occurredAt)));
 
   // Learned and new to this process whether or not each event turns out to be a retry: a fact or a
   // type stored before writes nothing (learnedIdentities leaves out what is stored; org_event_types
   // keeps one row per type), so both can go in the same round trip as the events.
-  const learned = learnedIdentities(unique, storedIdentities);
+  const learned = learnedIdentities(learnedInBatch, known.stored);
   const newTypes = unknownEventTypes(orgId, unique.map((e) => e.type));
 
   // Statements of one round trip are sent together (postgres.js pipelines a transaction's queries)
@@ -164,19 +226,19 @@ export async function ingestEvents(db: Database, orgId: string, incoming: Incomi
     // The events, their dedupe keys, the rollup deltas and the unmatched counts (one statement); what
     // the batch taught about its users and groups; the types this organisation sends (for scoring).
     const [fresh] = await Promise.all([
-      storeEventBatch(tx, orgId, resolved.map((r) => {
-        const unmatched = unmatchedKeyOf(r);
+      storeEventBatch(tx, orgId, resolved.map((r): NewEventRow => {
+        const unmatched = r.accountId ? null : unmatchedKeyOf(r);
         return {
-          occurredAt: r.event.occurredAt, messageKey: r.event.messageKey, source: r.event.source, type: r.event.type,
+          messageKey: r.event.messageKey, occurredAt: r.event.occurredAt, source: r.event.source, type: r.event.type,
           accountId: r.accountId, groupDomain: r.groupDomain, emailDomain: r.emailDomain, userId: r.event.userId, properties: r.event.properties,
-          unmatchedKind: unmatched.kind, unmatchedDomain: unmatched.domain,
+          unmatchedKind: unmatched?.kind ?? null, unmatchedDomain: unmatched?.domain ?? null,
         };
       })),
       upsertEventIdentities(tx, orgId, learned),
       noteEventTypes(tx, orgId, newTypes),
     ]);
-    const toStore = resolved.filter((r) => fresh.has(r.event.messageKey));
-    if (!toStore.length) return;
+    if (!fresh.stored) return;
+    const toStore = fresh.stored === resolved.length ? resolved : resolved.filter((r) => fresh.isFresh(r.event.messageKey));
     const matched = toStore.filter((r) => r.accountId);
 
     // Only for events stored now: engagement threads (a close answers the oldest open thread, so a
