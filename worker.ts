@@ -1,12 +1,16 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { CancelledFailure } from '@temporalio/common';
+import { NativeConnection, Worker, type ActivityInterceptorsFactory, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.ts';
 import { loadEnv, publicUrl, type Env } from './config/env.ts';
 import { buildDrafter, buildMailer, describeProviders, resolveTokenSecret } from './platform/providers.ts';
 import { openDatabase, type Database } from './db/client.ts';
+import { startOpsServer } from './platform/httpServer.ts';
 import { log } from './platform/log.ts';
+import { createMetrics, type RelayMetrics } from './platform/metrics.ts';
+import { installTemporalRuntime, startTracing, type Tracing } from './platform/telemetry.ts';
 import { connectTemporal } from './platform/temporalClient.ts';
 import { ensureHealthWorkflows } from './services/health/schedules.ts';
 
@@ -19,16 +23,56 @@ export interface RelayWorkerOptions {
   activityDeps: ActivityDeps;
   /** A pre-built bundle (tests build one per file); otherwise the workflows are bundled now. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Each activity attempt is measured here (relay_activity_duration_seconds). */
+  metrics?: RelayMetrics;
+  /** OpenTelemetry (platform/telemetry.ts's startTracing), when on: activity and workflow spans. */
+  tracing?: Tracing['worker'] | null;
+  /** On shutdown, tasks in hand get this long to finish before their activities are cancelled (default: the SDK's, none). */
+  shutdownGraceMs?: number;
+}
+
+/** Times every activity attempt on this worker, by activity type and outcome. */
+function activityMetrics(metrics: RelayMetrics): ActivityInterceptorsFactory {
+  return (ctx) => ({
+    inbound: {
+      async execute(input, next) {
+        const started = performance.now();
+        let outcome: 'completed' | 'failed' | 'cancelled' = 'failed';
+        try {
+          const result = await next(input);
+          outcome = 'completed';
+          return result;
+        } catch (error) {
+          outcome = error instanceof CancelledFailure || ctx.cancellationSignal.aborted ? 'cancelled' : 'failed';
+          throw error;
+        } finally {
+          metrics.observeActivity({ activity: ctx.info.activityType, outcome, seconds: (performance.now() - started) / 1000 });
+        }
+      },
+    },
+  });
 }
 
 export async function createRelayWorker(opts: RelayWorkerOptions): Promise<Worker> {
   const workflowBundle = opts.workflowBundle ?? prebuiltWorkflowBundle();
+  if (opts.tracing && workflowBundle) {
+    // Workflow interceptors are bundled with the workflows; `npm run build:workflows` bundles none.
+    log.warn('tracing with a prebuilt workflow bundle: no spans from inside workflows, so activity spans start traces of their own');
+  }
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: createActivities(opts.activityDeps),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    interceptors: {
+      activity: [...(opts.metrics ? [activityMetrics(opts.metrics)] : []), ...(opts.tracing?.activityInterceptors ?? [])],
+      // Only when tracing is on: off, the workflow bundle is exactly what it was without tracing.
+      ...(opts.tracing ? { workflowModules: opts.tracing.workflowModules } : {}),
+    },
+    ...(opts.tracing ? { sinks: opts.tracing.sinks } : {}),
+    // Past the grace period the activities still running are cancelled; 10 s later the worker gives up waiting.
+    ...(opts.shutdownGraceMs === undefined ? {} : { shutdownGraceTime: opts.shutdownGraceMs, shutdownForceTime: opts.shutdownGraceMs + 10_000 }),
   });
 }
 
@@ -62,39 +106,57 @@ function prebuiltWorkflowBundle(): { codePath: string } | undefined {
   return { codePath };
 }
 
-/** The worker on its own (production shape): needs TEMPORAL_ADDRESS and DATABASE_URL. */
+/**
+ * The worker on its own (production shape): needs TEMPORAL_ADDRESS and DATABASE_URL. On SIGTERM or
+ * SIGINT (the SDK's runtime listens) it stops polling, finishes the tasks in hand within
+ * RELAY_SHUTDOWN_GRACE_MS, then closes its connections and exits 0.
+ */
 async function main(): Promise<void> {
   const env = loadEnv();
   if (!env.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is required to run the worker on its own (npm start runs everything together)');
   if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required to run the worker on its own: the embedded database belongs to one process');
+  // Before any connection: the runtime (its logger, its Prometheus exporter) is installed once.
+  installTemporalRuntime({ prometheusAddress: env.RELAY_TEMPORAL_METRICS_ADDRESS });
+  const tracing = startTracing(env, 'worker');
   const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.RELAY_DATA_DIR });
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const temporal = await connectTemporal(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE);
+  const metrics = createMetrics({ db: database.db, temporal: temporal.client, token: env.RELAY_METRICS_TOKEN, defaultMetrics: true });
   const worker = await createRelayWorker({
     connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE,
-    activityDeps: buildActivityDeps(env, database.db),
+    activityDeps: buildActivityDeps(env, database.db), metrics, shutdownGraceMs: env.RELAY_SHUTDOWN_GRACE_MS, tracing: tracing?.worker,
   });
-  log.info('worker started', { taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS, database: database.where, ...describeProviders(env) });
+  const ops = env.RELAY_WORKER_METRICS_PORT === undefined ? null : await startOpsServer({
+    port: env.RELAY_WORKER_METRICS_PORT, hostname: env.HOST, metrics,
+    ready: () => ({ ready: worker.getState() === 'RUNNING', state: worker.getState() }),
+  });
   // Every organisation's nightly scoring schedule and the rescorer, brought in line at each start
   // (idempotent: several workers starting together all find the same schedules and the same rescorer).
-  const temporal = await connectTemporal(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE);
   try {
     await ensureHealthWorkflows({ db: database.db, temporal: temporal.client, taskQueue: env.TEMPORAL_TASK_QUEUE });
   } catch (error) {
     // The worker is still useful without them; the next start tries again.
     log.warn('could not bring the health schedules in line', { error: error instanceof Error ? error.message : String(error) });
-  } finally {
-    await temporal.connection.close();
   }
+  const running = worker.run();
+  log.info('worker started', {
+    taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS, database: database.where, ...describeProviders(env),
+    ...(ops ? { opsPort: ops.port } : {}), ...(env.RELAY_TEMPORAL_METRICS_ADDRESS ? { temporalMetrics: env.RELAY_TEMPORAL_METRICS_ADDRESS } : {}),
+  });
   try {
-    await worker.run();
+    await running;
+    log.info('worker stopped: tasks in hand finished', { taskQueue: env.TEMPORAL_TASK_QUEUE });
   } finally {
+    await ops?.close({ graceMs: 1_000 });
+    await temporal.connection.close();
     await connection.close();
     await database.close();
+    await tracing?.shutdown();
   }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error) => {
+  main().then(() => process.exit(0), (error: unknown) => {
     log.error('worker stopped', { error: error instanceof Error ? error.message : String(error) });
     process.exit(1);
   });

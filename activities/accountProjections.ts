@@ -3,7 +3,7 @@ import type { Database, Queryable } from '../db/client.ts';
 import {
   recountAccountMilestonesCompleted, setAccountMilestonesTotal, setAccountStatus,
 } from '../db/repositories/accounts.ts';
-import { copyTemplateMilestones, listAccountMilestones, setMilestoneStatus } from '../db/repositories/milestones.ts';
+import { copyTemplateMilestones, listAccountMilestones, refreshMilestoneDueDates, setMilestoneStatus } from '../db/repositories/milestones.ts';
 import { getTemplateVersion } from '../db/repositories/templates.ts';
 import { enqueueRescore } from '../db/repositories/health.ts';
 import { recordTimelineEvent } from '../db/repositories/timeline.ts';
@@ -53,6 +53,8 @@ export function createAccountProjectionActivities({ db, accountCommitGraceMs }: 
       const milestone = await setMilestoneStatus(tx, input, status);
       if (!milestone) throw ApplicationFailure.nonRetryable('no such milestone on this account', FAILURE_TYPES.milestoneNotFound);
       if (status === 'completed') await recountAccountMilestonesCompleted(tx, input.orgId, input.accountId);
+      // The first start sets the plan's start, a completion may shift the rest: due days follow (issue 14).
+      await refreshMilestoneDueDates(tx, input.orgId, input.accountId);
       await recordTimelineEvent(tx, {
         orgId: input.orgId, accountId: input.accountId, actor: input.actor, dedupeKey: input.eventKey,
         type: status === 'completed' ? 'milestone_completed' : 'milestone_started',

@@ -86,7 +86,7 @@ export function createActionActivities(deps: {
         due = milestone?.startedAt ? milestone.startedAt.getTime() + milestone.durationDays * DAY_MS : null;
       }
       await addActionTask(tx, orgId, accountId, {
-        actionId: action.id, title: action.label, dueDate: due === null ? null : isoDate(due), assignee: csm?.name ?? null, actor,
+        actionId: action.id, title: action.label, dueDate: due === null ? null : isoDate(due), assignee: csm?.name ?? null, assigneeUserId: csm?.id ?? null, actor,
       });
     }
   }

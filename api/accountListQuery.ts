@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACCOUNT_HEALTH_FILTERS, ACCOUNT_LIST_MAX_PAGE_SIZE, ACCOUNT_SORTS } from '../domain/accountList.ts';
+import { ACCOUNT_HEALTH_FILTERS, ACCOUNT_LIST_MAX_PAGE_SIZE, ACCOUNT_SORTS, CSM_ANYONE } from '../domain/accountList.ts';
 import { ACCOUNT_CRM_FILTERS } from '../domain/crmLinks.ts';
 import { LIFECYCLE_STATUSES } from '../domain/lifecycle.ts';
 
@@ -43,6 +43,8 @@ export const accountListQuerySchema = z.object({
   scoreMax: optional(wholeNumber('scoreMax', { min: 0, max: 100 })),
   /** linked | not_linked | sync_error: whether a CRM record links the account (issue 11). */
   crm: optional(z.enum(ACCOUNT_CRM_FILTERS, { error: `crm must be one of ${ACCOUNT_CRM_FILTERS.join(', ')}` })),
+  /** true: only accounts behind their onboarding plan (an open milestone past its due day; issue 14). */
+  behindPlan: optional(z.enum(['true', 'false'], { error: 'behindPlan must be true or false' }).transform((v) => v === 'true')),
   sort: optional(z.enum(ACCOUNT_SORTS, { error: `sort must be one of ${ACCOUNT_SORTS.join(', ')}` })),
   dir: optional(z.enum(['asc', 'desc'], { error: 'dir must be asc or desc' })),
   page: z.preprocess(blankToUndefined, wholeNumber('page', { min: 1, max: 1_000_000 }).default(1)),
@@ -63,8 +65,8 @@ export type AccountListParams = z.infer<typeof accountListQuerySchema>;
 export function toAccountListQuery(p: AccountListParams) {
   return {
     status: p.status, q: p.q, arrMin: p.arrMin, arrMax: p.arrMax, mrrMin: p.mrrMin, mrrMax: p.mrrMax,
-    templateId: p.template, csm: p.csm, activeWithinDays: p.activeWithin, inactiveForDays: p.inactiveFor,
-    activityFrom: p.activityFrom, activityTo: p.activityTo, healthTier: p.tier, scoreMin: p.scoreMin, scoreMax: p.scoreMax, crm: p.crm,
+    templateId: p.template, csm: p.csm === CSM_ANYONE ? undefined : p.csm, activeWithinDays: p.activeWithin, inactiveForDays: p.inactiveFor,
+    activityFrom: p.activityFrom, activityTo: p.activityTo, healthTier: p.tier, scoreMin: p.scoreMin, scoreMax: p.scoreMax, crm: p.crm, behindPlan: p.behindPlan,
     sort: p.sort, dir: p.dir, page: p.page, pageSize: p.pageSize,
   };
 }

@@ -1,14 +1,17 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
-import { withLogFields } from '../platform/log.ts';
+import { createMetrics } from '../platform/metrics.ts';
 import type { ApiEnv, AppDeps } from './deps.ts';
 import { errorResponse, handleError } from './errors.tsx';
 import { RelayError } from '../services/errors.ts';
 import { apiKeyAuth } from './middleware/apiKeyAuth.ts';
 import { requestBodyLimit } from './middleware/requestBodyLimit.ts';
+import { requestTelemetry } from './middleware/requestTelemetry.ts';
 import { storableInput } from './middleware/storableInput.ts';
 import { accountRoutes } from './routes/accounts.ts';
+import { taskRoutes } from './routes/tasks.ts';
+import { followUpApiRoutes } from './routes/followUp.ts';
 import { dashboardRoutes } from './routes/dashboard/index.tsx';
 import { devOutboxRoutes } from './routes/devOutbox.tsx';
 import { eventRoutes } from './routes/events.ts';
@@ -24,18 +27,27 @@ import { signInRoutes } from './routes/signIn.tsx';
 import { writeKeyRoutes } from './routes/writeKeys.ts';
 
 export function createApp(deps: AppDeps) {
+  const metrics = deps.metrics ?? createMetrics({ db: deps.db, temporal: deps.temporal });
+  // Readiness: whether requests can be served now, and if not, which dependency is missing. Not while
+  // draining for shutdown: the balancer must stop sending before the listener closes.
+  const ready = async (c: Context) => {
+    if (deps.isShuttingDown?.()) {
+      c.header('Retry-After', '5');
+      return c.json({ status: 'shutting_down' }, 503);
+    }
+    const readiness = await deps.checkReadiness();
+    const missing = (Object.keys(readiness) as (keyof typeof readiness)[]).filter((k) => !readiness[k]);
+    if (missing.length) c.header('Retry-After', '5');
+    return c.json({ status: missing.length ? 'unavailable' : 'ready', ...readiness, missing }, missing.length ? 503 : 200);
+  };
   const api = new Hono<ApiEnv>()
     // Liveness: the process answers. Restart it only when this fails, never for a dependency's outage.
     .get('/health', (c) => c.json({ status: 'ok' }))
-    // Readiness: whether requests can be served now, and if not, which dependency is missing.
-    .get('/ready', async (c) => {
-      const readiness = await deps.checkReadiness();
-      const missing = (Object.keys(readiness) as (keyof typeof readiness)[]).filter((k) => !readiness[k]);
-      if (missing.length) c.header('Retry-After', '5');
-      return c.json({ status: missing.length ? 'unavailable' : 'ready', ...readiness, missing }, missing.length ? 503 : 200);
-    })
+    .get('/ready', ready)
     .use('*', apiKeyAuth(deps.db))
     .route('/accounts', accountRoutes(deps))
+    .route('/tasks', taskRoutes(deps))
+    .route('/follow-up', followUpApiRoutes(deps))
     .route('/outbox', outboxRoutes(deps))
     .route('/imports', importRoutes(deps))
     .route('/exports', exportRoutes(deps))
@@ -47,8 +59,16 @@ export function createApp(deps: AppDeps) {
 
   const app = new Hono()
     // Every answer carries X-Request-Id; every error body and log line of the request names it.
-    .use('*', requestId(), async function requestLogFields(c, next) {
-      await withLogFields({ requestId: c.get('requestId') }, next);
+    // …and is measured by route pattern (GET /metrics), with one log line when answered.
+    .use('*', requestId(), requestTelemetry(metrics))
+    // Probes and scrapers: no key, no session. /livez: the process answers (restart it only when this
+    // fails); /readyz: as /api/ready; /metrics: Prometheus, bearer RELAY_METRICS_TOKEN when set.
+    .get('/livez', (c) => c.json({ status: 'ok' }))
+    .get('/readyz', ready)
+    .get('/metrics', async (c) => {
+      if (!metrics.allows(c.req.header('authorization'))) return c.text('Unauthorized', 401, { 'WWW-Authenticate': 'Bearer' });
+      const { contentType, body } = await metrics.scrape();
+      return c.body(body, 200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' });
     })
     // No page runs script (they work without it), so none may run: a second wall behind escaping.
     .use('*', secureHeaders({

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client.ts';
+import type { RelayMetrics } from '../platform/metrics.ts';
 import type { Readiness } from '../platform/readiness.ts';
 import type { SecretBox } from '../platform/secretBox.ts';
 import type { UpdateTimeouts } from '../services/workflowUpdates.ts';
@@ -14,6 +15,10 @@ export interface AppDeps {
   temporalUiUrl: string;
   /** Which dependencies answer right now, in bounded time; /api/ready reports it. */
   checkReadiness(): Promise<Readiness>;
+  /** True once the process is draining for shutdown: readiness answers 503 so balancers stop sending. */
+  isShuttingDown?: () => boolean;
+  /** The process's Prometheus registry (GET /metrics); without it the app keeps one of its own. */
+  metrics?: RelayMetrics;
   historyLimit?: number;
   /** How long account actions wait for a worker (default: services/workflowUpdates.ts). */
   updateTimeouts?: UpdateTimeouts;

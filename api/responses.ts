@@ -37,6 +37,8 @@ export const accountListItemResponse = z.object({
   health: listedHealth,
   /** The account's CRM link as the list shows it (issue 11): linked, or a sync error in words; null when no CRM record links it. */
   crm: z.object({ provider: z.string(), state: z.enum(['linked', 'sync_error']), recordUrl: z.string().nullable(), problem: z.string().nullable() }).nullable(),
+  /** Behind its onboarding plan (issue 14): open milestones past due and days since the oldest was due; null when on plan. */
+  behindPlan: z.object({ overdueMilestones: z.number().int(), daysLate: z.number().int() }).nullable(),
 });
 
 export const accountListResponse = z.object({ items: z.array(accountListItemResponse), total: z.number().int() });
@@ -103,6 +105,10 @@ export const accountDetailResponse = z.object({
   milestones: z.array(z.object({
     id: z.string(), sequence: z.number().int(), name: z.string(), durationDays: z.number().int(), status: milestoneStatus,
     actions: z.array(milestonePlanAction), startedAt: timestamp.nullable(), completedAt: timestamp.nullable(),
+    /** The day the onboarding plan has it due (YYYY-MM-DD); null until onboarding starts (issue 14). */
+    dueOn: z.string().nullable(),
+    /** Still open past its due day while the account is onboarding; `daysLate` counts the days (for a completed one, how late it finished). */
+    overdue: z.boolean(), daysLate: z.number().int(),
   })),
   milestoneProgress,
   handoff: z.union([

@@ -25,6 +25,19 @@ const envSchema = z.object({
   RELAY_LOG_QUIET: flag.default(false),
   /** Behind a reverse proxy that sets X-Forwarded-For: rate limits count the real client, not the proxy. */
   RELAY_TRUST_PROXY: flag.default(false),
+  /** Scrapers of /metrics (API and worker) must send `Authorization: Bearer <token>`; unset: /metrics is open (keep it internal). */
+  RELAY_METRICS_TOKEN: z.string().min(16, 'RELAY_METRICS_TOKEN must be at least 16 characters').optional(),
+  /** The worker's own listener (/metrics, /livez, /readyz) on this port, on HOST; unset: none (npm start serves them on the app). */
+  RELAY_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** host:port where the Temporal SDK's own Prometheus metrics (temporal_*) are served by the worker process; unset: off. */
+  RELAY_TEMPORAL_METRICS_ADDRESS: z.string().regex(/^[^:\s]+:\d{1,5}$/, 'RELAY_TEMPORAL_METRICS_ADDRESS is host:port, e.g. 0.0.0.0:9464').optional(),
+  /** On SIGTERM: how long requests in flight (API) and tasks in hand (worker) get to finish before they are cut. */
+  RELAY_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
+  /** On SIGTERM the API first says not-ready (/readyz 503) this long, still serving, so a balancer stops sending before it closes. */
+  RELAY_SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /** OpenTelemetry traces (OTLP over HTTP) from API requests into workflows and activities; unset: tracing off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
   EMAIL_FROM: z.string().min(3).default('Relay <onboarding@relay.local>'),
   EMAIL_REPLY_TO: z.string().email().optional(),
   /** Without it, email stays in the dev outbox (never in production: see platform/providers.ts). */

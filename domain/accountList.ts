@@ -14,6 +14,12 @@ export const DEFAULT_SORT_DIRECTION: Record<AccountSort, SortDirection> = {
   name: 'asc', status: 'asc', arr: 'desc', lastActivity: 'desc', created: 'desc', progress: 'desc', health: 'asc',
 };
 
+/**
+ * `csm=all`: every account whoever holds it. Said outright because a CSM's list without `csm` shows
+ * their own accounts (issue 14's "my accounts" default); an admin's shows everyone's either way.
+ */
+export const CSM_ANYONE = 'all';
+
 /** The list's health filter: a tier, or accounts without a score (never scored, or nothing to go on). */
 export const ACCOUNT_HEALTH_FILTERS = [...HEALTH_TIERS, 'unscored'] as const;
 export type AccountHealthFilter = (typeof ACCOUNT_HEALTH_FILTERS)[number];

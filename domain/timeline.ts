@@ -9,5 +9,9 @@ export const TIMELINE_EVENT_TYPES = [
   'pulse_set', 'health_changed',
   // The playbook's actions (issue 12): each transition, with its actor.
   'action_changed',
+  // Account editing (issue 14): the fields a person changed, each with its before and after.
+  'account_edited',
+  // A task's assignee or priority changed (issue 14).
+  'task_updated',
 ] as const;
 export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];

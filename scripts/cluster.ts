@@ -45,6 +45,9 @@ const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
 // The cluster's own Temporal server is the one everything talks to, whatever TEMPORAL_ADDRESS says.
 const env = loadEnv({ ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: undefined });
 const workerCount = Number(process.env.RELAY_CLUSTER_WORKERS ?? 2);
+/** Each worker's own /metrics listener: consecutive ports from RELAY_WORKER_METRICS_PORT, when set. */
+const workerMetricsBase = env.RELAY_WORKER_METRICS_PORT;
+const workerMetricsEnv = (n: number): NodeJS.ProcessEnv => (workerMetricsBase ? { RELAY_WORKER_METRICS_PORT: String(workerMetricsBase + n - 1) } : {});
 if (!Number.isInteger(workerCount) || workerCount < 1) throw new Error(`RELAY_CLUSTER_WORKERS=${process.env.RELAY_CLUSTER_WORKERS}: a whole number ≥ 1`);
 const relayDatabase = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
 const dbs = temporalDatabasesBeside(databaseUrl, process.env.TEMPORAL_DATABASE || `${relayDatabase}_temporal`);
@@ -73,7 +76,7 @@ function stopAll(code: number, why: string): Promise<void> {
     for (const part of [...parts].reverse()) {
       const t = Date.now();
       // Workers get long enough to finish the tasks in hand; Temporal to hand its shards back.
-      await part.current.stop(part.name === 'temporal-server' ? 30_000 : 20_000);
+      await part.current.stop(part.name === 'temporal-server' ? 30_000 : 35_000); // workers and the API get their own 25 s grace (RELAY_SHUTDOWN_GRACE_MS) first
       step(`  ${part.name} stopped (${await part.current.exited}) in ${((Date.now() - t) / 1000).toFixed(1)}s`);
     }
     releasePidFile();
@@ -216,7 +219,8 @@ async function startRelay(temporalAddress: string) {
     supervise(`worker-${n}`, () => {
       let output: string | null = '';
       return startManagedProcess(`worker-${n}`, process.execPath, tsx('worker.ts'), {
-        cwd: PROJECT_ROOT, env: childEnv, logFile: logPath(`worker-${n}`),
+        // RELAY_WORKER_METRICS_PORT=P: worker n serves /metrics, /livez, /readyz on P+n-1 (unset: none).
+        cwd: PROJECT_ROOT, env: { ...childEnv, ...workerMetricsEnv(n) }, logFile: logPath(`worker-${n}`),
         // worker.ts logs this line once it polls; the start-up wait below is for it.
         onOutput: (chunk) => {
           if (output === null) return;
@@ -269,6 +273,9 @@ async function main(): Promise<void> {
   say(`  Temporal:     ${temporal.address}   (gRPC; namespace ${env.TEMPORAL_NAMESPACE}; databases ${dbs.main}, ${dbs.visibility})`);
   say(`  Temporal UI:  ${temporal.uiUrl ? `${temporal.uiUrl}/namespaces/${env.TEMPORAL_NAMESPACE}/workflows` : 'not running (use `temporal --address ' + temporal.address + '`)'}`);
   say(`  Metrics:      ${temporal.metricsUrl}   (the Temporal server's Prometheus endpoint)`);
+  if (!flags['temporal-only']) {
+    say(`  Relay metrics: ${publicUrl(env)}/metrics (API)${workerMetricsBase ? `, http://127.0.0.1:${workerMetricsBase}…${workerMetricsBase + workerCount - 1}/metrics (workers)` : '; workers: set RELAY_WORKER_METRICS_PORT'}`);
+  }
   say(`  Logs:         ${shown(stateDir)}/*.log`);
   say('Press Ctrl+C to stop.');
   if (flags['ready-file']) writeFileSync(flags['ready-file'], temporal.address);

@@ -3,13 +3,16 @@
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../api/app.tsx';
 import { loadEnv, publicUrl } from '../config/env.ts';
 import { openDatabase } from '../db/client.ts';
 import { DEMO_ACCOUNTS, seedDemo } from '../db/seed/seedDemo.ts';
 import { buildAppDeps } from '../api/appDeps.ts';
 import { startHttpServer } from '../platform/httpServer.ts';
+import { createMetrics } from '../platform/metrics.ts';
+import { installTemporalRuntime, startTracing } from '../platform/telemetry.ts';
 import { describeProviders } from '../platform/providers.ts';
 import { connectTemporal, ensureReconcileSchedule, ensureSearchAttributes } from '../platform/temporalClient.ts';
 import { PROJECT_ROOT } from '../platform/temporalCli.ts';
@@ -24,7 +27,8 @@ import { RECONCILE_SCHEDULE_ID } from '../workflows/definitions.ts';
 
 const env = loadEnv();
 // The SDK narrates bundling and every worker state change at INFO; a newcomer needs the URLs, not that.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// With RELAY_TEMPORAL_METRICS_ADDRESS the SDK's own metrics (temporal_*) are served there.
+installTemporalRuntime({ level: 'WARN', prometheusAddress: env.RELAY_TEMPORAL_METRICS_ADDRESS });
 const dataDir = resolve(PROJECT_ROOT, env.RELAY_DATA_DIR);
 mkdirSync(dataDir, { recursive: true });
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -57,15 +61,24 @@ async function main(): Promise<void> {
   const temporalServer = await startTemporal();
   const database = await openDatabase({ url: env.DATABASE_URL, dataDir });
   await database.migrate();
-  const temporal = await connectTemporal(temporalServer.address, env.TEMPORAL_NAMESPACE);
+  const connected = await connectTemporal(temporalServer.address, env.TEMPORAL_NAMESPACE);
+  // OTEL_EXPORTER_OTLP_ENDPOINT: traces from requests through the client into workflows and activities.
+  const tracing = startTracing(env, 'relay');
+  const temporal = tracing
+    ? { connection: connected.connection, client: new Client({ connection: connected.connection, namespace: env.TEMPORAL_NAMESPACE, interceptors: tracing.clientInterceptors }) }
+    : connected;
   await ensureSearchAttributes(temporal.connection, env.TEMPORAL_NAMESPACE);
   await ensureReconcileSchedule(temporal.client, { taskQueue: env.TEMPORAL_TASK_QUEUE });
 
   const seed = await seedDemo(database.db, { adminEmail: env.RELAY_SEED_ADMIN_EMAIL, apiKey: env.RELAY_SEED_API_KEY, writeKey: env.RELAY_SEED_WRITE_KEY });
   const activityDeps = buildActivityDeps(env, database.db);
+  // One registry for the process: the app's /metrics shows the requests and the in-process worker's activities.
+  const metrics = createMetrics({ db: database.db, temporal: temporal.client, token: env.RELAY_METRICS_TOKEN, defaultMetrics: true });
+  let stopping = false;
   const workerConnection = await NativeConnection.connect({ address: temporalServer.address });
   const worker = await createRelayWorker({
     connection: workerConnection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, activityDeps,
+    metrics, shutdownGraceMs: env.RELAY_SHUTDOWN_GRACE_MS, tracing: tracing?.worker,
   });
   const workerDone = worker.run();
   // Every organisation's nightly scoring schedule and the rescorer of changed accounts.
@@ -73,7 +86,7 @@ async function main(): Promise<void> {
   // Development mode: the dev outbox pages are served here and nowhere else. They hand sign-in links
   // to whoever opens them, so only while the app listens on this machine alone (HOST is loopback).
   const loopback = isLoopback(env.HOST);
-  const appDeps = buildAppDeps(env, database, temporal, activityDeps.mailer, { devMode: loopback });
+  const appDeps = { ...buildAppDeps(env, database, temporal, activityDeps.mailer, { devMode: loopback }), metrics, isShuttingDown: () => stopping };
   const server = await startHttpServer(createApp(appDeps).fetch, env.PORT, env.HOST);
 
   if (seed.created) {
@@ -94,6 +107,7 @@ async function main(): Promise<void> {
   if (appDeps.devOutbox) say(`  Dev outbox:   ${base}/dev/outbox   (handoff links and every other email land here; no mail provider configured)`);
   else if (!loopback && activityDeps.mailer.provider === 'dev-outbox') say(`  Dev outbox:   off: HOST=${env.HOST} is reachable from other machines; emails are held (GET /api/outbox)`);
   say(`  API:          ${base}/api   (Authorization: Bearer <key>)`);
+  say(`  Metrics:      ${base}/metrics   (Prometheus${env.RELAY_METRICS_TOKEN ? '; Authorization: Bearer $RELAY_METRICS_TOKEN' : ''}; probes: ${base}/livez, ${base}/readyz)`);
   say(`  Temporal UI:  ${temporalServer.uiUrl ?? env.TEMPORAL_UI_URL}/namespaces/${env.TEMPORAL_NAMESPACE}/workflows   (filter: RelayStatus="pending_handoff")`);
   say(`  Reconciler:   ${temporalServer.uiUrl ?? env.TEMPORAL_UI_URL}/namespaces/${env.TEMPORAL_NAMESPACE}/schedules/${RECONCILE_SCHEDULE_ID}   (restarts stranded account runs every 10 minutes)`);
   say(`  Health:       ${temporalServer.uiUrl ?? env.TEMPORAL_UI_URL}/namespaces/${env.TEMPORAL_NAMESPACE}/schedules/${healthScheduleId(seed.orgId)}   (nightly scoring at 02:00 UTC; Score now in Settings → Health)`);
@@ -105,12 +119,12 @@ async function main(): Promise<void> {
   say(`  Try:          curl -H "Authorization: Bearer <key>" ${base}/api/accounts`);
   say('Press Ctrl+C to stop.');
 
-  let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     say('Stopping Relay…');
-    await server.close();
+    // Requests in flight are answered (within the grace period) before the worker and connections go.
+    await server.close({ graceMs: env.RELAY_SHUTDOWN_GRACE_MS });
     // The worker listens for SIGINT/SIGTERM itself and may already be draining.
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await workerDone;
@@ -118,6 +132,7 @@ async function main(): Promise<void> {
     await temporal.connection.close();
     await database.close();
     await temporalServer.stop();
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.once('SIGINT', stop);

@@ -137,7 +137,7 @@ export async function commandAccountAction(
  * the task to be completed here. The update's key is the task's, so a double click is one change.
  */
 export async function completeAccountTask(
-  deps: AccountActionDeps, orgId: string, accountId: string, taskId: string, actor: { userId: string; email: string },
+  deps: AccountActionDeps, orgId: string, accountId: string, taskId: string, actor: { userId: string | null; email: string },
 ): Promise<'completed' | 'already_completed' | 'not_found'> {
   const action = (await listAccountActions(deps.db, orgId, accountId))
     .find((a) => TASK_LIST_KINDS.includes(a.kind) && !isActionDone(a.status) && actionTaskId(accountId, a.actionId) === taskId);

@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'not_found', // 404: no such thing in the caller's organisation
   'conflict', // 409: well-formed, but not possible for this record now
   'gone', // 410
+  'unprocessable', // 422: well-formed, but it names something the organisation does not have (a task's assignee); `fields` names it
   'payload_too_large', // 413
   'rate_limited', // 429
   'unavailable', // 503: a dependency is down; nothing was changed, try again

@@ -150,10 +150,12 @@ describe('accounts list page', () => {
     expect(t.All!.href).toBe(`/accounts?csm=${casey}&sort=arr`);
   });
 
-  it('lets a CSM see every account of the organisation, not only their own', async () => {
+  it('lets a CSM see every account of the organisation through "All accounts", their own by default (issue 14)', async () => {
     const csm = await signIn(h, orgA.csms[2]!.email);
     const { html } = await page('/accounts', csm);
-    expect(rows(html)).toHaveLength(6);
+    expect(names(html)).toEqual(['Hooli']);
+    const all = /<a href="([^"]+)"[^>]*>All accounts<\/a>/.exec(html)![1]!.replaceAll('&amp;', '&');
+    expect(rows((await page(all, csm)).html)).toHaveLength(6);
   });
 
   it('narrows the rows with each filter', async () => {

@@ -57,7 +57,8 @@ describe('API answers', () => {
     // Nested objects too (issue 14): only documented fields, no internal row IDs or unnamed keys.
     const nested = view as unknown as { template: object; milestones: { actions: object[] }[]; handoff: object; domains: object[] };
     expect(Object.keys(nested.template).sort()).toEqual(['id', 'name', 'version']);
-    const milestoneKeys = ['id', 'sequence', 'name', 'durationDays', 'status', 'actions', 'startedAt', 'completedAt'];
+    // dueOn, overdue and daysLate: the onboarding plan's due dates (issue 14).
+    const milestoneKeys = ['id', 'sequence', 'name', 'durationDays', 'status', 'actions', 'startedAt', 'completedAt', 'dueOn', 'overdue', 'daysLate'];
     for (const m of nested.milestones) {
       expect(Object.keys(m).sort()).toEqual([...milestoneKeys].sort());
       for (const a of m.actions) {

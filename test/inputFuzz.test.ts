@@ -207,7 +207,7 @@ function csvUpload(route: string, send: (csv: string | null, marker: string) => 
 // ---- the routes -----------------------------------------------------------------------------------
 
 const LIST_PARAMS = ['status', 'q', 'arrMin', 'arrMax', 'mrrMin', 'mrrMax', 'template', 'csm', 'activeWithin', 'inactiveFor',
-  'activityFrom', 'activityTo', 'sort', 'dir', 'page', 'pageSize'];
+  'activityFrom', 'activityTo', 'behindPlan', 'sort', 'dir', 'page', 'pageSize'];
 const ACCOUNT_FIELDS = ['companyName', 'arr', 'closeDate', 'primaryContactName', 'primaryContactEmail', 'primaryContactRole', 'industry',
   'companySize', 'website', 'notes', 'aeEmail', 'templateName', 'templateId', 'rawPayload'];
 const FORM_ACCOUNT_FIELDS = ACCOUNT_FIELDS.filter((f) => f !== 'templateName');
@@ -252,6 +252,12 @@ const TARGETS: Target[] = [
   params('POST /api/accounts/:id/milestones/:milestoneId/complete', 'api', { id: account, milestoneId: () => ids.milestone }),
   params('POST /api/accounts/:id/handoff/resend', 'api', { id: account }),
   query('GET /api/outbox', 'api', () => '/api/outbox', ['accountId', 'limit']),
+  // Tasks across accounts (issue 14)
+  query('GET /api/tasks', 'api', () => '/api/tasks', ['assignee', 'accountId']),
+  json('POST /api/tasks', () => '/api/tasks', () => ({ accountId: ids.account, title: 't', dueDate: '2026-12-01', assignee: ids.csmEmail, priority: 'high' }),
+    ['accountId', 'title', 'dueDate', 'assignee', 'priority'], { creates: 'tasks' }),
+  json('PATCH /api/tasks/:id', () => `/api/tasks/${ids.task}`, () => ({ assignee: ids.csmEmail, priority: 'high' }), ['assignee', 'priority']),
+  params('POST /api/tasks/:id/complete', 'api', { id: () => ids.task }),
   csvUpload('POST /api/imports (text/csv)', (text, marker) => (text === null
     ? apiRaw('POST', '/api/imports', (() => { const f = new FormData(); f.set('file', marker); return f; })())
     : apiRaw('POST', '/api/imports?filename=fuzz.csv', text, 'text/csv'))),
@@ -275,7 +281,12 @@ const TARGETS: Target[] = [
   query('GET /accounts/:id ?type', 'admin', () => `/accounts/${ids.account}`, ['type']),
   form('POST /accounts/:id/status', 'admin', () => `/accounts/${ids.account}/status`, () => ({ status: 'at_risk', note: 'n' }), ['status', 'note']),
   form('POST /accounts/:id/csm', 'admin', () => `/accounts/${ids.account}/csm`, () => ({ csmEmail: ids.csmEmail, note: 'n' }), ['csmEmail', 'note', 'notifyCsm', 'notifyContact']),
-  form('POST /accounts/:id/tasks', 'admin', () => `/accounts/${ids.account}/tasks`, () => ({ title: 't', dueDate: '2026-12-01' }), ['title', 'dueDate'], { creates: 'tasks' }),
+  form('POST /accounts/:id/tasks', 'admin', () => `/accounts/${ids.account}/tasks`, () => ({ title: 't', dueDate: '2026-12-01', assignee: ids.csm, priority: 'high' }),
+    ['title', 'dueDate', 'assignee', 'priority'], { creates: 'tasks' }),
+  query('GET /tasks', 'admin', () => '/tasks', ['assignee']),
+  form('POST /tasks/:id', 'admin', () => `/tasks/${ids.task}`, () => ({ assignee: ids.csm, priority: 'high', returnTo: 'account' }), ['assignee', 'priority', 'returnTo']),
+  params('POST /tasks/:id', 'admin', { id: () => ids.task }, () => ({ priority: 'high' })),
+  params('POST /tasks/:id/complete', 'admin', { id: () => ids.task }),
   form('POST /accounts/:id/contacts', 'admin', () => `/accounts/${ids.account}/contacts`,
     () => ({ name: 'Kim', email: `kim-${randomUUID().slice(0, 8)}@c.example`, role: 'r' }), ['name', 'email', 'role'], { creates: 'contacts' }),
   form('POST /accounts/:id/notes', 'admin', () => `/accounts/${ids.account}/notes`, () => ({ body: 'b' }), ['body'], { creates: 'notes' }),

@@ -130,6 +130,18 @@ const PATHS: Record<string, { about: string; run(ctx: Ctx): Promise<Recording[]>
       return [await settled(ctx, 'accountLifecycle-at-risk', workflowId)];
     },
   },
+  renamed: {
+    about: 'handed off → company name and ARR edited through PATCH /api/accounts/:id (accountRenamed: the run\'s RelayCompany follows) → active (waiting)',
+    async run(ctx) {
+      const org = await ctx.newOrganisation();
+      const { id, workflowId } = await handedOff(ctx, org, 'Misspeled');
+      await ok(Promise.resolve(ctx.app.request(`/api/accounts/${id}`, {
+        method: 'PATCH', headers: { authorization: `Bearer ${org.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ companyName: `Misspelled ${id.slice(0, 8)}`, arr: '$150,000' }),
+      })));
+      return [await settled(ctx, 'accountLifecycle-renamed', workflowId)];
+    },
+  },
   completed: {
     about: 'handed off → every milestone completed → completed (run finished)',
     async run(ctx) {

@@ -25,6 +25,7 @@ const PATHS = [
   'hubspotDeal-created', 'connectorSync-found', 'hubspotBackfill-done', 'connectorSync-notion', 'accountLifecycle-playbook',
   'hubspotDeal-prefetched', 'hubspotBackfill-bulk',
   'accountLifecycle-playbook-ai-draft',
+  'accountLifecycle-renamed',
 ];
 
 // The replay worker reports a non-determinism as a WARN log as well as in its result.

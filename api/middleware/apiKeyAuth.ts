@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { hashApiKey } from '../../domain/apiKeys.ts';
 import type { Database } from '../../db/client.ts';
 import { findOrgIdByApiKeyHash } from '../../db/repositories/organisations.ts';
+import { addLogFields } from '../../platform/log.ts';
 import { RelayError } from '../../services/errors.ts';
 
 
@@ -15,6 +16,8 @@ export function apiKeyAuth(db: Database): MiddlewareHandler<{ Variables: { orgId
     const orgId = await findOrgIdByApiKeyHash(db, hashApiKey(match[1]));
     if (!orgId) throw new RelayError('unauthorized', 'this API key is not valid');
     c.set('orgId', orgId);
+    // Every log line of the request from here on names the organisation.
+    addLogFields({ orgId });
     await next();
   };
 }

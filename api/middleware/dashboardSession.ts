@@ -3,6 +3,7 @@ import { getCookie } from 'hono/cookie';
 import type { Database } from '../../db/client.ts';
 import { findLiveSession } from '../../db/repositories/sessions.ts';
 import { hashToken } from '../../domain/secretTokens.ts';
+import { addLogFields } from '../../platform/log.ts';
 import type { DashboardEnv } from '../deps.ts';
 
 export const SESSION_COOKIE = 'relay_session';
@@ -17,6 +18,8 @@ export function dashboardSession(db: Database): MiddlewareHandler<DashboardEnv> 
       return c.redirect(`/login${next_}`, 303);
     }
     c.set('user', session.user);
+    // Every log line of the request from here on names the organisation and the user.
+    addLogFields({ orgId: session.user.orgId, userId: session.user.id });
     c.set('csrfToken', session.csrfToken);
     c.set('sessionId', session.sessionId);
     c.header('Cache-Control', 'no-store');

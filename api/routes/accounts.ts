@@ -1,11 +1,14 @@
 import { Hono } from 'hono';
+import { z } from 'zod';
 import { accountExists, getAccountDetail, listAccounts } from '../../db/repositories/accounts.ts';
 import { listAccountActions } from '../../db/repositories/actions.ts';
 import { accountCrmRecords } from '../../db/repositories/connectors.ts';
 import { csmAssignmentSchema, statusChangeSchema } from '../../domain/accountChanges.ts';
+import { accountEditVersion, editableAccountOf } from '../../domain/accountEdits.ts';
 import {
   assignAccountCsm, changeAccountStatus, commandAccountAction, completeAccountMilestone, resendAccountHandoffLink,
 } from '../../services/accountActions.ts';
+import { editAccount } from '../../services/accountEdits.ts';
 import { createAccount } from '../../services/createAccount.ts';
 import { RelayError } from '../../services/errors.ts';
 import { loadAccountHealth } from '../../services/health/accountHealth.ts';
@@ -20,6 +23,22 @@ import { idempotencyKeyOf, jsonBody, parseOrThrow } from '../validation.ts';
 
 const statusBodySchema = statusChangeSchema.strict();
 const csmBodySchema = csmAssignmentSchema.strict();
+
+/** PATCH /api/accounts/:id answers the account as GET does, with its new edit version and what changed. */
+const fieldValue = z.union([z.string(), z.number(), z.null(), z.array(z.string())]);
+const accountEditedExtras = z.object({
+  version: z.string(),
+  changes: z.array(z.object({ field: z.string(), before: fieldValue, after: fieldValue })),
+});
+
+/** If-Match as sent (`"v"`, `W/"v"` or a bare token); `*` (any version) and none check nothing. */
+function ifMatchVersion(header: string | undefined): string | undefined {
+  const value = header?.trim();
+  if (!value || value === '*') return undefined;
+  const match = /^(?:W\/)?"?([A-Za-z0-9_-]{1,64})"?$/.exec(value);
+  if (!match) throw new RelayError('validation', 'If-Match must be the ETag of GET /api/accounts/:id', { fields: [{ field: 'If-Match', message: 'not an ETag Relay gave' }] });
+  return match[1];
+}
 
 export function accountRoutes(deps: AppDeps) {
   const app = new Hono<ApiEnv>();
@@ -42,7 +61,24 @@ export function accountRoutes(deps: AppDeps) {
       if (!detail) throw new RelayError('not_found', 'no such account');
       const health = await loadAccountHealth(deps.db, c.get('orgId'), detail.account.id);
       const crm = await accountCrmRecords(deps.db, c.get('orgId'), detail.account.id);
+      // The edit version (PATCH's If-Match), from the fields and domains read here.
+      c.header('ETag', `"${accountEditVersion(editableAccountOf(detail.account, detail.domains))}"`);
       return c.json(toAccountDetailResponse(detail, { temporalUrl: temporalUrl(detail.account.workflowId) }, health, crm));
+    })
+    // Editing the account's record (issue 14): a partial body, every bad field named at once; If-Match
+    // (the ETag of GET /api/accounts/:id) refuses an edit made on a stale read with a 409.
+    .patch('/:id', async (c) => {
+      const expectedVersion = ifMatchVersion(c.req.header('if-match'));
+      const edited = await editAccount(deps, c.get('orgId'), c.req.param('id'), await jsonBody(c.req), apiActor, { expectedVersion });
+      const detail = await getAccountDetail(deps.db, c.get('orgId'), edited.id);
+      if (!detail) throw new RelayError('not_found', 'no such account');
+      const health = await loadAccountHealth(deps.db, c.get('orgId'), detail.account.id);
+      const crm = await accountCrmRecords(deps.db, c.get('orgId'), detail.account.id);
+      c.header('ETag', `"${edited.version}"`);
+      return c.json({
+        ...toAccountDetailResponse(detail, { temporalUrl: temporalUrl(detail.account.workflowId) }, health, crm),
+        ...accountEditedExtras.parse({ version: edited.version, changes: edited.changes }),
+      });
     })
     .post('/:id/pulse', async (c) => {
       const body = parseOrThrow(pulseInputSchema, await jsonBody(c.req));

@@ -1,9 +1,12 @@
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { accounts, templateVersions, users } from '../schema/index.ts';
 
-/** One page of the organisation's accounts for the CSV export, keyset-paged by id. */
-export async function accountsForExport(db: Queryable, orgId: string, afterId: string, limit: number) {
+/**
+ * One page of the organisation's accounts for the CSV export, keyset-paged by id; only `accountIds`
+ * when given (the list's "export selection"), and never another organisation's whatever the IDs.
+ */
+export async function accountsForExport(db: Queryable, orgId: string, afterId: string, limit: number, accountIds?: readonly string[]) {
   return db.select({
     id: accounts.id, companyName: accounts.companyName, arr: accounts.arr, closeDate: accounts.closeDate,
     primaryContactName: accounts.primaryContactName, primaryContactEmail: accounts.primaryContactEmail,
@@ -14,6 +17,6 @@ export async function accountsForExport(db: Queryable, orgId: string, afterId: s
   }).from(accounts)
     .innerJoin(templateVersions, eq(templateVersions.id, accounts.templateVersionId))
     .leftJoin(users, eq(users.id, accounts.csmUserId))
-    .where(and(eq(accounts.orgId, orgId), gt(accounts.id, afterId)))
+    .where(and(eq(accounts.orgId, orgId), gt(accounts.id, afterId), ...(accountIds ? [inArray(accounts.id, [...accountIds])] : [])))
     .orderBy(asc(accounts.id)).limit(limit);
 }

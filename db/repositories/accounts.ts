@@ -7,12 +7,13 @@ import {
 import type { AccountCrmFilter, ListedCrm } from '../../domain/crmLinks.ts';
 import type { HealthTier } from '../../domain/health.ts';
 import { LIFECYCLE_STATUSES, type LifecycleStatus } from '../../domain/lifecycle.ts';
+import { dayOf, milestoneLateness } from '../../domain/milestonePlan.ts';
 import { accountMilestoneProgress, accountStatusRank } from '../schema/index.ts';
 import type { Queryable } from '../client.ts';
 import { rowsOf } from '../rows.ts';
 import { accountCrmCondition, listedCrmByAccount } from './connectors.ts';
 import { healthHistory } from './health.ts';
-import { listAccountMilestones } from './milestones.ts';
+import { behindPlanCondition, listAccountMilestones, overdueMilestonesByAccount } from './milestones.ts';
 import { accountDomains, accountHealth, accountMilestones, accounts, handoffs, templateVersions, users } from '../schema/index.ts';
 
 export type NewAccount = typeof accounts.$inferInsert;
@@ -33,10 +34,53 @@ export async function insertAccountWithDomains(db: Queryable, account: NewAccoun
 }
 
 /** Accounts of the org already holding any of these domains (two or more is a conflict for a human). */
-export async function findAccountsByDomains(db: Queryable, orgId: string, domains: string[]) {
+export async function findAccountsByDomains(db: Queryable, orgId: string, domains: string[]): Promise<{ accountId: string; domain: string }[]> {
   if (!domains.length) return [];
-  return db.selectDistinct({ accountId: accountDomains.accountId, domain: accountDomains.domain }).from(accountDomains)
-    .where(and(eq(accountDomains.orgId, orgId), inArray(accountDomains.domain, domains)));
+  // The list goes in as one jsonb parameter: an ingestion batch looks up hundreds of domains, and
+  // building a query with a parameter per domain cost the API more than Postgres spent running it.
+  const rows = rowsOf<{ account_id: string; domain: string }>(await db.execute(sql`
+    select distinct ${accountDomains.accountId} as account_id, ${accountDomains.domain} as domain from ${accountDomains}
+    where ${accountDomains.orgId} = ${orgId} and ${accountDomains.domain} in (select jsonb_array_elements_text(${JSON.stringify(domains)}::jsonb))`));
+  return rows.map((r) => ({ accountId: r.account_id, domain: r.domain }));
+}
+
+// ---- editing an account (issue 14): read, check and write under the row's lock ---------------------
+
+/**
+ * The account's editable fields and its domains. With `lock` (inside an edit's transaction) the row
+ * stays locked until the transaction ends: two edits of one account take turns, so the second sees
+ * what the first wrote. The edit form's read takes no lock.
+ */
+export async function readEditableAccount(db: Queryable, orgId: string, accountId: string, opts: { lock: boolean }) {
+  const query = db.select({
+    companyName: accounts.companyName, arr: accounts.arr, closeDate: accounts.closeDate,
+    primaryContactName: accounts.primaryContactName, primaryContactEmail: accounts.primaryContactEmail,
+    primaryContactRole: accounts.primaryContactRole, industry: accounts.industry, companySize: accounts.companySize,
+    notes: accounts.notes,
+  }).from(accounts).where(and(eq(accounts.orgId, orgId), eq(accounts.id, accountId)));
+  const [row] = opts.lock ? await query.for('update') : await query;
+  if (!row) return null;
+  const domains = await db.select({ domain: accountDomains.domain, isPrimary: accountDomains.isPrimary }).from(accountDomains)
+    .where(and(eq(accountDomains.orgId, orgId), eq(accountDomains.accountId, accountId)));
+  return { ...row, domains };
+}
+
+export type EditedAccountFields = Pick<NewAccount, 'companyName' | 'arr' | 'closeDate' | 'primaryContactName' | 'primaryContactEmail'
+  | 'primaryContactRole' | 'industry' | 'companySize' | 'notes'>;
+
+/**
+ * Writes an edit: the fields, the search text, and (when `domainsChanged`) the domains the account
+ * holds, primary first. A domain another account holds raises the unique index's violation.
+ */
+export async function updateEditedAccount(tx: Queryable, orgId: string, accountId: string, fields: EditedAccountFields, domains: string[], domainsChanged: boolean): Promise<void> {
+  await tx.update(accounts).set({
+    ...fields, primaryDomain: domains[0] ?? null, searchText: accountSearchText(fields, domains), updatedAt: new Date(),
+  }).where(and(eq(accounts.orgId, orgId), eq(accounts.id, accountId)));
+  if (!domainsChanged) return;
+  await tx.delete(accountDomains).where(and(eq(accountDomains.orgId, orgId), eq(accountDomains.accountId, accountId)));
+  if (domains.length) {
+    await tx.insert(accountDomains).values(domains.map((domain, i) => ({ orgId, accountId, domain, isPrimary: i === 0 })));
+  }
 }
 
 export async function getAccount(db: Queryable, orgId: string, accountId: string) {
@@ -84,8 +128,8 @@ export async function touchAccountActivity(db: Queryable, orgId: string, account
   await db.update(accounts).set({ lastActivityAt: sql`now()` }).where(byAccount(orgId, accountId));
 }
 
-/** One account as the API and the dashboard show it. */
-export async function getAccountDetail(db: Queryable, orgId: string, accountId: string) {
+/** One account as the API and the dashboard show it; `now` judges which milestones are late (only while onboarding). */
+export async function getAccountDetail(db: Queryable, orgId: string, accountId: string, now = new Date()) {
   const [row] = await db.select({
     account: accounts,
     csm: { id: users.id, email: users.email, name: users.name },
@@ -102,7 +146,13 @@ export async function getAccountDetail(db: Queryable, orgId: string, accountId: 
     db.select({ domain: accountDomains.domain, isPrimary: accountDomains.isPrimary }).from(accountDomains)
       .where(and(eq(accountDomains.orgId, orgId), eq(accountDomains.accountId, accountId))).orderBy(desc(accountDomains.isPrimary), asc(accountDomains.domain)),
   ]);
-  return { ...row, milestones, domains };
+  const onboarding = row.account.status === 'active' || row.account.status === 'at_risk';
+  const planned = milestones.map((m) => {
+    const lateness = milestoneLateness(m, now);
+    // An ended (or not yet started) onboarding has nothing late still open.
+    return onboarding || m.completedAt ? { ...m, ...lateness } : { ...m, overdue: false, daysLate: 0 };
+  });
+  return { ...row, milestones: planned, domains };
 }
 
 
@@ -130,6 +180,8 @@ export interface AccountListFilters {
   scoreMax?: number | undefined;
   /** Whether a CRM record links the account, or its sync has a problem (EXISTS on connector_records). */
   crm?: AccountCrmFilter | undefined;
+  /** Only accounts behind their onboarding plan: an open milestone past its due day (EXISTS on account_milestones). */
+  behindPlan?: boolean | undefined;
 }
 
 export interface AccountListQuery extends AccountListFilters {
@@ -174,6 +226,7 @@ function filterConditions(orgId: string, f: AccountListFilters, now: Date): SQL[
   if (f.scoreMin !== undefined) conditions.push(gte(accountHealth.score, f.scoreMin));
   if (f.scoreMax !== undefined) conditions.push(lte(accountHealth.score, f.scoreMax));
   if (f.crm) conditions.push(accountCrmCondition(orgId, f.crm));
+  if (f.behindPlan) conditions.push(behindPlanCondition(orgId, accounts, dayOf(now)));
   return conditions;
 }
 
@@ -248,7 +301,9 @@ export interface ListedHealth {
   /** Daily scores of the last 30 days, oldest first. */
   sparkline: { day: string; score: number }[];
 }
-export type ListedAccount = Omit<ListedAccountRow, 'healthScore' | 'healthTier'> & { mrr: number; health: ListedHealth | null; crm: ListedCrm | null };
+/** How far behind its onboarding plan an account is: its open milestones past due, and days since the oldest was due. */
+export interface ListedBehindPlan { overdueMilestones: number; daysLate: number }
+export type ListedAccount = Omit<ListedAccountRow, 'healthScore' | 'healthTier'> & { mrr: number; health: ListedHealth | null; crm: ListedCrm | null; behindPlan: ListedBehindPlan | null };
 
 /** The first day of the sparkline's window: today (UTC) and the 29 days before it. */
 const sparklineFrom = (now: Date): string => new Date(now.getTime() - (HEALTH_SPARKLINE_DAYS - 1) * DAY_MS).toISOString().slice(0, 10);
@@ -256,11 +311,17 @@ const sparklineFrom = (now: Date): string => new Date(now.getTime() - (HEALTH_SP
 /** MRR, health and CRM link for a page of rows; the page's histories and CRM records come in one query each, not one per row. */
 async function completeRows(db: Queryable, orgId: string, rows: ListedAccountRow[], now: Date): Promise<ListedAccount[]> {
   const scored = rows.filter((r) => r.healthScore !== null).map((r) => r.id);
-  const [history, crm] = await Promise.all([healthHistory(db, orgId, scored, sparklineFrom(now)), listedCrmByAccount(db, orgId, rows.map((r) => r.id))]);
+  const onboarding = rows.filter((r) => r.status === 'active' || r.status === 'at_risk').map((r) => r.id);
+  const [history, crm, late] = await Promise.all([
+    healthHistory(db, orgId, scored, sparklineFrom(now)), listedCrmByAccount(db, orgId, rows.map((r) => r.id)),
+    overdueMilestonesByAccount(db, orgId, onboarding, dayOf(now)),
+  ]);
   return rows.map(({ healthScore, healthTier, ...row }) => {
     const sparkline = history.get(row.id) ?? [];
     const health = healthScore === null || healthTier === null ? null : { score: healthScore, tier: healthTier, trend: healthTrend(sparkline), sparkline };
-    return { ...row, mrr: Math.round(row.arr / 12), health, crm: crm.get(row.id) ?? null };
+    const behind = late.get(row.id);
+    const behindPlan = behind ? { overdueMilestones: behind.overdue, daysLate: milestoneLateness({ dueOn: behind.oldestDueOn, completedAt: null }, now).daysLate } : null;
+    return { ...row, mrr: Math.round(row.arr / 12), health, crm: crm.get(row.id) ?? null, behindPlan };
   });
 }
 
@@ -290,6 +351,54 @@ export async function listAccountsWithStatusCounts(db: Queryable, orgId: string,
   ]);
   const all = LIFECYCLE_STATUSES.reduce((sum, s) => sum + counts[s], 0);
   return { items: await completeRows(db, orgId, items, now), counts, all, total: query.status ? counts[query.status] : all };
+}
+
+// ---- the list's portfolio header (issue 14) ----------------------------------------------------------------
+
+/** Accounts and their ARR in one status. */
+export interface PortfolioStatusFigures { accounts: number; arr: number }
+
+export interface PortfolioSummary {
+  byStatus: Record<LifecycleStatus, PortfolioStatusFigures>;
+  /** Accounts at risk: status at_risk, or a current health tier of At risk or Critical, churned ones left out. */
+  atRisk: PortfolioStatusFigures;
+  /** Accounts waiting for their AE's handoff (pending_handoff), and since when the oldest has waited (its creation). */
+  waitingOnAe: { accounts: number; oldestSince: Date | null };
+}
+
+/**
+ * The portfolio the list's filters select, whatever its status filter (the header breaks it down
+ * per status, like the tabs): one grouped statement over the same conditions as the list. The only
+ * place the header's figures come from, so per-organisation counters could later stand behind it.
+ */
+export async function portfolioSummary(db: Queryable, orgId: string, filters: AccountListFilters = {}, now = new Date()): Promise<PortfolioSummary> {
+  const atRisk = sql`(${accounts.status} = 'at_risk' or (${accounts.status} <> 'churned' and ${accountHealth.tier} in ('at_risk', 'critical')))`;
+  const rows = await db.select({
+    status: accounts.status,
+    n: count(),
+    arr: sql<string>`coalesce(sum(${accounts.arr}), 0)`,
+    atRiskN: sql<string>`count(*) filter (where ${atRisk})`,
+    atRiskArr: sql<string>`coalesce(sum(${accounts.arr}) filter (where ${atRisk}), 0)`,
+    oldest: sql<Date | string | null>`min(${accounts.createdAt})`,
+  }).from(accounts).leftJoin(accountHealth, healthJoin(orgId))
+    .where(and(...filterConditions(orgId, { ...filters, status: undefined }, now)))
+    .groupBy(accounts.status);
+  const byStatus = Object.fromEntries(LIFECYCLE_STATUSES.map((s) => [s, { accounts: 0, arr: 0 }])) as Record<LifecycleStatus, PortfolioStatusFigures>;
+  const summary: PortfolioSummary = { byStatus, atRisk: { accounts: 0, arr: 0 }, waitingOnAe: { accounts: 0, oldestSince: null } };
+  for (const row of rows) {
+    byStatus[row.status] = { accounts: row.n, arr: Number(row.arr) };
+    summary.atRisk.accounts += Number(row.atRiskN);
+    summary.atRisk.arr += Number(row.atRiskArr);
+    if (row.status === 'pending_handoff') summary.waitingOnAe = { accounts: row.n, oldestSince: row.oldest === null ? null : new Date(row.oldest) };
+  }
+  return summary;
+}
+
+/** The organisation's accounts among these IDs (others' IDs are simply not found), with what a bulk action reports. */
+export async function accountsForBulkAction(db: Queryable, orgId: string, accountIds: string[]) {
+  if (!accountIds.length) return [];
+  return db.select({ id: accounts.id, companyName: accounts.companyName, status: accounts.status, csmUserId: accounts.csmUserId }).from(accounts)
+    .where(and(eq(accounts.orgId, orgId), inArray(accounts.id, accountIds)));
 }
 
 // ---- what health scoring reads -------------------------------------------------------------------------
@@ -352,4 +461,15 @@ export async function removeUnstartedAccount(db: Queryable, orgId: string, accou
     const removed = await tx.delete(accounts).where(byAccount(orgId, accountId)).returning({ id: accounts.id });
     return removed.length > 0;
   });
+}
+
+/**
+ * Accounts per lifecycle status across every organisation: the operator's gauge (/metrics), not a
+ * request of one organisation. One grouped count over the (org_id, status) index.
+ */
+export async function countAllAccountsByStatus(db: Queryable): Promise<StatusCounts> {
+  const rows = await db.select({ status: accounts.status, n: count() }).from(accounts).groupBy(accounts.status);
+  const counts = Object.fromEntries(LIFECYCLE_STATUSES.map((s) => [s, 0])) as StatusCounts;
+  for (const row of rows) counts[row.status] = row.n;
+  return counts;
 }

@@ -1,4 +1,6 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { planMilestones } from '../../domain/milestonePlan.ts';
 import type { Queryable } from '../client.ts';
 import { newId } from '../ids.ts';
 import { accountMilestones, type TemplateMilestone } from '../schema/index.ts';
@@ -55,4 +57,47 @@ export async function milestoneActions(db: Queryable, orgId: string, accountId: 
   const [row] = await db.select({ actions: accountMilestones.actions }).from(accountMilestones)
     .where(and(eq(accountMilestones.orgId, orgId), eq(accountMilestones.accountId, accountId), eq(accountMilestones.id, milestoneId)));
   return row?.actions ?? null;
+}
+
+/**
+ * Recomputes the account's milestone due days from its plan (domain/milestonePlan.ts) and stores
+ * them, so the list's "behind plan" filter reads an indexed column. Run in the transaction that
+ * starts or completes a milestone: the plan starts with onboarding (the earliest milestone start)
+ * and shifts when a milestone finishes late. Recomputed whole, so a retry writes the same days.
+ */
+export async function refreshMilestoneDueDates(db: Queryable, orgId: string, accountId: string): Promise<void> {
+  const rows = await db.select({
+    id: accountMilestones.id, sequence: accountMilestones.sequence, durationDays: accountMilestones.durationDays,
+    startedAt: accountMilestones.startedAt, completedAt: accountMilestones.completedAt, dueOn: accountMilestones.dueOn,
+  }).from(accountMilestones)
+    .where(and(eq(accountMilestones.orgId, orgId), eq(accountMilestones.accountId, accountId)));
+  const planStart = rows.reduce<Date | null>((min, r) => (r.startedAt && (!min || r.startedAt < min) ? r.startedAt : min), null);
+  const planned = planMilestones(planStart, rows.map((r) => ({ id: r.id, position: r.sequence, durationDays: r.durationDays, completedAt: r.completedAt })), new Date());
+  const stored = new Map(rows.map((r) => [r.id, r.dueOn]));
+  for (const p of planned) {
+    if (stored.get(p.id) === p.dueOn) continue;
+    await db.update(accountMilestones).set({ dueOn: p.dueOn })
+      .where(and(eq(accountMilestones.orgId, orgId), eq(accountMilestones.accountId, accountId), eq(accountMilestones.id, p.id)));
+  }
+}
+
+/**
+ * "Behind plan": the account is onboarding (active or at risk) and one of its open milestones is past
+ * its due day (before `today`, YYYY-MM-DD). An EXISTS served by account_milestones_org_open_due_idx.
+ */
+export function behindPlanCondition(orgId: string, account: { id: AnyPgColumn; status: AnyPgColumn }, today: string): SQL {
+  return sql`(${account.status} in ('active', 'at_risk') and exists (select 1 from ${accountMilestones}
+    where ${accountMilestones.orgId} = ${orgId} and ${accountMilestones.accountId} = ${account.id}
+      and ${accountMilestones.completedAt} is null and ${accountMilestones.dueOn} < ${today}::date))`;
+}
+
+/** Per account, its open milestones past due on `today` and the oldest due day among them; accounts on plan are absent. */
+export async function overdueMilestonesByAccount(db: Queryable, orgId: string, accountIds: string[], today: string): Promise<Map<string, { overdue: number; oldestDueOn: string }>> {
+  if (!accountIds.length) return new Map();
+  const rows = await db.select({
+    accountId: accountMilestones.accountId, overdue: sql<number>`count(*)::int`, oldestDueOn: sql<string>`min(${accountMilestones.dueOn})::text`,
+  }).from(accountMilestones)
+    .where(and(eq(accountMilestones.orgId, orgId), inArray(accountMilestones.accountId, accountIds), isNull(accountMilestones.completedAt), sql`${accountMilestones.dueOn} < ${today}::date`))
+    .groupBy(accountMilestones.accountId);
+  return new Map(rows.map((r) => [r.accountId, { overdue: Number(r.overdue), oldestDueOn: r.oldestDueOn }]));
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, min, ne } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { newId } from '../ids.ts';
 import { outboxEmails, type EmailStatus } from '../schema/index.ts';
@@ -55,4 +55,22 @@ export async function listHeldEmails(db: Queryable, limit: number) {
 export async function findHeldEmail(db: Queryable, id: string) {
   const [row] = await db.select().from(outboxEmails).where(and(eq(outboxEmails.id, id), eq(outboxEmails.status, 'held')));
   return row ?? null;
+}
+
+/**
+ * Emails not yet handed over, per status, and the age of the oldest one still sending or failed,
+ * across every organisation: the operator's gauge (/metrics), not a request of one organisation.
+ */
+export async function outboxBacklog(db: Queryable): Promise<{ counts: Record<Exclude<EmailStatus, 'sent'>, number>; oldestUnsentAt: Date | null }> {
+  const rows = await db.select({ status: outboxEmails.status, n: count(), oldest: min(outboxEmails.createdAt) }).from(outboxEmails)
+    .where(ne(outboxEmails.status, 'sent')).groupBy(outboxEmails.status);
+  const counts = { held: 0, sending: 0, failed: 0 };
+  let oldestUnsentAt: Date | null = null;
+  for (const row of rows) {
+    if (row.status === 'sent') continue;
+    counts[row.status] = row.n;
+    // Held emails wait for no one (no provider configured: the outbox is the delivery).
+    if (row.status !== 'held' && row.oldest && (!oldestUnsentAt || row.oldest < oldestUnsentAt)) oldestUnsentAt = row.oldest;
+  }
+  return { counts, oldestUnsentAt };
 }

@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { COMPANY_SIZES } from '../../domain/accountInput.ts';
 import { LIFECYCLE_STATUSES } from '../../domain/lifecycle.ts';
 import { organisations } from './organisations.ts';
@@ -94,4 +94,10 @@ export const accountMilestones = pgTable('account_milestones', {
   status: text('status', { enum: MILESTONE_STATUSES }).notNull(),
   startedAt: timestamp('started_at', { withTimezone: true }),
   completedAt: timestamp('completed_at', { withTimezone: true }),
-}, (t) => [uniqueIndex('account_milestones_account_sequence_key').on(t.accountId, t.sequence)]);
+  /** When the plan has it due (domain/milestonePlan.ts), kept by the milestone projections; null before onboarding starts. */
+  dueOn: date('due_on', { mode: 'string' }),
+}, (t) => [
+  uniqueIndex('account_milestones_account_sequence_key').on(t.accountId, t.sequence),
+  // The list's "behind plan" filter: open milestones of an org past their due day, read off this index.
+  index('account_milestones_org_open_due_idx').on(t.orgId, t.dueOn, t.accountId).where(sql`${t.completedAt} is null`),
+]);

@@ -13,3 +13,5 @@ export * from './health.ts';
 export * from './connectors.ts';
 export * from './actions.ts';
 export * from './portal.ts';
+export * from './savedViews.ts';
+export * from './followUp.ts';

@@ -5,7 +5,7 @@ import { DASHBOARD_CSS } from './dashboardStyles.ts';
 
 export interface Viewer { name: string; email: string; role: 'admin' | 'csm' }
 
-export type Section = 'accounts' | 'new-account' | 'imports' | 'templates' | 'users' | 'settings' | 'outbox';
+export type Section = 'accounts' | 'follow-up' | 'tasks' | 'new-account' | 'imports' | 'templates' | 'users' | 'settings' | 'outbox';
 
 /** The signed-in shell: top bar with sections, who is signed in, and sign-out. */
 export function AppLayout(props: { title: string; section: Section; viewer: Viewer; csrfToken: string; devOutbox?: boolean; head?: Child; children: Child }) {
@@ -28,6 +28,8 @@ export function AppLayout(props: { title: string; section: Section; viewer: View
           <a class="brand" href="/accounts">Relay</a>
           <nav aria-label="Sections">
             {link('accounts', '/accounts', 'Accounts')}
+            {link('follow-up', '/follow-up', 'Follow-up')}
+            {link('tasks', '/tasks', 'My tasks')}
             {link('new-account', '/accounts/new', 'New account')}
             {link('imports', '/imports', 'Import')}
             {link('templates', '/templates', 'Templates')}

@@ -58,4 +58,15 @@ label.checkbox{font-weight:500}
 .status-milestone-pending,.status-primary,.status-drafter{background:#eceff3;color:#4b5563}.status-milestone-in_progress{background:#fff4e6;color:#b35c00}
 .status-milestone-completed{background:#e6f6ec;color:#146c2e}.status-unverified,.status-overdue{background:#fdecec;color:#a61b1b}
 dl.qa{margin:0}dl.qa dd{margin-left:0}
+/* Daily Follow-Up: three lanes side by side on a laptop, one under the other on a phone. */
+.fu-lanes{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,320px),1fr));gap:16px;align-items:start;margin-bottom:16px}.fu-lane{margin-bottom:0}
+.fu-list{list-style:none;padding:0;margin:0}.fu-item{padding:10px 0;border-top:1px solid #eceff3;overflow-wrap:anywhere}
+.fu-account{font-weight:600}.fu-reason{margin:2px 0 8px}.fu-empty{color:#6b7280;margin:6px 0}
+.button.fu-next{margin-top:0;max-width:100%;font-size:.9rem;padding:6px 12px}.fu-forms{margin-top:6px}.fu-forms button,.fu-item form button{margin-top:0;padding:4px 10px;font-size:.82rem;font-weight:500}
+/* Tasks (issue 14): priority badges; an open task's assignee and priority edited in one row that wraps on a phone. */
+.priority-low{background:#eceff3;color:#4b5563}.priority-high{background:#fff4e6;color:#b35c00}.priority-urgent{background:#a61b1b;color:#fff}
+form.task-edit{display:flex;gap:6px;flex-wrap:wrap;align-items:center;min-width:0}form.task-edit select{width:auto;max-width:100%;min-width:0;padding:4px 6px;font-size:.85rem}
+form.task-edit button,.task-done-form button{margin-top:0;padding:4px 10px;font-size:.85rem}
+.task-group{list-style:none;padding:0;margin:0}.task-group li{display:flex;justify-content:space-between;gap:8px 12px;align-items:center;flex-wrap:wrap;padding:10px 0;border-top:1px solid #eceff3;overflow-wrap:anywhere}
+.task-group li>span{min-width:0;flex:1 1 14rem}
 `;

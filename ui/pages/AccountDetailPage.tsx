@@ -1,7 +1,7 @@
 import { AppLayout, type Viewer } from '../components/AppLayout.tsx';
 import { AccountActions } from '../components/account/ActionCards.tsx';
 import { ActionsCard, openBlockerLabels, type ActionRow, type FailedActionForm } from '../components/account/ActionsCard.tsx';
-import type { AccountView } from '../components/account/accountView.ts';
+import { accountPath, type AccountView } from '../components/account/accountView.ts';
 import { EMPTY_FORM, StatusBadge, type FormState } from '../components/account/formFields.tsx';
 import { AccountOverview, accountSetupPending, HandoffCard, MilestonesCard, SETUP_REFRESH_SECONDS, SETUP_REFRESH_WINDOW_MS } from '../components/account/OverviewCards.tsx';
 import { CrmCard } from '../components/account/CrmCard.tsx';
@@ -45,6 +45,8 @@ export interface AccountDetailPageProps {
   failedAction?: FailedActionForm | undefined;
   /** The customer portal: the contact's link and what the customer answered (issue 12). */
   portal?: PortalCardView | undefined;
+  /** Whom a task may be for: the organisation's users (issue 14). */
+  assignees?: { id: string; name: string; email: string }[] | undefined;
 }
 
 export function AccountDetailPage(p: AccountDetailPageProps) {
@@ -64,7 +66,10 @@ export function AccountDetailPage(p: AccountDetailPageProps) {
           <p class="small" style="margin:0"><a href="/accounts">← Accounts</a></p>
           <h1>{account.companyName} <StatusBadge status={account.status} /></h1>
         </div>
-        <a class="button secondary" href={p.temporalUrl} target="_blank" rel="noopener noreferrer">Open run in Temporal UI</a>
+        <div class="button-row">
+          <a class="button" href={accountPath(account.id, '/edit')} data-edit-account>Edit account</a>
+          <a class="button secondary" href={p.temporalUrl} target="_blank" rel="noopener noreferrer">Open run in Temporal UI</a>
+        </div>
       </div>
       {p.flash ? <p class={`flash ${p.flash.kind}`} role={p.flash.kind === 'error' ? 'alert' : 'status'}>{p.flash.message}</p> : null}
       {p.failedForm || p.failedAction ? <p class="flash error" role="alert">That was not saved: see the marked field below.</p> : null}
@@ -92,7 +97,7 @@ export function AccountDetailPage(p: AccountDetailPageProps) {
       {p.portal ? <PortalCard accountId={account.id} contactEmail={account.primaryContactEmail} portal={p.portal} csrfToken={p.csrfToken} /> : null}
       {p.crm?.length ? <CrmCard accountId={account.id} records={p.crm} csrfToken={p.csrfToken} /> : null}
       <div class="grid">
-        <TasksCard accountId={account.id} tasks={p.tasks} today={p.today} csrfToken={p.csrfToken} form={formState('task')} />
+        <TasksCard accountId={account.id} tasks={p.tasks} today={p.today} csrfToken={p.csrfToken} form={formState('task')} assignees={p.assignees ?? p.csms} csmUserId={account.csmUserId} />
         <ContactsCard detail={p.detail} contacts={p.contacts} csrfToken={p.csrfToken} form={formState('contact')} />
       </div>
       <div class="grid">

@@ -1,22 +1,27 @@
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import type { FieldError } from '../../domain/accountInput.ts';
-import type { ListedAccount, ListedHealth, StatusCounts } from '../../db/repositories/accounts.ts';
+import type { ListedAccount, ListedBehindPlan, ListedHealth, StatusCounts } from '../../db/repositories/accounts.ts';
 import {
-  ACCOUNT_HEALTH_FILTERS, DEFAULT_SORT_DIRECTION, HEALTH_SPARKLINE_DAYS, type AccountHealthFilter, type AccountSort, type HealthTrend, type SortDirection,
+  ACCOUNT_HEALTH_FILTERS, ACCOUNT_SORTS, CSM_ANYONE, DEFAULT_SORT_DIRECTION, HEALTH_SPARKLINE_DAYS, type AccountHealthFilter, type AccountSort, type HealthTrend, type SortDirection,
 } from '../../domain/accountList.ts';
 import type { AccountFilterOptions } from '../../db/repositories/listOptions.ts';
+import type { PortfolioSummary } from '../../db/repositories/accounts.ts';
 import { ACCOUNT_CRM_FILTER_LABELS, ACCOUNT_CRM_FILTERS, PROVIDER_LABELS, type ListedCrm } from '../../domain/crmLinks.ts';
 import { HEALTH_TIER_LABELS } from '../../domain/health.ts';
 import { LIFECYCLE_STATUSES, type LifecycleStatus } from '../../domain/lifecycle.ts';
 import { AppLayout, type Viewer } from '../components/AppLayout.tsx';
 import { HealthBadge, Sparkline } from '../components/health/HealthBadge.tsx';
 import { count, dollars, plural } from '../format.ts';
+import { BulkForm, RowSelect, type BulkOptions } from '../components/accountList/BulkActions.tsx';
+import { COCKPIT_CSS } from '../components/accountList/cockpitStyles.ts';
+import { PortfolioHeader } from '../components/accountList/PortfolioHeader.tsx';
+import { ViewsBar, type ViewLink } from '../components/accountList/SavedViews.tsx';
 
 /** The list's query parameters, in the order links write them (the API's schema validates them). */
 export const LIST_PARAMS = [
   'q', 'status', 'arrMin', 'arrMax', 'mrrMin', 'mrrMax', 'template', 'csm', 'activeWithin', 'inactiveFor',
-  'activityFrom', 'activityTo', 'tier', 'scoreMin', 'scoreMax', 'crm', 'sort', 'dir', 'page', 'pageSize',
+  'activityFrom', 'activityTo', 'tier', 'scoreMin', 'scoreMax', 'crm', 'behindPlan', 'sort', 'dir', 'page', 'pageSize',
 ] as const;
 export type ListParam = (typeof LIST_PARAMS)[number];
 export type ListValues = Partial<Record<ListParam, string>>;
@@ -49,6 +54,23 @@ export interface AccountsListPageProps {
   /** The org's accounts a CRM record links (HubSpot, Notion), whatever the filters; null when unknown. */
   crmLinked?: number | null;
   now: Date;
+  /** Issue 14's cockpit: portfolio header, views, bulk actions; absent when the query string was refused. */
+  cockpit?: AccountsCockpit;
+}
+
+export interface AccountsCockpit {
+  portfolio: PortfolioSummary;
+  /** What the portfolio covers, in words ("your accounts", "all accounts", "these filters"). */
+  scope: string;
+  /** A CSM's own user ID: their list without `csm` shows their accounts; null for admins (everyone's). */
+  csmDefault: string | null;
+  views: ViewLink[];
+  /** The list's query string with whose accounts written out: what "Save this view" saves. */
+  query: string;
+  /** The list's canonical query string as shown: where the bulk form comes back to. */
+  current: string;
+  bulk: BulkOptions;
+  flash: { kind: 'ok' | 'error'; message: string } | null;
 }
 
 export const STATUS_LABELS: Record<LifecycleStatus, string> = {
@@ -60,7 +82,7 @@ const DEFAULTS: ListValues = { page: '1', pageSize: '25' };
 const MORE_FILTERS: ListParam[] = ['arrMin', 'arrMax', 'mrrMin', 'mrrMax', 'activeWithin', 'inactiveFor', 'activityFrom', 'activityTo'];
 const FILTER_PARAMS: ListParam[] = [
   'q', 'arrMin', 'arrMax', 'mrrMin', 'mrrMax', 'template', 'csm', 'activeWithin', 'inactiveFor', 'activityFrom', 'activityTo',
-  'tier', 'scoreMin', 'scoreMax', 'crm',
+  'tier', 'scoreMin', 'scoreMax', 'crm', 'behindPlan',
 ];
 
 const HEALTH_FILTER_LABELS: Record<AccountHealthFilter, string> = { ...HEALTH_TIER_LABELS, unscored: 'Not scored' };
@@ -105,6 +127,11 @@ function CrmIndicator(p: { accountId: string; crm: ListedCrm }) {
 /** A link to the list with some parameters changed (undefined removes one); blanks and defaults are dropped. */
 export function listHref(values: ListValues, changes: ListValues = {}): string {
   const merged: ListValues = { ...values, ...changes };
+  // Newest first is the list's own order: written out, it is the same view under a longer URL.
+  if ((merged.sort?.trim() || 'created') === 'created' && (merged.dir?.trim() || 'desc') === 'desc') {
+    merged.sort = undefined;
+    merged.dir = undefined;
+  }
   const params = new URLSearchParams();
   for (const key of LIST_PARAMS) {
     const value = merged[key]?.trim();
@@ -171,20 +198,23 @@ function Choice(p: { name: ListParam; label: string; values: ListValues; errors:
   );
 }
 
-function FilterForm(p: { values: ListValues; errors: Map<string, string>; options: AccountFilterOptions }) {
+const SORT_LABELS: Record<AccountSort, string> = {
+  created: 'Date created', name: 'Company', arr: 'ARR', status: 'Status', lastActivity: 'Last activity', progress: 'Milestones', health: 'Health',
+};
+
+function FilterForm(p: { values: ListValues; errors: Map<string, string>; options: AccountFilterOptions; csmDefault?: string | null | undefined }) {
   const common = { values: p.values, errors: p.errors };
+  const sort = (p.values.sort || 'created') as AccountSort;
   const hasFilters = FILTER_PARAMS.some((k) => p.values[k]?.trim());
   return (
     <form class="card" method="get" action="/accounts" role="search" aria-label="Filter accounts">
       {/* The tab and the sort stay as they are when filters change; the page starts over. */}
       {p.values.status ? <input type="hidden" name="status" value={p.values.status} /> : null}
-      {p.values.sort ? <input type="hidden" name="sort" value={p.values.sort} /> : null}
-      {p.values.dir ? <input type="hidden" name="dir" value={p.values.dir} /> : null}
       <div class="filters">
         <Field {...common} name="q" label="Search" placeholder="Company, contact, email, domain" />
         <Choice {...common} name="template" label="Template" choices={[{ value: '', label: 'Any template' }, ...p.options.templates.map((t) => ({ value: t.id, label: t.name }))]} />
-        <Choice {...common} name="csm" label="CSM" choices={[
-          { value: '', label: 'Anyone' }, { value: 'unassigned', label: 'Unassigned' },
+        <Choice {...common} values={{ ...p.values, csm: p.values.csm ?? p.csmDefault ?? '' }} name="csm" label="CSM" choices={[
+          { value: p.csmDefault ? CSM_ANYONE : '', label: 'Anyone' }, { value: 'unassigned', label: 'Unassigned' },
           ...p.options.owners.map((u) => ({ value: u.id, label: u.role === 'admin' ? `${u.name} (admin)` : u.name })),
         ]} />
         <Choice {...common} name="tier" label="Health" choices={[
@@ -195,7 +225,16 @@ function FilterForm(p: { values: ListValues; errors: Map<string, string>; option
         <Choice {...common} name="crm" label="CRM" choices={[
           { value: '', label: 'Any' }, ...ACCOUNT_CRM_FILTERS.map((f) => ({ value: f, label: ACCOUNT_CRM_FILTER_LABELS[f] })),
         ]} />
+        <Choice {...common} name="behindPlan" label="Plan" choices={[{ value: '', label: 'Any' }, { value: 'true', label: 'Behind plan' }]} />
         <Choice {...common} name="pageSize" label="Rows per page" choices={['25', '50', '100'].map((n) => ({ value: n, label: n }))} />
+        {/* The sort the headers set, shown and changeable here too (a phone's cards have no headers). */}
+        <Choice {...common} values={{ ...p.values, sort }} name="sort" label="Sort by" choices={ACCOUNT_SORTS.map((s) => ({
+          value: s, label: s === 'created' ? 'Date created (default)' : SORT_LABELS[s],
+        }))} />
+        <Choice {...common} name="dir" label="Order" choices={[
+          { value: '', label: `Usual (${DEFAULT_SORT_DIRECTION[sort] === 'asc' ? 'ascending' : 'descending'})` },
+          { value: 'asc', label: 'Ascending' }, { value: 'desc', label: 'Descending' },
+        ]} />
       </div>
       {/* Folded away on first sight (a phone shows the list sooner); open whenever one is in use or wrong. */}
       <details open={MORE_FILTERS.some((k) => p.values[k]?.trim() || p.errors.has(k))}>
@@ -211,7 +250,8 @@ function FilterForm(p: { values: ListValues; errors: Map<string, string>; option
           <Field {...common} name="activityTo" label="Last activity to" type="date" />
         </div>
       </details>
-      <button type="submit">Apply filters</button>
+      {/* Named, so the list knows a form sent it and answers with the clean URL (blank fields dropped). */}
+      <button type="submit" name="apply" value="1">Apply filters</button>
       {hasFilters ? <> <a class="button secondary" href={listHref({ status: p.values.status, sort: p.values.sort, dir: p.values.dir })}>Clear filters</a></> : null}
     </form>
   );
@@ -284,11 +324,11 @@ function HealthCell(p: { health: ListedHealth | null }) {
   );
 }
 
-function AccountsTable(p: { result: AccountsListResult; values: ListValues; now: Date }) {
+function AccountsTable(p: { result: AccountsListResult; values: ListValues; now: Date; selectable?: boolean }) {
   const header = (column: AccountSort, label: string) => <SortHeader column={column} label={label} result={p.result} values={p.values} />;
   return (
-    <div class="card table-wrap">
-      <table>
+    <div class="card table-wrap accounts-table-wrap">
+      <table class="accounts-table">
         <thead>
           <tr>
             {header('name', 'Company')}{header('arr', 'ARR / MRR')}
@@ -306,16 +346,20 @@ function AccountsTable(p: { result: AccountsListResult; values: ListValues; now:
               <td>
                 <a href={`/accounts/${a.id}`}>{a.companyName}</a>{a.primaryDomain ? <div class="small muted">{a.primaryDomain}</div> : null}
                 {a.crm ? <div class="crm-sm"><CrmIndicator accountId={a.id} crm={a.crm} /></div> : null}
+                {p.selectable ? <RowSelect id={a.id} name={a.companyName} /> : null}
               </td>
-              <td>{dollars(a.arr)}<div class="small muted">{dollars(a.mrr)} / mo</div></td>
-              <td>
+              <td data-label="ARR / MRR">{dollars(a.arr)}<div class="small muted">{dollars(a.mrr)} / mo</div></td>
+              <td data-label="Status">
                 <span class={`status status-${a.status}`}>{STATUS_LABELS[a.status]}</span>
                 <div class="health-sm"><HealthSummary health={a.health} /></div>
               </td>
               <HealthCell health={a.health} />
-              <td>{a.csmName ?? <span class="muted">Unassigned</span>}</td>
-              <td><Progress done={a.milestonesCompleted} total={a.milestonesTotal} /></td>
-              <td><time datetime={a.lastActivityAt.toISOString()} title={a.lastActivityAt.toISOString()}>{describeLastActivity(a.lastActivityAt, p.now)}</time></td>
+              <td data-label="CSM">{a.csmName ?? <span class="muted">Unassigned</span>}</td>
+              <td data-label="Milestones">
+                <Progress done={a.milestonesCompleted} total={a.milestonesTotal} />
+                {a.behindPlan ? <BehindPlanBadge accountId={a.id} behind={a.behindPlan} /> : null}
+              </td>
+              <td data-label="Last activity"><time datetime={a.lastActivityAt.toISOString()} title={a.lastActivityAt.toISOString()}>{describeLastActivity(a.lastActivityAt, p.now)}</time></td>
               <td class="crm-cell">{a.crm ? <CrmIndicator accountId={a.id} crm={a.crm} /> : <span class="muted small">—</span>}</td>
             </tr>
           ))}
@@ -323,6 +367,12 @@ function AccountsTable(p: { result: AccountsListResult; values: ListValues; now:
       </table>
     </div>
   );
+}
+
+/** The overdue marker: open milestones past their due day (issue 14), linking to the account's milestones. */
+function BehindPlanBadge(p: { accountId: string; behind: ListedBehindPlan }) {
+  const why = `${plural(p.behind.overdueMilestones, 'milestone')} overdue, ${plural(p.behind.daysLate, 'day')} behind plan`;
+  return <div><a class="status status-overdue" style="text-decoration:none" data-behind-plan href={`/accounts/${p.accountId}#milestones`} title={why}>{plural(p.behind.daysLate, 'day')} late<span class="visually-hidden"> ({why})</span></a></div>;
 }
 
 function Pager(p: { result: AccountsListResult; values: ListValues }) {
@@ -371,8 +421,9 @@ function EmptyState(p: { result: AccountsListResult; values: ListValues; orgTota
 export function AccountsListPage(p: AccountsListPageProps) {
   const errors = new Map(p.errors.map((e) => [e.field, e.message]));
   const r = p.result;
+  const k = p.cockpit;
   return (
-    <AppLayout title="Accounts" section="accounts" viewer={p.viewer} csrfToken={p.csrfToken} devOutbox={p.devOutbox} head={<style>{raw(HEALTH_CSS + CRM_CSS)}</style>}>
+    <AppLayout title="Accounts" section="accounts" viewer={p.viewer} csrfToken={p.csrfToken} devOutbox={p.devOutbox} head={<style>{raw(HEALTH_CSS + CRM_CSS + COCKPIT_CSS)}</style>}>
       <div class="page-head">
         <div>
           <h1>Accounts</h1>
@@ -393,9 +444,23 @@ export function AccountsListPage(p: AccountsListPageProps) {
           <a href="/accounts">Start over with all accounts</a>
         </div>
       ) : null}
+      {k?.flash ? <div class={`flash ${k.flash.kind}`} role={k.flash.kind === 'error' ? 'alert' : 'status'} data-flash>{k.flash.message}</div> : null}
+      {k ? <PortfolioHeader summary={k.portfolio} scope={k.scope} now={p.now} hrefFor={(status) => listHref(p.values, { status, page: undefined })} /> : null}
+      {k ? (
+        <ViewsBar csrfToken={p.csrfToken} views={k.views} query={k.query} scope={k.csmDefault ? {
+          mine: { href: listHref(p.values, { csm: undefined, page: undefined }), current: p.values.csm === undefined || p.values.csm === k.csmDefault },
+          all: { href: listHref(p.values, { csm: CSM_ANYONE, page: undefined }), current: p.values.csm === CSM_ANYONE },
+        } : null} />
+      ) : null}
       {r ? <StatusTabs values={p.values} counts={r.counts} all={r.all} /> : null}
-      <FilterForm values={p.values} errors={errors} options={p.options} />
-      {r && r.items.length ? <><AccountsTable result={r} values={p.values} now={p.now} /><Pager result={r} values={p.values} /></> : null}
+      <FilterForm values={p.values} errors={errors} options={p.options} csmDefault={k?.csmDefault} />
+      {r && r.items.length && k ? (
+        <BulkForm csrfToken={p.csrfToken} options={k.bulk} back={k.current} pageIds={r.items.map((a) => a.id)}>
+          <AccountsTable result={r} values={p.values} now={p.now} selectable />
+        </BulkForm>
+      ) : null}
+      {r && r.items.length && !k ? <AccountsTable result={r} values={p.values} now={p.now} /> : null}
+      {r && r.items.length ? <Pager result={r} values={p.values} /> : null}
       {r && !r.items.length ? <EmptyState result={r} values={p.values} orgTotal={p.orgTotal} /> : null}
     </AppLayout>
   );

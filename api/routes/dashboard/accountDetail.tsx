@@ -2,10 +2,10 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { getAccount, getAccountDetail } from '../../../db/repositories/accounts.ts';
 import { accountCrmRecords } from '../../../db/repositories/connectors.ts';
-import { addContact, addNote, addTask, listContacts, listNotes, listTasks } from '../../../db/repositories/accountWork.ts';
+import { addContact, addNote, listContacts, listNotes, listTasks } from '../../../db/repositories/accountWork.ts';
 import { getAccountAction, listAccountActions } from '../../../db/repositories/actions.ts';
 import { listTimeline } from '../../../db/repositories/timeline.ts';
-import { listUserNames, listUsersByRole } from '../../../db/repositories/users.ts';
+import { listUserNames, listUsersByRole, listUsersWithLastSignIn } from '../../../db/repositories/users.ts';
 import { TIMELINE_EVENT_TYPES } from '../../../domain/timeline.ts';
 import { csmAssignmentSchema, statusChangeSchema } from '../../../domain/accountChanges.ts';
 import { DATE_RANGE, fieldErrors, isSaneDate } from '../../../domain/accountInput.ts';
@@ -14,6 +14,7 @@ import {
   assignAccountCsm, changeAccountStatus, commandAccountAction, completeAccountMilestone, completeAccountTask, resendAccountHandoffLink,
 } from '../../../services/accountActions.ts';
 import { RelayError } from '../../../services/errors.ts';
+import { createTask, taskPrioritySchema } from '../../../services/tasks.ts';
 import { retryConnectorRecord } from '../../../services/connectors/connections.ts';
 import { PROVIDER_LABELS } from '../../../domain/crmLinks.ts';
 import { loadAccountHealth } from '../../../services/health/accountHealth.ts';
@@ -41,6 +42,9 @@ const FORM_SCHEMAS = {
     title: z.string({ error: 'the task needs a title' }).trim().min(1, 'the task needs a title').max(300, 'at most 300 characters'),
     dueDate: z.string().trim().optional().transform((v) => v || null)
       .refine((v) => v === null || isSaneDate(v), `due date must be a real date (YYYY-MM-DD) between ${DATE_RANGE.from} and ${DATE_RANGE.to}`),
+    // Issue 14: who it is for (a user ID; empty: the account's CSM) and how pressing it is.
+    assignee: z.string().trim().max(100, 'choose someone from the list').optional().transform((v) => v || null),
+    priority: z.preprocess((v) => (v === '' ? undefined : v), taskPrioritySchema.optional()),
   }),
   contact: z.object({
     name: z.string({ error: 'name is required' }).trim().min(1, 'name is required').max(200, 'at most 200 characters'),
@@ -157,6 +161,8 @@ export function accountDetailRoutes(deps: AppDeps) {
     ]);
     const type = typeParsed.success ? typeParsed.data : undefined;
     const flash = takeFlash(c);
+    // Whom a task may be for (issue 14): everyone in the organisation.
+    const assignees = (await listUsersWithLastSignIn(deps.db, user.orgId)).map((u) => ({ id: u.id, name: u.name, email: u.email }));
     return c.html(
       <AccountDetailPage
         viewer={user} csrfToken={c.get('csrfToken')} devOutbox={deps.devOutbox} detail={detail} csms={csms}
@@ -166,7 +172,7 @@ export function accountDetailRoutes(deps: AppDeps) {
         people={people} timelineType={type} timelineTypeError={typeParsed.success ? undefined : typeParsed.error.issues[0]?.message}
         temporalUrl={`${deps.temporalUiUrl}/namespaces/${deps.namespace}/workflows/${encodeURIComponent(detail.account.workflowId)}`}
         today={new Date().toISOString().slice(0, 10)} flash={flash} failedForm={opts.failedForm} crm={crm}
-        actions={actions} failedAction={opts.failedAction} portal={portal}
+        actions={actions} failedAction={opts.failedAction} portal={portal} assignees={assignees}
       />,
       opts.status ?? (typeParsed.success ? 200 : 400),
     );
@@ -269,7 +275,12 @@ export function accountDetailRoutes(deps: AppDeps) {
       const form = await readForm(c, id, 'task');
       if (!form.ok) return form.response;
       const user = c.get('user');
-      await addTask(deps.db, user.orgId, id, form.data, { userId: user.id, email: user.email });
+      try {
+        await createTask(deps, user.orgId, { accountId: id, ...form.data }, { userId: user.id, email: user.email });
+      } catch (error) {
+        if (!(error instanceof RelayError) || error.code !== 'unprocessable') throw error;
+        return back(c, id, '#tasks', { kind: 'error', message: `Not added: ${error.details.fields?.[0]?.message ?? error.message}` });
+      }
       return back(c, id, '#tasks', { kind: 'ok', message: `Task added: ${form.data.title}` });
     })
 

@@ -7,8 +7,11 @@ import { csrfToken } from '../../middleware/csrfToken.ts';
 import { dashboardSession, SESSION_COOKIE } from '../../middleware/dashboardSession.ts';
 import { accountCreateRoutes } from './accountCreate.tsx';
 import { accountDetailRoutes } from './accountDetail.tsx';
+import { accountEditRoutes } from './accountEdit.tsx';
 import { accountsListRoutes } from './accountsList.tsx';
+import { followUpRoutes } from './followUp.tsx';
 import { dashboardImportUploadLimit, importsRoutes } from './imports.tsx';
+import { tasksRoutes } from './tasks.tsx';
 import { templatesRoutes } from './templates.tsx';
 import { settingsRoutes } from './settings.tsx';
 import { hubspotOAuthCallbackRoutes } from './connectors.tsx';
@@ -18,7 +21,7 @@ import { usersRoutes } from './users.tsx';
  * Everything behind sign-in. Each area is a router of its own mounted here; all of them get the
  * session (c.var.user, whose orgId scopes every query) and the CSRF check on every POST.
  */
-export const DASHBOARD_AREAS = ['/accounts', '/templates', '/users', '/imports', '/settings', '/connectors', '/logout'] as const;
+export const DASHBOARD_AREAS = ['/accounts', '/templates', '/users', '/imports', '/settings', '/connectors', '/follow-up', '/tasks', '/logout'] as const;
 
 export function dashboardRoutes(deps: AppDeps) {
   const app = new Hono<DashboardEnv>();
@@ -35,7 +38,10 @@ export function dashboardRoutes(deps: AppDeps) {
   app.route('/accounts', accountsListRoutes(deps));
   // Before the detail routes, so /accounts/new is not read as an account ID.
   app.route('/accounts', accountCreateRoutes(deps));
+  app.route('/accounts', accountEditRoutes(deps));
   app.route('/accounts', accountDetailRoutes(deps));
+  app.route('/follow-up', followUpRoutes(deps));
+  app.route('/tasks', tasksRoutes(deps));
   app.route('/templates', templatesRoutes(deps));
   app.route('/users', usersRoutes(deps));
   app.route('/imports', importsRoutes(deps));

@@ -1,4 +1,5 @@
 import { canWorkMilestones, manualTransitionError } from '../../../domain/lifecycle.ts';
+import { lateLabel } from '../../../domain/milestonePlan.ts';
 import { CsrfField } from '../CsrfField.tsx';
 import { accountPath, type AccountView } from './accountView.ts';
 import { dollars } from '../../format.ts';
@@ -82,10 +83,12 @@ export function MilestonesCard(p: {
           <li style="display:flex;justify-content:space-between;gap:12px;align-items:center;flex-wrap:wrap">
             <span>
               <strong>{m.sequence}. {m.name}</strong> <span class={`status status-milestone-${m.status}`}>{humanize(m.status)}</span>
+              {m.overdue ? <> <span class="status status-overdue" data-milestone-late>{lateLabel(m.daysLate)}</span></> : null}
               <br /><span class="muted small">
                 {m.durationDays} days
+                {m.dueOn ? <> · <span data-milestone-due>due {m.dueOn}</span></> : null}
                 {m.startedAt ? <> · started <Time at={m.startedAt} /></> : null}
-                {m.completedAt ? <> · completed <Time at={m.completedAt} /></> : null}
+                {m.completedAt ? <> · completed <Time at={m.completedAt} />{m.daysLate ? ` (${lateLabel(m.daysLate)})` : ''}</> : null}
               </span>
               {m.status !== 'completed' && p.heldBy?.[m.id]?.length ? (
                 <><br /><span class="small" data-held-by style="color:#a61b1b">Held by: {(p.heldBy[m.id] ?? []).map((label) => `"${label}"`).join(', ')} <a href="#playbook">(playbook)</a></span></>

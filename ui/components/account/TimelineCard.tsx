@@ -1,4 +1,5 @@
 import type { listTimeline } from '../../../db/repositories/timeline.ts';
+import { accountEditLines } from '../../../domain/accountEdits.ts';
 import { TIMELINE_EVENT_TYPES, type TimelineEventType } from '../../../domain/timeline.ts';
 import { accountPath } from './accountView.ts';
 import { FieldError, Time } from './formFields.tsx';
@@ -28,7 +29,16 @@ const TYPE_LABELS: Record<TimelineEventType, string> = {
   pulse_set: 'CSM Pulse',
   health_changed: 'Health',
   action_changed: 'Playbook action',
+  account_edited: 'Account edited',
+  task_updated: 'Task changed',
 };
+
+/** An edit's changes, one line each ("ARR: $48,000 → $52,000"). */
+function AccountEditLines(p: { message: string; data: unknown }) {
+  const lines = accountEditLines(p.data);
+  if (!lines) return <span>{p.message}</span>;
+  return <span class="edit-changes">{lines.map((line) => <span style="display:block;overflow-wrap:anywhere">{line}</span>)}</span>;
+}
 
 /** Newest first; the type filter is a plain GET form, so a filtered view is a link one can share. */
 export function TimelineCard(p: { accountId: string; events: TimelineRow[]; people: readonly Person[]; type: string | undefined; typeError?: string | undefined }) {
@@ -54,7 +64,8 @@ export function TimelineCard(p: { accountId: string; events: TimelineRow[]; peop
               {/* A note's excerpt is markdown as typed: the notes card's safe subset, inline. */}
               {e.type === 'note'
                 ? <span class="markdown" dangerouslySetInnerHTML={{ __html: renderNoteMarkdownInline(e.message) }} />
-                : <span>{timelineSentence(e)}</span>}
+                : e.type === 'account_edited' ? <AccountEditLines message={e.message} data={e.data} />
+                  : <span>{timelineSentence(e)}</span>}
               <br /><span class="muted small">{TYPE_LABELS[e.type]} · by {actorDisplayName(e.actor, p.people)} · <Time at={e.occurredAt} /></span>
             </li>
           ))}
