@@ -60,22 +60,13 @@ import { dealStageWebhookBody, signWebhook, startHubSpotFake, type HubSpotFakeOp
 import { listenOnLoopback } from '../test/fakes/loopbackServer.ts';
 import { connectorScheduleId, hubspotDealWorkflowId } from '../workflows/connectorDefinitions.ts';
 import { createRelayWorker } from '../worker.ts';
+import { intSetting } from './settings.ts';
 
 // Account workflows retry their first read while the creating transaction commits; expected noise.
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 process.env.RELAY_LOG_QUIET ??= 'true';
 
 // ---- configuration --------------------------------------------------------------------------------
-
-function intSetting(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < min) {
-    console.error(`${name} must be a whole number ≥ ${min} (got ${raw})`);
-    process.exit(2);
-  }
-  return value;
-}
 
 const DATABASE = 'relay_bench_connectors';
 const DEALS = intSetting('BENCH_CONNECTOR_DEALS', 1_000, 1);

@@ -69,6 +69,7 @@ import { openBenchTemporal } from './benchTemporal.ts';
 import { cleanUp } from './cleanUp.ts';
 import type { NoopActivities, NoopSinks, noopFourActivities, noopOneLocalActivity } from './noopWorkflows.ts';
 import { createRelayWorker } from '../worker.ts';
+import { intSetting } from './settings.ts';
 
 // Errors are printed; warnings are not (an account's first read retried while its request commits is
 // expected noise), except that the core's "workflow task took over 5 seconds" ones are counted.
@@ -83,16 +84,6 @@ Runtime.install({
 process.env.RELAY_LOG_QUIET ??= 'true';
 
 // ---- configuration --------------------------------------------------------------------------------
-
-function intSetting(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < min) {
-    console.error(`${name} must be a whole number ≥ ${min} (got ${raw})`);
-    process.exit(2);
-  }
-  return value;
-}
 
 const DATABASE = 'relay_bench_onboarding';
 const ROUNDS = intSetting('BENCH_ONBOARDING_ROUNDS', 5, 1);

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureOutput } from './support/captureOutput.ts';
 import { createApp } from '../api/app.tsx';
 import { connections, connectorRecords } from '../db/schema/index.ts';
 import type { HubSpotSecrets } from '../domain/connectors.ts';
@@ -28,7 +29,7 @@ const box = createSecretBox(TEST_TOKEN_SECRET);
 /** Every secret Relay was handed or granted in this file (OAuth tokens join as HubSpot grants them). */
 const secrets = new Set<string>([PRIVATE_TOKEN, PRIVATE_SECRET, APP.clientSecret, NOTION_TOKEN]);
 /** Everything written to the process's stdout and stderr, and through the console, while the tests ran. */
-const captured: string[] = [];
+let output: ReturnType<typeof captureOutput>;
 /** Every answer and page of the flows below. */
 const answers: { where: string; text: string }[] = [];
 
@@ -38,27 +39,6 @@ let hubspot: Awaited<ReturnType<typeof startHubSpotFake>>;
 let notion: Awaited<ReturnType<typeof startNotionFake>>;
 let database: { databaseId: string; dataSourceId: string };
 const schedules = new Set<string>();
-const restore: (() => void)[] = [];
-
-function capture() {
-  const quiet = process.env.RELAY_LOG_QUIET;
-  // The test script quiets Relay's info and warn lines; here they must be written, to be read.
-  process.env.RELAY_LOG_QUIET = 'false';
-  restore.push(() => { process.env.RELAY_LOG_QUIET = quiet; });
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write.bind(stream);
-    stream.write = ((chunk: string | Uint8Array) => {
-      captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      return true;
-    }) as typeof stream.write;
-    restore.push(() => { stream.write = write; });
-  }
-  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-    const original = console[level];
-    console[level] = (...args: unknown[]) => { captured.push(args.map((a) => (a instanceof Error ? `${a.message} ${a.stack ?? ''}` : typeof a === 'string' ? a : JSON.stringify(a))).join(' ')); };
-    restore.push(() => { console[level] = original; });
-  }
-}
 
 beforeAll(async () => {
   hubspot = await startHubSpotFake({ portalId: 62888, accessTokens: [PRIVATE_TOKEN], app: APP });
@@ -69,11 +49,11 @@ beforeAll(async () => {
   });
   h = await createHarness({ activityDeps: { hubspotBaseUrl: hubspot.url, notionBaseUrl: notion.url } });
   app = createApp({ ...h.deps, hubspotOAuth: APP });
-  capture();
+  output = captureOutput({ console: true });
 });
 
 afterAll(async () => {
-  while (restore.length) restore.pop()!();
+  output?.stop();
   for (const id of schedules) {
     await h?.deps.temporal.schedule.getHandle(id).delete().catch((error: unknown) => {
       if (!(error instanceof ScheduleNotFoundError)) throw error;
@@ -231,7 +211,7 @@ describe('secrets in logs, answers and pages', () => {
   });
 
   it('none of it holds a secret', () => {
-    const lines = captured.join('').split('\n').filter(Boolean);
+    const lines = output.text().split('\n').filter(Boolean);
     // The capture saw Relay's own JSON lines: the flows above log (refused webhooks, refreshes, installs, lapses).
     const relayLines = lines.filter((l) => l.startsWith('{"time":'));
     const messages = relayLines.map((l) => (JSON.parse(l) as { message: string }).message);

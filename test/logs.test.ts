@@ -2,6 +2,7 @@
 // for and, when the path names one, the account and its workflow; the API key, the session cookie
 // and the sign-in token a request carries appear in no line.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureOutput } from './support/captureOutput.ts';
 import { signIn, type DashboardClient } from './dashboardClient.ts';
 import { accountBody, createHarness, type Harness, type TestOrganisation } from './harness.ts';
 
@@ -9,35 +10,19 @@ let h: Harness;
 let org: TestOrganisation;
 let dashboard: DashboardClient;
 /** Everything written to stdout and stderr while capturing. */
-let captured: string[] = [];
-const restore: (() => void)[] = [];
-
-function capture() {
-  const quiet = process.env.RELAY_LOG_QUIET;
-  // The test script quiets Relay's info lines; here they must be written, to be read.
-  process.env.RELAY_LOG_QUIET = 'false';
-  restore.push(() => { process.env.RELAY_LOG_QUIET = quiet; });
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write.bind(stream);
-    stream.write = ((chunk: string | Uint8Array) => {
-      captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      return true;
-    }) as typeof stream.write;
-    restore.push(() => { stream.write = write; });
-  }
-}
+let output: ReturnType<typeof captureOutput>;
 
 /** The JSON lines captured so far. */
-const lines = () => captured.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = () => output.text().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
 
 beforeAll(async () => {
   h = await createHarness();
   org = await h.newOrganisation();
-  capture();
+  output = captureOutput();
   dashboard = await signIn(h, org.adminEmail);
 });
 afterAll(async () => {
-  while (restore.length) restore.pop()!();
+  output?.stop();
   await h?.close();
 });
 
@@ -46,7 +31,7 @@ describe('request log lines', () => {
     const created = await org.api('/api/accounts', { body: accountBody() });
     expect(created.status).toBe(201);
     const { id } = await created.json() as { id: string };
-    captured = [];
+    output.clear();
     const res = await org.api(`/api/accounts/${id}`);
     expect(res.status).toBe(200);
     const requestId = res.headers.get('x-request-id');
@@ -59,31 +44,31 @@ describe('request log lines', () => {
     });
     expect(typeof line?.ms).toBe('number');
     // The key that authenticated the request is in no line.
-    expect(captured.join('')).not.toContain(org.apiKey);
+    expect(output.text()).not.toContain(org.apiKey);
   });
 
   it('name the signed-in user\'s organisation on dashboard pages, never the session cookie', async () => {
     const created = await org.api('/api/accounts', { body: accountBody() });
     const { id } = await created.json() as { id: string };
-    captured = [];
+    output.clear();
     const page = await dashboard.get(`/accounts/${id}`);
     expect(page.status).toBe(200);
     const line = lines().find((l) => l.message === 'request' && l.requestId === page.headers.get('x-request-id'));
     expect(line).toMatchObject({ route: '/accounts/:id', status: 200, orgId: org.orgId, userId: org.adminId, accountId: id });
     const sessionToken = dashboard.cookie.split('=')[1]!;
     expect(sessionToken.length).toBeGreaterThan(10);
-    expect(captured.join('')).not.toContain(sessionToken);
-    expect(captured.join('')).not.toContain(dashboard.csrf);
+    expect(output.text()).not.toContain(sessionToken);
+    expect(output.text()).not.toContain(dashboard.csrf);
   });
 
   it('name no organisation for a request no key vouches for, and keep the bad key out', async () => {
-    captured = [];
+    output.clear();
     const forged = 'relay_forged-key-that-matches-nothing-0000';
     const res = await h.app.request('/api/accounts', { headers: { authorization: `Bearer ${forged}` } });
     expect(res.status).toBe(401);
     const line = lines().find((l) => l.message === 'request' && l.requestId === res.headers.get('x-request-id'));
     expect(line).toMatchObject({ status: 401, method: 'GET' });
     expect(line).not.toHaveProperty('orgId');
-    expect(captured.join('')).not.toContain(forged);
+    expect(output.text()).not.toContain(forged);
   });
 });
