@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { listUsersByRole } from '../../../db/repositories/users.ts';
 import { changeFollowUpItem, followUpChangeSchema, loadFollowUp, type FollowUpChange, type FollowUpViewer } from '../../../services/followUp.ts';
@@ -7,6 +6,7 @@ import { RelayError } from '../../../services/errors.ts';
 import { FollowUpPage } from '../../../ui/pages/FollowUpPage.tsx';
 import type { AppDeps, DashboardEnv } from '../../deps.ts';
 import { readFormBody } from '../../middleware/storableInput.ts';
+import { flashCookie, type Flash } from './accountFlash.ts';
 
 /**
  * Daily Follow-Up (issue 14) at /follow-up: the signed-in CSM's lanes (an admin picks a CSM, or sees
@@ -15,9 +15,7 @@ import { readFormBody } from '../../middleware/storableInput.ts';
  */
 
 const PAGE = '/follow-up';
-const FLASH_COOKIE = 'relay_follow_up_flash';
-const flashSchema = z.object({ kind: z.enum(['ok', 'error']), message: z.string().max(1000) });
-type Flash = z.infer<typeof flashSchema>;
+const pageFlash = flashCookie('relay_follow_up_flash', PAGE);
 
 /** `csm`: a user ID, or empty for everyone (admins); nothing else is read, so a link means what it says. */
 const querySchema = z.strictObject({ csm: z.string().trim().max(100, 'csm: not a person of this organisation').optional() });
@@ -39,23 +37,10 @@ export function followUpRoutes(deps: AppDeps) {
   };
 
   const back = (c: Context<DashboardEnv>, picked: string, flash: Flash) => {
-    setCookie(c, FLASH_COOKIE, JSON.stringify({ kind: flash.kind, message: flash.message.slice(0, 1000) }), {
-      httpOnly: true, sameSite: 'Lax', secure: deps.secureCookies, path: PAGE, maxAge: 60,
-    });
+    pageFlash.set(c, flash, deps.secureCookies);
     return c.redirect(pagePath(picked), 303);
   };
-
-  const takeFlash = (c: Context<DashboardEnv>): Flash | null => {
-    const raw = getCookie(c, FLASH_COOKIE);
-    if (raw === undefined) return null;
-    deleteCookie(c, FLASH_COOKIE, { path: PAGE });
-    try {
-      const parsed = flashSchema.safeParse(JSON.parse(raw));
-      return parsed.success ? parsed.data : null;
-    } catch {
-      return null;
-    }
-  };
+  const takeFlash = (c: Context<DashboardEnv>): Flash | null => pageFlash.take(c);
 
   return new Hono<DashboardEnv>()
     .get('/', async (c) => {

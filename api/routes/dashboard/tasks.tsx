@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { listUsersWithLastSignIn } from '../../../db/repositories/users.ts';
 import { fieldErrors } from '../../../domain/accountInput.ts';
@@ -10,7 +9,7 @@ import { changeTask, openTasks, ownerFilter, taskAccountId, taskPrioritySchema }
 import { MyTasksPage } from '../../../ui/pages/MyTasksPage.tsx';
 import type { AppDeps, DashboardEnv } from '../../deps.ts';
 import { readFormBody } from '../../middleware/storableInput.ts';
-import { setFlash, type Flash } from './accountFlash.ts';
+import { flashCookie, setFlash, type Flash } from './accountFlash.ts';
 
 /**
  * "My tasks" (issue 14) at /tasks: the signed-in person's open tasks across every account, ticked
@@ -20,8 +19,7 @@ import { setFlash, type Flash } from './accountFlash.ts';
  */
 
 const PAGE = '/tasks';
-const FLASH_COOKIE = 'relay_tasks_flash';
-const flashSchema = z.object({ kind: z.enum(['ok', 'error']), message: z.string().max(1000) });
+const pageFlash = flashCookie('relay_tasks_flash', PAGE);
 
 /** `assignee`: me, all, unassigned or a user ID; only admins may pick someone else. */
 const querySchema = z.object({ assignee: z.string().trim().max(100, 'assignee: not a person of this organisation').optional() });
@@ -38,23 +36,10 @@ export function tasksRoutes(deps: AppDeps) {
   type TasksContext = Context<DashboardEnv>;
 
   const back = (c: TasksContext, picked: string, flash: Flash) => {
-    setCookie(c, FLASH_COOKIE, JSON.stringify({ kind: flash.kind, message: flash.message.slice(0, 1000) }), {
-      httpOnly: true, sameSite: 'Lax', secure: deps.secureCookies, path: PAGE, maxAge: 60,
-    });
+    pageFlash.set(c, flash, deps.secureCookies);
     return c.redirect(pagePath(picked), 303);
   };
-
-  const takeFlash = (c: TasksContext): Flash | null => {
-    const raw = getCookie(c, FLASH_COOKIE);
-    if (raw === undefined) return null;
-    deleteCookie(c, FLASH_COOKIE, { path: PAGE });
-    try {
-      const parsed = flashSchema.safeParse(JSON.parse(raw));
-      return parsed.success ? parsed.data : null;
-    } catch {
-      return null;
-    }
-  };
+  const takeFlash = (c: TasksContext): Flash | null => pageFlash.take(c);
 
   /** What a form posted, as text fields (the CSRF token left out). */
   const formValues = async (c: TasksContext): Promise<{ values: Record<string, string>; refused: Record<string, string> }> => {
