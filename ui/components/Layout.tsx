@@ -5,6 +5,7 @@ const styles = `
 *{box-sizing:border-box}body{margin:0;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1f2430;background:#f4f5f7;line-height:1.5}
 header.top{background:#1f2a44;color:#fff;padding:12px 20px;font-weight:600;letter-spacing:.02em}
 main{max-width:760px;margin:24px auto;padding:0 16px}
+code,a.email-link{overflow-wrap:anywhere}
 .card{background:#fff;border-radius:10px;padding:20px 24px;margin-bottom:16px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
 h1{font-size:1.4rem;margin:0 0 8px}h2{font-size:1.1rem;margin:0 0 12px}
 dl.summary{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}dl.summary dt{color:#6b7280}dl.summary dd{margin:0}

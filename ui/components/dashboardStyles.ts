@@ -41,9 +41,9 @@ th a{color:inherit;text-decoration:none}
 .progress{background:#eceff3;border-radius:999px;height:8px;min-width:80px;overflow:hidden}
 .progress span{display:block;height:100%;background:#3b5bdb}
 .pager{display:flex;gap:8px;align-items:center;justify-content:flex-end;margin-top:10px}
-dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:0}dl.facts dt{color:#6b7280}dl.facts dd{margin:0}
-.timeline{list-style:none;padding:0;margin:0}.timeline li{padding:8px 0;border-bottom:1px solid #eceff3}
-.markdown p{margin:.3em 0}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:0}dl.facts dt{color:#6b7280}dl.facts dd{margin:0;min-width:0;overflow-wrap:anywhere}
+.timeline{list-style:none;padding:0;margin:0}.timeline li{padding:8px 0;border-bottom:1px solid #eceff3;overflow-wrap:anywhere}
+code{overflow-wrap:anywhere}.markdown{overflow-wrap:anywhere}.markdown p{margin:.3em 0}.markdown pre{white-space:pre-wrap}
 @media (max-width:640px){.topbar{padding:8px 12px;gap:8px}.topbar nav{order:3;flex-basis:100%;flex-wrap:nowrap;overflow-x:auto}.topbar nav a{white-space:nowrap}.topbar .who{margin-left:auto}main{margin:12px auto;padding:0 10px}.card{padding:14px}th,td{padding:6px}.hide-sm{display:none}}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;padding:0;margin:0;border:0}
 .button-row{display:flex;gap:8px;flex-wrap:wrap;align-items:center}
