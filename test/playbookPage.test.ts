@@ -174,7 +174,8 @@ describe('the playbook on the account page', () => {
     const call = await actionNamed(org, id, 'Kickoff call', 'pending');
     let html = await (await client.get(`/accounts/${id}`)).text();
     const milestones = /<section class="card" id="milestones"[\s\S]*?<\/section>/.exec(html)![0];
-    expect(text(milestones)).toContain('1. Kickoff In progress 7 days · started');
+    // Due 7 days after the handoff started it (issue 14: due dates from the plan).
+    expect(text(milestones)).toMatch(/1\. Kickoff In progress 7 days · due \d{4}-\d\d-\d\d · started/);
     expect(text(milestones)).toContain('Held by: "Kickoff call" (playbook)');
 
     html = await follow(client, await client.post(`/accounts/${id}/milestones/${call.milestoneId}/complete`));
