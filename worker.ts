@@ -54,10 +54,13 @@ function activityMetrics(metrics: RelayMetrics): ActivityInterceptorsFactory {
 }
 
 export async function createRelayWorker(opts: RelayWorkerOptions): Promise<Worker> {
-  const workflowBundle = opts.workflowBundle ?? prebuiltWorkflowBundle();
-  if (opts.tracing && workflowBundle) {
-    // Workflow interceptors are bundled with the workflows; `npm run build:workflows` bundles none.
-    log.warn('tracing with a prebuilt workflow bundle: no spans from inside workflows, so activity spans start traces of their own');
+  // A prebuilt bundle of its own when tracing: `npm run build:workflows` writes one with the workflow
+  // interceptors in it beside the plain one, so the plain one stays exactly the replay-tested code.
+  const prebuilt = opts.workflowBundle ? undefined : prebuiltWorkflowBundle({ tracing: Boolean(opts.tracing) });
+  const workflowBundle = opts.workflowBundle ?? prebuilt;
+  if (opts.tracing && opts.workflowBundle) {
+    // A bundle built elsewhere (a test's) has no workflow interceptors in it.
+    log.warn('tracing with a given workflow bundle: no spans from inside workflows, so activity spans start traces of their own');
   }
   return Worker.create({
     connection: opts.connection,
@@ -68,7 +71,7 @@ export async function createRelayWorker(opts: RelayWorkerOptions): Promise<Worke
     interceptors: {
       activity: [...(opts.metrics ? [activityMetrics(opts.metrics)] : []), ...(opts.tracing?.activityInterceptors ?? [])],
       // Only when tracing is on: off, the workflow bundle is exactly what it was without tracing.
-      ...(opts.tracing ? { workflowModules: opts.tracing.workflowModules } : {}),
+      ...(opts.tracing && !workflowBundle ? { workflowModules: opts.tracing.workflowModules } : {}),
     },
     ...(opts.tracing ? { sinks: opts.tracing.sinks } : {}),
     // Past the grace period the activities still running are cancelled; 10 s later the worker gives up waiting.
@@ -90,15 +93,22 @@ export function workflowBundlePath(env = loadEnv()): string {
   return resolve(fileURLToPath(new URL('.', import.meta.url)), env.RELAY_WORKFLOW_BUNDLE);
 }
 
+/** The bundle with OpenTelemetry's workflow interceptors in it, written beside the plain one. */
+export function tracingBundlePath(codePath: string): string {
+  return codePath.endsWith('.js') ? `${codePath.slice(0, -3)}.tracing.js` : `${codePath}.tracing.js`;
+}
+
 /**
  * Production runs only the prebuilt bundle (the code that was built and replay-tested, not whatever
  * is on disk at start-up, and no seconds of bundling per start); development bundles workflows/ as
- * edited, so a leftover bundle can never hide an edit.
+ * edited, so a leftover bundle can never hide an edit. With tracing on, the variant that carries the
+ * workflow interceptors (the same workflow code).
  */
-function prebuiltWorkflowBundle(): { codePath: string } | undefined {
+function prebuiltWorkflowBundle(opts: { tracing: boolean }): { codePath: string } | undefined {
   const env = loadEnv();
   if (env.NODE_ENV !== 'production') return undefined;
-  const codePath = workflowBundlePath(env);
+  const plain = workflowBundlePath(env);
+  const codePath = opts.tracing ? tracingBundlePath(plain) : plain;
   if (!existsSync(codePath)) {
     throw new Error(`no prebuilt workflow bundle at ${codePath}: run \`npm run build:workflows\` when building (the Dockerfile does), or set RELAY_WORKFLOW_BUNDLE`);
   }

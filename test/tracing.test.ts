@@ -2,10 +2,15 @@
 // request that creates an account, through the workflow start, into the account's workflow (the
 // activities it schedules) and those activities on a worker process. Spans arrive at a stand-in OTLP/HTTP collector, as a real one
 // (Jaeger, Tempo, the OpenTelemetry Collector) would receive them.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountBody, createHarness, eventually, type Harness, type TestOrganisation } from './harness.ts';
+import { PROJECT_ROOT } from '../platform/temporalCli.ts';
 import { freePort, startRelayProcess, type RelayProcess } from './support/relayProcess.ts';
 
 interface ReceivedSpan { traceId: string; spanId: string; parentSpanId?: string; name: string; service: string }
@@ -35,6 +40,7 @@ let h: Harness;
 let org: TestOrganisation;
 let collector: Awaited<ReturnType<typeof startCollector>>;
 const processes: RelayProcess[] = [];
+const bundleDirs: string[] = [];
 
 beforeAll(async () => {
   h = await createHarness({ startWorker: false });
@@ -44,15 +50,33 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of processes) p.kill('SIGKILL');
   await collector?.close();
+  for (const dir of bundleDirs) rmSync(dir, { recursive: true, force: true });
   await h?.close();
 });
 
+/** `npm run build:workflows` into a folder of this test's: the plain bundle and the tracing one. */
+function buildBundles(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'relay-bundles-'));
+  bundleDirs.push(dir);
+  const codePath = join(dir, 'workflow-bundle.js');
+  execFileSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'scripts/buildWorkflowBundle.ts')], {
+    cwd: PROJECT_ROOT, env: { ...process.env, RELAY_WORKFLOW_BUNDLE: codePath }, stdio: 'ignore',
+  });
+  return codePath;
+}
+
 describe('tracing', () => {
-  it('follows an account from the API request into its workflow and activities, in one trace', async () => {
+  // A worker that bundles its workflows at start (development), and a production worker running
+  // the prebuilt bundles (`npm run build:workflows`: with tracing on it loads the tracing variant).
+  it.each([
+    ['a worker that bundles at start', () => ({})],
+    ['a production worker on the prebuilt bundle', () => ({ NODE_ENV: 'production', RELAY_WORKFLOW_BUNDLE: buildBundles() })],
+  ] as const)('follows an account from the API request into its workflow and activities, in one trace: %s', async (_shape, workerEnv) => {
+    collector.spans.length = 0;
     const taskQueue = `tracing-${randomUUID()}`;
     const port = await freePort();
     const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, TEMPORAL_TASK_QUEUE: taskQueue };
-    const worker = startRelayProcess('worker.ts', otel);
+    const worker = startRelayProcess('worker.ts', { ...otel, ...workerEnv() });
     const api = startRelayProcess('api/server.ts', { ...otel, PORT: String(port) });
     processes.push(worker, api);
     await worker.waitForLine('worker started');
