@@ -85,4 +85,45 @@ describe('a worker killed mid-flow', () => {
     expect(created[0]?.n).toBe(1);
     expect(await h.deps.temporal.workflow.getHandle(`account-${id}`).result()).toEqual({ status: 'completed' });
   }, 180_000);
+
+  it('two workers share the queue; one SIGKILLed while accounts are being onboarded, the other finishes them all, nothing lost or doubled', async () => {
+    const org = await h.newOrganisation();
+    const workers = [spawnWorker(h.taskQueue), spawnWorker(h.taskQueue)];
+    children.push(...workers.map((w) => w.child));
+    await Promise.all(workers.map((w) => w.ready));
+
+    const ids = await Promise.all(Array.from({ length: 6 }, async (_, i) => {
+      const res = await org.api('/api/accounts', { body: accountBody({ companyName: `Shared Queue ${i}` }) });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { id: string }).id;
+    }));
+    // Mid-run: once the first account's first step is recorded, while the others are under way.
+    await eventually(async () => {
+      const [row] = await h.database.db.select({ n: count() }).from(timelineEvents)
+        .where(and(eq(timelineEvents.orgId, org.orgId), eq(timelineEvents.type, 'account_created')));
+      return (row?.n ?? 0) > 0;
+    }, { what: 'a first step' });
+    workers[0]!.child.kill('SIGKILL');
+    await new Promise((r) => workers[0]!.child.once('exit', r));
+
+    // The survivor carries every account to the AE: one milestone set, one creation, one email each.
+    for (const id of ids) {
+      await eventually(async () => {
+        const [row] = await h.database.db.select().from(outboxEmails).where(and(eq(outboxEmails.accountId, id), eq(outboxEmails.kind, 'handoff_link')));
+        return row;
+      }, { what: `the handoff email of ${id}`, timeoutMs: 120_000 });
+    }
+    for (const id of ids) {
+      const [milestones] = await h.database.db.select({ n: count() }).from(accountMilestones).where(eq(accountMilestones.accountId, id));
+      expect(milestones?.n, id).toBe(4);
+      const [created] = await h.database.db.select({ n: count() }).from(timelineEvents)
+        .where(and(eq(timelineEvents.accountId, id), eq(timelineEvents.type, 'account_created')));
+      expect(created?.n, id).toBe(1);
+      const emails = await h.database.db.select({ kind: outboxEmails.kind }).from(outboxEmails).where(eq(outboxEmails.accountId, id));
+      expect(emails.map((e) => e.kind), id).toEqual(['handoff_link']);
+      const view = await (await org.api(`/api/accounts/${id}`)).json() as { status: string };
+      expect(view.status, id).toBe('pending_handoff');
+    }
+    expect(workers[1]!.child.exitCode).toBeNull();
+  }, 240_000);
 });
