@@ -5,7 +5,6 @@ import { changeFollowUpItem, followUpChangeSchema, loadFollowUp, type FollowUpCh
 import { RelayError } from '../../../services/errors.ts';
 import { FollowUpPage } from '../../../ui/pages/FollowUpPage.tsx';
 import type { AppDeps, DashboardEnv } from '../../deps.ts';
-import { readFormBody } from '../../middleware/storableInput.ts';
 import { flashCookie, type Flash } from './accountFlash.ts';
 
 /**
@@ -68,7 +67,8 @@ export function followUpRoutes(deps: AppDeps) {
 
     .post('/items', async (c) => {
       const user = c.get('user');
-      const { body } = await readFormBody(c);
+      // Text Postgres cannot store (NUL, control characters) is refused with a 400 naming the field.
+      const body = await c.req.parseBody();
       const picked = user.role === 'admin' && typeof body.csm === 'string' && body.csm.length <= 100 ? body.csm : '';
       const key = typeof body.key === 'string' ? body.key : '';
       const toChange = typeof body.do === 'string' && Object.hasOwn(DO_CHANGES, body.do) ? DO_CHANGES[body.do] : undefined;
