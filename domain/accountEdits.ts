@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { accountInputSchema, COMPANY_SIZES } from './accountInput.ts';
+import { ACCOUNT_FIELD_LABELS, accountInputSchema, COMPANY_SIZES } from './accountInput.ts';
 import { domainOfWebsiteOrHost, isPublicMailDomain } from './companyDomains.ts';
 import { storableString } from './text.ts';
 
@@ -9,17 +9,17 @@ import { storableString } from './text.ts';
 
 /** The fields an edit may change, in the form's order, with the words the form and the timeline use. */
 export const ACCOUNT_EDIT_LABELS = {
-  companyName: 'Company name',
-  arr: 'ARR',
-  closeDate: 'Close date',
-  primaryContactName: 'Primary contact name',
-  primaryContactEmail: 'Primary contact email',
-  primaryContactRole: 'Primary contact role',
-  industry: 'Industry',
-  companySize: 'Company size',
+  companyName: ACCOUNT_FIELD_LABELS.companyName,
+  arr: ACCOUNT_FIELD_LABELS.arr,
+  closeDate: ACCOUNT_FIELD_LABELS.closeDate,
+  primaryContactName: ACCOUNT_FIELD_LABELS.primaryContactName,
+  primaryContactEmail: ACCOUNT_FIELD_LABELS.primaryContactEmail,
+  primaryContactRole: ACCOUNT_FIELD_LABELS.primaryContactRole,
+  industry: ACCOUNT_FIELD_LABELS.industry,
+  companySize: ACCOUNT_FIELD_LABELS.companySize,
   primaryDomain: 'Primary domain',
   secondaryDomains: 'Other domains',
-  notes: 'Notes',
+  notes: ACCOUNT_FIELD_LABELS.notes,
 } as const;
 
 export type EditableAccountField = keyof typeof ACCOUNT_EDIT_LABELS;

@@ -3,6 +3,23 @@ import { storableString, storableText } from './text.ts';
 
 export const COMPANY_SIZES = ['1-50', '51-500', '501-5000', '5000+'] as const;
 
+/** The words forms and error summaries use for an account's fields, in the create form's order. */
+export const ACCOUNT_FIELD_LABELS = {
+  companyName: 'Company name',
+  arr: 'ARR',
+  closeDate: 'Close date',
+  primaryContactName: 'Primary contact name',
+  primaryContactEmail: 'Primary contact email',
+  primaryContactRole: 'Primary contact role',
+  industry: 'Industry',
+  companySize: 'Company size',
+  website: 'Website',
+  aeEmail: 'AE email',
+  templateId: 'Onboarding template',
+  notes: 'Notes',
+  rawPayload: 'Deal notes for drafting',
+} as const;
+
 const optionalText = (max: number) =>
   storableString().trim().max(max).optional().transform((v) => (v ? v : undefined));
 

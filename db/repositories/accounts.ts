@@ -394,6 +394,17 @@ export async function portfolioSummary(db: Queryable, orgId: string, filters: Ac
   return summary;
 }
 
+/**
+ * The dashboard's list with its portfolio header: one page of rows, and the header's figures per
+ * status, which are the tab counts too (the same filters, every status), so no separate count runs.
+ */
+export async function listAccountsWithPortfolio(db: Queryable, orgId: string, query: AccountListQuery, now = new Date()) {
+  const [items, portfolio] = await Promise.all([accountListStatements(db, orgId, query, now).items, portfolioSummary(db, orgId, query, now)]);
+  const counts = Object.fromEntries(LIFECYCLE_STATUSES.map((s) => [s, portfolio.byStatus[s].accounts])) as StatusCounts;
+  const all = LIFECYCLE_STATUSES.reduce((sum, s) => sum + counts[s], 0);
+  return { items: await completeRows(db, orgId, items, now), counts, all, total: query.status ? counts[query.status] : all, portfolio };
+}
+
 /** The organisation's accounts among these IDs (others' IDs are simply not found), with what a bulk action reports. */
 export async function accountsForBulkAction(db: Queryable, orgId: string, accountIds: string[]) {
   if (!accountIds.length) return [];

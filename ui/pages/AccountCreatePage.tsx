@@ -1,5 +1,5 @@
 import type { Child } from 'hono/jsx';
-import { COMPANY_SIZES } from '../../domain/accountInput.ts';
+import { ACCOUNT_FIELD_LABELS as ACCOUNT_INPUT_LABELS, COMPANY_SIZES } from '../../domain/accountInput.ts';
 import { AppLayout, type Viewer } from '../components/AppLayout.tsx';
 import { CsrfField } from '../components/CsrfField.tsx';
 import { FieldError, TextAreaField, TextField, type FormState } from '../components/account/formFields.tsx';
@@ -15,21 +15,7 @@ export interface AccountCreatePageProps {
 }
 
 /** Labels of the fields, in form order; the error summary names fields by these. */
-export const ACCOUNT_FIELD_LABELS: Record<string, string> = {
-  companyName: 'Company name',
-  arr: 'ARR',
-  closeDate: 'Close date',
-  primaryContactName: 'Primary contact name',
-  primaryContactEmail: 'Primary contact email',
-  primaryContactRole: 'Primary contact role',
-  industry: 'Industry',
-  companySize: 'Company size',
-  website: 'Website',
-  aeEmail: 'AE email',
-  templateId: 'Onboarding template',
-  notes: 'Notes',
-  rawPayload: 'Deal notes for drafting',
-};
+export const ACCOUNT_FIELD_LABELS: Record<string, string> = ACCOUNT_INPUT_LABELS;
 
 export function AccountCreatePage(p: AccountCreatePageProps) {
   const s = p.state;

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { countCrmLinkedAccounts } from '../../../db/repositories/connectors.ts';
-import { countAccountsByStatus, listAccountsWithStatusCounts, portfolioSummary } from '../../../db/repositories/accounts.ts';
+import { countAccountsByStatus, listAccountsWithPortfolio } from '../../../db/repositories/accounts.ts';
 import { listUsersByRole } from '../../../db/repositories/users.ts';
 import { CSM_ANYONE, DEFAULT_SORT_DIRECTION } from '../../../domain/accountList.ts';
 import { BULK_SELECTION_LIMIT } from '../../../services/bulkAccountActions.ts';
@@ -47,13 +47,13 @@ export function accountsListRoutes(deps: AppDeps) {
     const query = toAccountListQuery(parsed.data);
     if (csmDefault && parsed.data.csm === undefined) query.csm = csmDefault;
     const filtered = Object.entries(query).some(([k, v]) => v !== undefined && !['status', 'sort', 'dir', 'page', 'pageSize'].includes(k));
-    const [list, orgTotal, crmLinked, portfolio, views, csms] = await Promise.all([
-      listAccountsWithStatusCounts(deps.db, user.orgId, query, now),
+    const [{ portfolio, ...list }, orgTotal, crmLinked, views, csms] = await Promise.all([
+      // The header covers what the filters select, every status (like the tabs), so a CSM sees their
+      // own book; its figures per status are the tab counts.
+      listAccountsWithPortfolio(deps.db, user.orgId, query, now),
       // Without filters the tab counts already add up to the org's total.
       filtered ? countAccountsByStatus(deps.db, user.orgId, {}, now).then((counts) => Object.values(counts).reduce((a, b) => a + b, 0)) : null,
       countCrmLinkedAccounts(deps.db, user.orgId),
-      // The header covers what the filters select, every status (like the tabs), so a CSM sees their own book.
-      portfolioSummary(deps.db, user.orgId, query, now),
       listViewsFor(deps.db, user),
       listUsersByRole(deps.db, user.orgId, 'csm'),
     ]);
