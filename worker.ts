@@ -53,6 +53,9 @@ function activityMetrics(metrics: RelayMetrics): ActivityInterceptorsFactory {
   });
 }
 
+/** How long a cached run's next task waits for the worker that cached it (see createRelayWorker). */
+export const STICKY_QUEUE_TIMEOUT = '3s';
+
 export async function createRelayWorker(opts: RelayWorkerOptions): Promise<Worker> {
   // A prebuilt bundle of its own when tracing: `npm run build:workflows` writes one with the workflow
   // interceptors in it beside the plain one, so the plain one stays exactly the replay-tested code.
@@ -74,6 +77,14 @@ export async function createRelayWorker(opts: RelayWorkerOptions): Promise<Worke
       ...(opts.tracing && !workflowBundle ? { workflowModules: opts.tracing.workflowModules } : {}),
     },
     ...(opts.tracing ? { sinks: opts.tracing.sinks } : {}),
+    // A run stays cached on the worker that last ran it, and its next task (an AE's handoff, a CSM's
+    // milestone) waits on that worker's own queue. If that worker died (SIGKILL, OOM, lost host), the
+    // server hands the task to the shared queue only after this timeout; the SDK's 10 s default equals
+    // the API's accept window for updates (services/workflowUpdates.ts), so the first action after a
+    // crash answered 503. 3 s leaves 7 s for another worker to replay the run and accept. The cost: a
+    // worker too busy to take its own run's task within 3 s loses it to another, which replays the
+    // history (an account's is under 100 events: milliseconds).
+    stickyQueueScheduleToStartTimeout: STICKY_QUEUE_TIMEOUT,
     // Past the grace period the activities still running are cancelled; 10 s later the worker gives up waiting.
     ...(opts.shutdownGraceMs === undefined ? {} : { shutdownGraceTime: opts.shutdownGraceMs, shutdownForceTime: opts.shutdownGraceMs + 10_000 }),
   });

@@ -126,4 +126,32 @@ describe('a worker killed mid-flow', () => {
     }
     expect(workers[1]!.child.exitCode).toBeNull();
   }, 240_000);
+
+  it('an AE who submits the handoff right after the worker holding the run died is answered by another worker, not 503', async () => {
+    const org = await h.newOrganisation();
+    const first = spawnWorker(h.taskQueue);
+    children.push(first.child);
+    await first.ready;
+    const { id } = await (await org.api('/api/accounts', { body: accountBody({ companyName: 'Sticky Crash' }) })).json() as { id: string };
+    // The first worker carries the run to the AE and keeps it cached: its next task goes to that worker first.
+    const email = await eventually(async () => {
+      const [row] = await h.database.db.select().from(outboxEmails).where(and(eq(outboxEmails.accountId, id), eq(outboxEmails.kind, 'handoff_link')));
+      return row;
+    }, { what: 'the handoff email', timeoutMs: 60_000 });
+    // Another worker is up and polling; then the one holding the run dies, and the AE submits at once
+    // (the server still counts the dead worker as present for a few seconds).
+    const second = spawnWorker(h.taskQueue);
+    children.push(second.child);
+    await second.ready;
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+
+    const started = Date.now();
+    const submitted = await h.app.request(new URL(email.links[0]!).pathname, { method: 'POST', body: new URLSearchParams({ csmUserId: org.csms[0]!.id }) });
+    expect(submitted.status, await submitted.clone().text()).toBe(200);
+    // Inside the API's 10 s accept window, with room: the dead worker's queue is given up after 3 s.
+    expect(Date.now() - started).toBeLessThan(8_000);
+    const view = await (await org.api(`/api/accounts/${id}`)).json() as { status: string };
+    expect(view.status).toBe('active');
+  }, 180_000);
 });
