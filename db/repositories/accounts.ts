@@ -123,9 +123,18 @@ export async function recountAccountMilestonesCompleted(db: Queryable, orgId: st
   }).where(byAccount(orgId, accountId));
 }
 
-/** The list's "last activity": every timeline event touches it. */
+/** How stale the list's "last activity" may be before a timeline event writes it again. */
+const ACTIVITY_TOUCH_RESOLUTION = '1 minute';
+
+/**
+ * The list's "last activity": every timeline event touches it, to the minute. A touch within a minute
+ * of the last writes nothing: `last_activity_at` is indexed (the list sorts by it), so each write is a
+ * new row version with an entry in every index of `accounts`, trigram one included. An onboarding's
+ * timeline events come seconds after the insert that set it, so they write none.
+ */
 export async function touchAccountActivity(db: Queryable, orgId: string, accountId: string): Promise<void> {
-  await db.update(accounts).set({ lastActivityAt: sql`now()` }).where(byAccount(orgId, accountId));
+  await db.update(accounts).set({ lastActivityAt: sql`now()` })
+    .where(and(byAccount(orgId, accountId), lt(accounts.lastActivityAt, sql`now() - ${ACTIVITY_TOUCH_RESOLUTION}::interval`)));
 }
 
 /** One account as the API and the dashboard show it; `now` judges which milestones are late (only while onboarding). */
