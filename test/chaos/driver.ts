@@ -311,6 +311,10 @@ export async function driveAccount(opts: DriverOptions, outcome: AccountOutcome)
       // a completion refused for an open blocker sends the CSM back to the list, a few times at most.
       const op = 'POST /api/accounts/:id/milestones/:mid/complete';
       let accepted: boolean | 'blocked' = 'blocked';
+      // Skips the app accepted (200, or 202: applying). The list the CSM reads next may not show a
+      // 202's skip yet, so the CSM skips it again and hears "already skipped": their own skip, not a
+      // change behind a 503.
+      const skippedByUs = new Set<string>();
       for (let round = 0; accepted === 'blocked'; round++) {
         if (round >= 5) throw new StepFailed(`${op}: still held by a blocker after ${round} rounds of skipping`);
         if (round > 0) await sleep(1_000, opts.signal);
@@ -324,8 +328,11 @@ export async function driveAccount(opts: DriverOptions, outcome: AccountOutcome)
           await step(skipOp, api(`/accounts/${outcome.id}/actions/${encodeURIComponent(blocker.actionId)}/skip`), {
             method: 'POST', json: { reason: 'chaos: handled outside the playbook' }, idempotencyKey: randomUUID(),
           }, (answer, history) => {
-            if (answer.status === 200 || answer.status === 202) return true;
-            if (answer.status === 409 && /already skipped/.test(answer.text) && alreadyApplied(skipOp, answer, history)) return true;
+            if (answer.status === 200 || answer.status === 202) {
+              skippedByUs.add(blocker.actionId);
+              return true;
+            }
+            if (answer.status === 409 && /already skipped/.test(answer.text) && (skippedByUs.has(blocker.actionId) || alreadyApplied(skipOp, answer, history))) return true;
             return undefined;
           });
         }
