@@ -35,12 +35,9 @@
  * kept one of the same scale (set-up skipped, earlier runs' scores and ingested events removed).
  * Its own Temporal dev server unless TEMPORAL_ADDRESS is set.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import postgres from 'postgres';
@@ -61,6 +58,7 @@ import { dayIn, type HealthConfig } from '../domain/health.ts';
 import { createRuleBasedDrafter } from '../integrations/drafting/ruleBasedDrafter.ts';
 import { createDevOutboxMailer } from '../integrations/email/mailer.ts';
 import { startHttpServer, type RunningHttpServer } from '../platform/httpServer.ts';
+import { startApiProcesses, stopApiProcesses } from './apiProcesses.ts';
 import { openBenchTemporal } from './benchTemporal.ts';
 import { cleanUp } from './cleanUp.ts';
 import { connectTemporal } from '../platform/temporalClient.ts';
@@ -811,63 +809,6 @@ async function probeLatency(sql: postgres.Sql, base: string, writeKey: string, t
   return probes;
 }
 
-// ---- the API in processes of its own ---------------------------------------------------------------------
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** A TCP port free right now on loopback. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * `count` API processes as production runs them (`npm run api`: api/server.ts, NODE_ENV=production),
- * each on its own port, on the bench's database and Temporal. Answers their base URLs once each
- * answers /livez, and a stop for all of them.
- */
-async function startApiProcesses(count: number, env: Record<string, string>): Promise<{ bases: string[]; children: ChildProcess[] }> {
-  const children: ChildProcess[] = [];
-  const bases: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const port = await freePort();
-    // node --import tsx rather than the tsx binary, which would run the server in a child of its own (whose CPU we read).
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'api', 'server.ts')], {
-      cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', RELAY_LOG_QUIET: 'true' },
-    });
-    children.push(child);
-    if (child.pid) apiPids.push(child.pid);
-    bases.push(`http://127.0.0.1:${port}`);
-  }
-  const deadline = Date.now() + 60_000;
-  for (const [i, base] of bases.entries()) {
-    for (;;) {
-      if (children[i]!.exitCode !== null) throw new Error(`API process ${i + 1} exited with ${children[i]!.exitCode} before it answered`);
-      const ok = await fetch(`${base}/livez`).then((r) => r.ok, () => false);
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error(`API process ${i + 1} did not answer /livez within 60 s`);
-      await sleep(200);
-    }
-  }
-  return { bases, children };
-}
-
-async function stopApiProcesses(children: ChildProcess[]): Promise<void> {
-  await Promise.all(children.map((child) => new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-  })));
-}
-
 /** CPU per ingested event, per process: where an event's cost goes. */
 function cpuPerEvent(cpu: CpuUse, events: number): string {
   const us = (ms: number) => `${((ms * 1000) / events).toFixed(0)} µs`;
@@ -949,6 +890,7 @@ async function main(): Promise<void> {
       const started = await startApiProcesses(API_PROCESSES, {
         DATABASE_URL: url, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, RELAY_SECRET: 'bench-secret-for-handoff-tokens-0123456789',
       });
+      apiPids.push(...started.pids);
       apiChildren = started.children;
       bases = started.bases;
     } else {

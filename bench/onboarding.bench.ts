@@ -65,6 +65,7 @@ import { createRuleBasedDrafter } from '../integrations/drafting/ruleBasedDrafte
 import { createDevOutboxMailer } from '../integrations/email/mailer.ts';
 import { startHttpServer, type RunningHttpServer } from '../platform/httpServer.ts';
 import type { DevServer } from '../platform/temporalDevServer.ts';
+import { startApiProcesses, stopApiProcesses } from './apiProcesses.ts';
 import { openBenchTemporal } from './benchTemporal.ts';
 import { cleanUp } from './cleanUp.ts';
 import type { NoopActivities, NoopSinks, noopFourActivities, noopOneLocalActivity } from './noopWorkflows.ts';
@@ -510,11 +511,11 @@ async function main(): Promise<string> {
     const handoffEmails = async () => (await db.select({ n: count() }).from(outboxEmails)
       .where(and(eq(outboxEmails.orgId, org.orgId), eq(outboxEmails.kind, 'handoff_link'))))[0]?.n ?? 0;
     let accountSeq = 0;
-    const createOne = async (): Promise<{ status: number; id: string | null; workflowId: string | null; ms: number }> => {
+    const createOne = async (at = base): Promise<{ status: number; id: string | null; workflowId: string | null; ms: number }> => {
       const i = ++accountSeq;
       const domain = `onboarding-${i}-${randomUUID().slice(0, 8)}.example`;
       const sentAt = performance.now();
-      const res = await fetch(`${base}/api/accounts`, {
+      const res = await fetch(`${at}/api/accounts`, {
         method: 'POST', headers: { authorization: `Bearer ${org.apiKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({
           companyName: `Onboarding ${i}`, arr: 48_000, closeDate: '2026-11-01', primaryContactName: `Contact ${i}`,
@@ -628,16 +629,29 @@ async function main(): Promise<string> {
 
     // ---- POST /api/accounts latency, apart ----
 
-    let latencyLine = 'skipped (BENCH_ONBOARDING_LATENCY_REQUESTS=0)';
+    let latencyLines = ['skipped (BENCH_ONBOARDING_LATENCY_REQUESTS=0)'];
     if (LATENCY_REQUESTS > 0) {
-      await untilIdle(bothWorkers);
-      const started = performance.now();
-      const results = await inFlight(LATENCY_REQUESTS, LATENCY_CONCURRENCY, () => createOne());
-      const spanMs = performance.now() - started;
-      const ok = sortedOf(results.filter((r) => r.status === 201).map((r) => r.ms));
-      const refused = [...tally(results.map((r) => r.status))].map(([status, n]) => `${n}× ${status}`).join(', ');
-      latencyLine = `${LATENCY_REQUESTS} requests, ${LATENCY_CONCURRENCY} in flight, in ${s(spanMs)} (${fixed(LATENCY_REQUESTS / (spanMs / 1000))}/s): `
-        + `201 after p50 ${msText(percentile(ok, 50))}, p95 ${msText(percentile(ok, 95))}, max ${msText(percentile(ok, 100))}${refused ? `; refused ${refused}` : ''}`;
+      // Twice: the API in this process (sharing its event loop with both workers' activities), then one
+      // api/server.ts process of its own, as production runs it (`npm run api`), the same burst each.
+      const burst = async (where: string, at: string) => {
+        await untilIdle(bothWorkers);
+        const started = performance.now();
+        const results = await inFlight(LATENCY_REQUESTS, LATENCY_CONCURRENCY, () => createOne(at));
+        const spanMs = performance.now() - started;
+        const ok = sortedOf(results.filter((r) => r.status === 201).map((r) => r.ms));
+        const refused = [...tally(results.map((r) => r.status))].map(([status, n]) => `${n}× ${status}`).join(', ');
+        return `${where}: ${LATENCY_REQUESTS} requests, ${LATENCY_CONCURRENCY} in flight, in ${s(spanMs)} (${fixed(LATENCY_REQUESTS / (spanMs / 1000))}/s): `
+          + `201 after p50 ${msText(percentile(ok, 50))}, p95 ${msText(percentile(ok, 95))}, max ${msText(percentile(ok, 100))}${refused ? `; refused ${refused}` : ''}`;
+      };
+      latencyLines = [await burst('API in this process', base)];
+      const own = await startApiProcesses(1, {
+        DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, RELAY_SECRET: TOKEN_SECRET, RELAY_PUBLIC_URL: PUBLIC_URL,
+      });
+      try {
+        latencyLines.push(await burst('API in a process of its own (api/server.ts)', own.bases[0]!));
+      } finally {
+        await stopApiProcesses(own.children);
+      }
       // Their onboarding is left unfinished: the workers' shutdown lets what is in flight end, and the
       // database and the dev server go with the rest.
     }
@@ -685,7 +699,7 @@ async function main(): Promise<string> {
         return `${name} ${msText(percentile(xs, 50))} (${msText(percentile(xs, 95))})`;
       }).join(' · ')}`);
     }
-    console.log(`  POST /api/accounts: ${latencyLine}`);
+    for (const line of latencyLines) console.log(`  POST /api/accounts, ${line}`);
     console.log(`  workflow tasks that took over 5 s (the SDK's TMPRL1104 warning), whole run: ${slowWorkflowTasks}`);
     console.log(`  whole benchmark ${s(performance.now() - benchStarted)}`);
     const ratio = median(rounds.map((r) => r.measured.get('relay')!.rate / r.measured.get('noop-1-local')!.rate));
