@@ -11,6 +11,7 @@ import { dayOf, milestoneLateness } from '../../domain/milestonePlan.ts';
 import { accountMilestoneProgress, accountStatusRank } from '../schema/index.ts';
 import type { Queryable } from '../client.ts';
 import { rowsOf } from '../rows.ts';
+import { countedBuckets, type CountedBucket } from './accountCounters.ts';
 import { accountCrmCondition, listedCrmByAccount } from './connectors.ts';
 import { healthHistory } from './health.ts';
 import { behindPlanCondition, listAccountMilestones, overdueMilestonesByAccount } from './milestones.ts';
@@ -334,15 +335,52 @@ async function completeRows(db: Queryable, orgId: string, rows: ListedAccountRow
   });
 }
 
-export async function listAccounts(db: Queryable, orgId: string, query: AccountListQuery, now = new Date()) {
-  const statements = accountListStatements(db, orgId, query, now);
-  const [items, [counted]] = await Promise.all([statements.items, statements.total]);
-  return { items: await completeRows(db, orgId, items, now), total: counted?.n ?? 0 };
+/** What a list query holds besides its filters. */
+const NOT_FILTERS: ReadonlySet<string> = new Set(['sort', 'dir', 'page', 'pageSize']);
+
+/**
+ * Which of the account counters (db/repositories/accountCounters.ts) answer these filters: when they
+ * narrow by status and CSM only (everyone's list, "my accounts", the unassigned, and their status
+ * tabs), the CSM the counters are read for (undefined: everyone's; null: the unassigned). Null when
+ * any other filter narrows the list: those figures are counted over the rows the filters select.
+ */
+function counterScope(filters: AccountListFilters): { csm: string | null | undefined } | null {
+  // Any other key with a value, including filters added later, falls back to counting: never wrong, only slower.
+  const narrowed = Object.entries(filters).some(([key, value]) => key !== 'status' && key !== 'csm' && !NOT_FILTERS.has(key)
+    && value !== undefined && value !== false && value !== '');
+  if (narrowed) return null;
+  return { csm: filters.csm === 'unassigned' ? null : filters.csm || undefined };
 }
 
 export type StatusCounts = Record<LifecycleStatus, number>;
 
+function statusCountsOf(buckets: CountedBucket[]): StatusCounts {
+  const counts = Object.fromEntries(LIFECYCLE_STATUSES.map((s) => [s, 0])) as StatusCounts;
+  for (const b of buckets) counts[b.status] += b.accounts;
+  return counts;
+}
+
+export async function listAccounts(db: Queryable, orgId: string, query: AccountListQuery, now = new Date()) {
+  const statements = accountListStatements(db, orgId, query, now);
+  const scope = counterScope(query);
+  const [items, total] = await Promise.all([
+    statements.items,
+    scope
+      ? countedBuckets(db, orgId, scope.csm).then((buckets) => buckets.filter((b) => !query.status || b.status === query.status).reduce((n, b) => n + b.accounts, 0))
+      : statements.total.then(([counted]) => counted?.n ?? 0),
+  ]);
+  return { items: await completeRows(db, orgId, items, now), total };
+}
+
+/** Accounts per status under every filter but status itself (the tabs): from the counters when they answer the filters. */
 export async function countAccountsByStatus(db: Queryable, orgId: string, filters: AccountListFilters, now = new Date()): Promise<StatusCounts> {
+  const scope = counterScope(filters);
+  if (scope) return statusCountsOf(await countedBuckets(db, orgId, scope.csm));
+  return countAccountsByStatusOverRows(db, orgId, filters, now);
+}
+
+/** The same counts by counting the rows the filters select: the fallback, and the reference the counters are checked against. */
+export async function countAccountsByStatusOverRows(db: Queryable, orgId: string, filters: AccountListFilters, now = new Date()): Promise<StatusCounts> {
   const rows = await accountStatusCountStatement(db, orgId, filters, now);
   const counts = Object.fromEntries(LIFECYCLE_STATUSES.map((s) => [s, 0])) as StatusCounts;
   for (const row of rows) counts[row.status] = row.n;
@@ -377,10 +415,45 @@ export interface PortfolioSummary {
 
 /**
  * The portfolio the list's filters select, whatever its status filter (the header breaks it down
- * per status, like the tabs): one grouped statement over the same conditions as the list. The only
- * place the header's figures come from, so per-organisation counters could later stand behind it.
+ * per status, like the tabs). The only place the header's figures come from: the per-organisation
+ * counters when they answer the filters (status and CSM only, the common views), whatever the
+ * number of accounts; otherwise one grouped statement over the rows the filters select.
  */
 export async function portfolioSummary(db: Queryable, orgId: string, filters: AccountListFilters = {}, now = new Date()): Promise<PortfolioSummary> {
+  const scope = counterScope(filters);
+  return scope ? portfolioFromCounters(db, orgId, scope.csm) : portfolioOverRows(db, orgId, filters, now);
+}
+
+/** The oldest account still waiting for its handoff, everyone's or one CSM's (null: the unassigned): one entry of a partial index. */
+async function oldestPendingHandoff(db: Queryable, orgId: string, csm: string | null | undefined): Promise<Date | null> {
+  const [row] = await db.select({ oldest: sql<Date | string | null>`min(${accounts.createdAt})` }).from(accounts)
+    .where(and(
+      eq(accounts.orgId, orgId), eq(accounts.status, 'pending_handoff'),
+      csm === undefined ? undefined : csm === null ? isNull(accounts.csmUserId) : eq(accounts.csmUserId, csm),
+    ));
+  return row?.oldest == null ? null : new Date(row.oldest);
+}
+
+async function portfolioFromCounters(db: Queryable, orgId: string, csm: string | null | undefined): Promise<PortfolioSummary> {
+  const [buckets, oldest] = await Promise.all([countedBuckets(db, orgId, csm), oldestPendingHandoff(db, orgId, csm)]);
+  const byStatus = Object.fromEntries(LIFECYCLE_STATUSES.map((s) => [s, { accounts: 0, arr: 0 }])) as Record<LifecycleStatus, PortfolioStatusFigures>;
+  const summary: PortfolioSummary = { byStatus, atRisk: { accounts: 0, arr: 0 }, waitingOnAe: { accounts: 0, oldestSince: null } };
+  for (const b of buckets) {
+    byStatus[b.status].accounts += b.accounts;
+    byStatus[b.status].arr += b.arr;
+    if (b.status === 'at_risk' || (b.status !== 'churned' && b.healthBad)) {
+      summary.atRisk.accounts += b.accounts;
+      summary.atRisk.arr += b.arr;
+    }
+  }
+  const waiting = byStatus.pending_handoff.accounts;
+  // Two reads, two snapshots: a handoff taken in between must not leave a date beside no accounts.
+  summary.waitingOnAe = { accounts: waiting, oldestSince: waiting ? oldest : null };
+  return summary;
+}
+
+/** The header's figures by one grouped statement over the rows the filters select: the fallback, and the reference the counters are checked against. */
+export async function portfolioOverRows(db: Queryable, orgId: string, filters: AccountListFilters = {}, now = new Date()): Promise<PortfolioSummary> {
   const atRisk = sql`(${accounts.status} = 'at_risk' or (${accounts.status} <> 'churned' and ${accountHealth.tier} in ('at_risk', 'critical')))`;
   const rows = await db.select({
     status: accounts.status,
@@ -493,3 +566,4 @@ export async function countAllAccountsByStatus(db: Queryable): Promise<StatusCou
   for (const row of rows) counts[row.status] = row.n;
   return counts;
 }
+

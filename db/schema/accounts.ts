@@ -60,6 +60,10 @@ export const accounts = pgTable('accounts', {
   index('accounts_org_status_rank_idx').on(t.orgId, accountStatusRank(t.status), t.id),
   index('accounts_org_progress_idx').on(t.orgId, accountMilestoneProgress(t.milestonesCompleted, t.milestonesTotal), t.id),
   index('accounts_org_csm_idx').on(t.orgId, t.csmUserId),
+  // The portfolio header's "waiting on AEs since": the oldest pending handoff, org-wide or one CSM's,
+  // is the first entry of one of these (small: only accounts still waiting are in them).
+  index('accounts_org_pending_created_idx').on(t.orgId, t.createdAt).where(sql`${t.status} = 'pending_handoff'`),
+  index('accounts_org_csm_pending_created_idx').on(t.orgId, t.csmUserId, t.createdAt).where(sql`${t.status} = 'pending_handoff'`),
   index('accounts_org_template_idx').on(t.orgId, t.templateVersionId),
   index('accounts_search_trgm_idx').using('gin', t.searchText.op('gin_trgm_ops')),
   uniqueIndex('accounts_workflow_id_key').on(t.workflowId),

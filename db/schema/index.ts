@@ -2,6 +2,7 @@ export * from './organisations.ts';
 export * from './users.ts';
 export * from './templates.ts';
 export * from './accounts.ts';
+export * from './accountCounters.ts';
 export * from './handoffs.ts';
 export * from './timeline.ts';
 export * from './outbox.ts';
