@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../db/client.ts';
-import { countAllAccountsByStatus } from '../db/repositories/accounts.ts';
+import { countAllAccountsByStatus } from '../db/repositories/accountCounters.ts';
 import { outboxBacklog } from '../db/repositories/outbox.ts';
 import { RECONCILE_SCHEDULE_ID } from '../workflows/definitions.ts';
 import { log } from './log.ts';

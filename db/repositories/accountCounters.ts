@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { LifecycleStatus } from '../../domain/lifecycle.ts';
+import { LIFECYCLE_STATUSES, type LifecycleStatus } from '../../domain/lifecycle.ts';
 import type { Queryable } from '../client.ts';
 import { accountCounters } from '../schema/index.ts';
 
@@ -29,4 +29,16 @@ export function countedBucketsStatement(db: Queryable, orgId: string, csm: strin
       csm === undefined ? undefined : csm === null ? isNull(accountCounters.csmUserId) : eq(accountCounters.csmUserId, csm),
     ))
     .groupBy(accountCounters.status, accountCounters.healthBad);
+}
+
+/**
+ * Accounts per lifecycle status across every organisation: the operator's gauge (/metrics), not a
+ * request of one organisation. Summed from the counters: a few rows per organisation, never the accounts.
+ */
+export async function countAllAccountsByStatus(db: Queryable): Promise<Record<LifecycleStatus, number>> {
+  const rows = await db.select({ status: accountCounters.status, n: sql<string>`sum(${accountCounters.accounts})` })
+    .from(accountCounters).groupBy(accountCounters.status);
+  const counts = Object.fromEntries(LIFECYCLE_STATUSES.map((s) => [s, 0])) as Record<LifecycleStatus, number>;
+  for (const row of rows) counts[row.status] = Number(row.n);
+  return counts;
 }

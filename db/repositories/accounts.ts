@@ -556,14 +556,3 @@ export async function removeUnstartedAccount(db: Queryable, orgId: string, accou
   });
 }
 
-/**
- * Accounts per lifecycle status across every organisation: the operator's gauge (/metrics), not a
- * request of one organisation. One grouped count over the (org_id, status) index.
- */
-export async function countAllAccountsByStatus(db: Queryable): Promise<StatusCounts> {
-  const rows = await db.select({ status: accounts.status, n: count() }).from(accounts).groupBy(accounts.status);
-  const counts = Object.fromEntries(LIFECYCLE_STATUSES.map((s) => [s, 0])) as StatusCounts;
-  for (const row of rows) counts[row.status] = row.n;
-  return counts;
-}
-
