@@ -2,9 +2,10 @@ import { ServiceError, type Client } from '@temporalio/client';
 import type { Database } from '../db/client.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { newId } from '../db/ids.ts';
-import { findAccountsByDomains, insertAccountWithDomains, removeUnstartedAccount } from '../db/repositories/accounts.ts';
+import { findAccountsByDomains, insertAccountWithDomains, removeUnstartedAccount, type NewAccount } from '../db/repositories/accounts.ts';
 import { getOrganisationSettings } from '../db/repositories/organisations.ts';
 import { findCurrentTemplateVersion } from '../db/repositories/templates.ts';
+import type { OrganisationSettings } from '../db/schema/organisations.ts';
 import { fieldErrors, accountInputSchema, templateRefSchema, type AccountInput, type FieldError } from '../domain/accountInput.ts';
 import { companyDomains } from '../domain/companyDomains.ts';
 import { log } from '../platform/log.ts';
@@ -26,14 +27,17 @@ export const WORKFLOW_START_WITHIN_MS = 1_500;
 
 export interface CreatedAccount { id: string; status: 'pending_handoff'; workflowId: string }
 
+/** The conflict a new account meets when these accounts already hold its domains; null when none does. */
+export function domainConflict(holderAccountIds: string[]): RelayError | null {
+  const holders = [...new Set(holderAccountIds)];
+  if (holders.length === 1) return new RelayError('conflict', 'an account with this domain already exists', { existingAccountId: holders[0] });
+  if (holders.length > 1) return new RelayError('conflict', 'this company matches more than one existing account; a person must decide', { candidates: holders });
+  return null;
+}
+
 async function refuseKnownDomains(db: Database, orgId: string, domains: string[]): Promise<void> {
-  const holders = [...new Set((await findAccountsByDomains(db, orgId, domains)).map((h) => h.accountId))];
-  if (holders.length === 1) {
-    throw new RelayError('conflict', 'an account with this domain already exists', { existingAccountId: holders[0] });
-  }
-  if (holders.length > 1) {
-    throw new RelayError('conflict', 'this company matches more than one existing account; a person must decide', { candidates: holders });
-  }
+  const conflict = domainConflict((await findAccountsByDomains(db, orgId, domains)).map((h) => h.accountId));
+  if (conflict) throw conflict;
 }
 
 /** What is wrong when no current template version matches the reference. */
@@ -43,30 +47,71 @@ function templateMissing(ref: { templateId?: string | undefined; templateName?: 
   return { field, message };
 }
 
+/** Finds the current version of the template a body names (createAccount's lookup; a bulk caller may cache it). */
+export type TemplateVersionLookup = (ref: { templateId?: string | undefined; templateName?: string | undefined }) => Promise<{ id: string } | null>;
+
 /**
- * Every path that creates an account comes here: validate, dedupe by domain, store, and start the
- * account's workflow. The account is committed, then its run started; a run that cannot start takes
- * the account back, so either both exist or neither does; the domains' unique index settles
- * concurrent creates of one company.
+ * The body checked as the API checks it, and the template version it names. A RelayError
+ * ('validation') names every bad field, the template included when the body names one readably.
  */
-export async function createAccount(deps: CreateAccountDeps, orgId: string, body: unknown): Promise<CreatedAccount> {
+export async function validateAccountBody(
+  db: Database, orgId: string, body: unknown,
+  findTemplate: TemplateVersionLookup = (ref) => findCurrentTemplateVersion(db, orgId, ref),
+): Promise<{ input: AccountInput; templateVersionId: string }> {
   const parsed = accountInputSchema.safeParse(body);
   if (!parsed.success) {
     // Every bad field in one answer: the template is looked up too, when the body names one readably.
     const fields = fieldErrors(parsed.error);
     const ref = templateRefSchema.safeParse(body);
     if (ref.success && !fields.some((f) => f.field === 'templateName' || f.field === 'templateId')) {
-      if (!await findCurrentTemplateVersion(deps.db, orgId, ref.data)) fields.push(templateMissing(ref.data));
+      if (!await findTemplate(ref.data)) fields.push(templateMissing(ref.data));
     }
     throw new RelayError('validation', 'the account has invalid fields', { fields });
   }
   const input: AccountInput = parsed.data;
-
-  const version = await findCurrentTemplateVersion(deps.db, orgId, input);
+  const version = await findTemplate(input);
   if (!version) {
     const refused = templateMissing(input);
     throw new RelayError('validation', refused.message, { fields: [refused] });
   }
+  return { input, templateVersionId: version.id };
+}
+
+/** The row a new account is stored as: pending_handoff, its run's ID derived from its own. */
+export function newAccountRow(orgId: string, id: string, input: AccountInput, templateVersionId: string, domains: string[]): NewAccount {
+  return {
+    id, orgId, companyName: input.companyName, arr: input.arr, closeDate: input.closeDate,
+    primaryContactName: input.primaryContactName, primaryContactEmail: input.primaryContactEmail,
+    primaryContactRole: input.primaryContactRole ?? null, industry: input.industry ?? null,
+    companySize: input.companySize ?? null, website: input.website ?? null, notes: input.notes ?? null,
+    aeEmail: input.aeEmail ?? null, rawPayload: input.rawPayload ?? null, primaryDomain: domains[0] ?? null,
+    status: 'pending_handoff', templateVersionId, workflowId: accountWorkflowId(id),
+  };
+}
+
+/**
+ * Starts a committed account's first run, bounded by `withinMs`: with Temporal down the caller hears
+ * a ServiceError within seconds. The same start every path makes (services/accountRuns.ts).
+ */
+export async function startNewAccountRun(
+  deps: Pick<CreateAccountDeps, 'temporal' | 'taskQueue' | 'historyLimit'>,
+  account: { orgId: string; accountId: string; companyName: string; settings: OrganisationSettings },
+  withinMs = WORKFLOW_START_WITHIN_MS,
+): Promise<void> {
+  await deps.temporal.withDeadline(Date.now() + withinMs, () => startFirstRun(deps.temporal, deps.taskQueue, {
+    ...account, historyLimit: deps.historyLimit,
+  }));
+}
+
+/**
+ * Every path that creates one account comes here (the CSV import creates a batch at once from the same
+ * pieces: services/imports/importBatch.ts): validate, dedupe by domain, store, and start the
+ * account's workflow. The account is committed, then its run started; a run that cannot start takes
+ * the account back, so either both exist or neither does; the domains' unique index settles
+ * concurrent creates of one company.
+ */
+export async function createAccount(deps: CreateAccountDeps, orgId: string, body: unknown): Promise<CreatedAccount> {
+  const { input, templateVersionId } = await validateAccountBody(deps.db, orgId, body);
 
   const domains = companyDomains(input);
   await refuseKnownDomains(deps.db, orgId, domains);
@@ -76,14 +121,7 @@ export async function createAccount(deps: CreateAccountDeps, orgId: string, body
   const workflowId = accountWorkflowId(id);
   try {
     await deps.db.transaction(async (tx) => {
-      await insertAccountWithDomains(tx, {
-        id, orgId, companyName: input.companyName, arr: input.arr, closeDate: input.closeDate,
-        primaryContactName: input.primaryContactName, primaryContactEmail: input.primaryContactEmail,
-        primaryContactRole: input.primaryContactRole ?? null, industry: input.industry ?? null,
-        companySize: input.companySize ?? null, website: input.website ?? null, notes: input.notes ?? null,
-        aeEmail: input.aeEmail ?? null, rawPayload: input.rawPayload ?? null, primaryDomain: domains[0] ?? null,
-        status: 'pending_handoff', templateVersionId: version.id, workflowId,
-      }, domains);
+      await insertAccountWithDomains(tx, newAccountRow(orgId, id, input, templateVersionId, domains), domains);
     });
   } catch (error) {
     if (isUniqueViolation(error)) await refuseKnownDomains(deps.db, orgId, domains);
@@ -96,9 +134,7 @@ export async function createAccount(deps: CreateAccountDeps, orgId: string, body
   // run (AccountNotStored). If the removal fails too (the database went as well), the reconciler
   // starts the run later (services/accountRuns.ts: findUnstartedAccounts).
   try {
-    await deps.temporal.withDeadline(Date.now() + WORKFLOW_START_WITHIN_MS, () => startFirstRun(deps.temporal, deps.taskQueue, {
-      orgId, accountId: id, companyName: input.companyName, settings, historyLimit: deps.historyLimit,
-    }));
+    await startNewAccountRun(deps, { orgId, accountId: id, companyName: input.companyName, settings });
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
     const removed = await removeUnstartedAccount(deps.db, orgId, id).catch((removal: unknown) => {

@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { ServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { and, asc, count, eq, inArray } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accountDomains, accounts, importRows } from '../db/schema/index.ts';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Database } from '../db/client.ts';
+import * as schema from '../db/schema/index.ts';
+import { accountDomains, accounts, events, importRows, templates } from '../db/schema/index.ts';
+import { findUnstartedAccounts } from '../services/accountRuns.ts';
 import { confirmImport } from '../services/imports/confirmImport.ts';
 import { importAccountsBatch } from '../services/imports/importBatch.ts';
+import { SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
 import { bulkImportWorkflowId } from '../workflows/bulkImportDefinitions.ts';
 import { signIn } from './dashboardClient.ts';
 import { accountBody, createHarness, eventually, type Harness, type RunningWorker, type TestOrganisation } from './harness.ts';
@@ -215,6 +222,153 @@ describe('bulk CSV import through the API', () => {
     const reimport = await upload(org, text);
     expect(reimport).toMatchObject({ total: 2, valid: 2, toCreate: 0, errors: [] });
     expect(reimport.duplicates.map((d) => d.existingAccountId)).toHaveLength(2);
+  });
+});
+
+describe('the import\'s bulk path (issue 13)', () => {
+  /** A queue no worker polls: the runs a test starts there wait, and cost the test's worker nothing. */
+  const idleQueue = () => `import-bulk-idle-${randomUUID()}`;
+
+  it('gives each row the outcome the one-by-one path gave: duplicates in the file and of accounts made since the preview, rows refused now', async () => {
+    const org = await h.newOrganisation();
+    const slug = randomUUID().slice(0, 8);
+    const d = (name: string) => `${name}-${slug}.example`;
+    const text = csv(
+      row('Alpha', { domain: d('alpha') }),                                                 // 2: created
+      row('Bravo', { domain: d('bravo') }),                                                 // 3: its domain taken after the preview
+      row('Gmail Person', { email: 'solo.person@gmail.com' }),                              // 4: created, no domain at all
+      row('Two Holders', { website: `https://${d('x')}`, email: `owner@${d('y')}` }),       // 5: its two domains taken by two accounts
+      row('Charlie', { domain: d('charlie'), template: 'Enterprise Implementation' }),      // 6: its template renamed after the preview
+      row('Alpha Again', { domain: d('alpha') }),                                           // 7: the same company as row 2
+      row('Broken', { arr: '-5' }),                                                         // 8: invalid
+    );
+    const preview = await upload(org, text);
+    expect(preview).toMatchObject({ total: 7, valid: 6, toCreate: 5 });
+
+    // Between the preview and the confirm: accounts appear, a template is renamed. And row 7, which the
+    // preview flagged, goes back to pending, so the batch's own check of the file meets it.
+    const made = async (domain: string, email = `api@${domain}`) => {
+      const res = await org.api('/api/accounts', { body: accountBody({ website: `https://${domain}`, primaryContactEmail: email }) });
+      expect(res.status).toBe(201);
+      return (await res.json() as { id: string }).id;
+    };
+    const bravo = await made(d('bravo'));
+    const holderX = await made(d('x'), 'someone@gmail.com');
+    const holderY = await made(d('y'));
+    await h.database.db.update(templates).set({ name: `Enterprise Implementation ${slug}` })
+      .where(and(eq(templates.orgId, org.orgId), eq(templates.name, 'Enterprise Implementation')));
+    await h.database.db.update(importRows).set({ outcome: 'pending', message: null, duplicate: null })
+      .where(and(eq(importRows.importId, preview.id), eq(importRows.rowNumber, 7)));
+
+    const done = await confirmAndWait(org, preview.id);
+    expect(done).toMatchObject({ status: 'completed', total: 7, created: 2, skipped: 3, failed: 2 });
+    const rows = await rowsOf(org, preview.id);
+    const alpha = rows[0]!.accountId;
+    expect(rows.map((r) => [r.rowNumber, r.outcome, r.message])).toEqual([
+      [2, 'created', null],
+      [3, 'skipped', 'an account with this domain already exists'],
+      [4, 'created', null],
+      [5, 'skipped', expect.stringMatching(/^this company matches more than one existing account; a person must decide \(candidates: [\w-]+, [\w-]+\)$/)],
+      [6, 'failed', 'templateName: no such template in this organisation'],
+      [7, 'skipped', 'an account with this domain already exists'],
+      [8, 'failed', 'arr: ARR must be greater than 0'],
+    ]);
+    expect(rows.map((r) => r.accountId)).toEqual([alpha, bravo, rows[2]!.accountId, null, null, alpha, null]);
+    expect(rows[3]!.message).toContain(holderX);
+    expect(rows[3]!.message).toContain(holderY);
+    expect(await accountCount(org)).toBe(5);
+    for (const accountId of [alpha!, rows[2]!.accountId!]) {
+      const description = await h.deps.temporal.workflow.getHandle(`account-${accountId}`).describe();
+      expect(description.type).toBe('accountLifecycle');
+    }
+  });
+
+  it('creates a batch with a fixed handful of statements, not ten per row, and starts every run as the API would', async () => {
+    const org = await h.newOrganisation();
+    const rowsInFile = 200;
+    const preview = await upload(org, csv(...Array.from({ length: rowsInFile }, (_, i) => row(`Bulk ${i}`))));
+    // The same database through a client that counts what it is sent.
+    const client = postgres(inject('databaseUrl'), { max: 8, onnotice: () => {} });
+    let statements = 0;
+    const counted = drizzle(client, { schema, logger: { logQuery: () => { statements += 1; } } }) as unknown as Database;
+    const taskQueue = idleQueue();
+    try {
+      const result = await importAccountsBatch({ db: counted, temporal: h.deps.temporal, taskQueue }, org.orgId, preview.id, 0, 500);
+      expect(result?.counts).toMatchObject({ created: rowsInFile, skipped: 0, failed: 0 });
+    } finally {
+      await client.end();
+    }
+    // One by one, each row took about 10 (lock, dedupe, template, settings, two inserts, outcome, event
+    // matching…): 2,004 for these 200. In bulk a batch takes a fixed number, whatever its size (14 here).
+    expect(statements).toBeLessThan(30);
+    expect(await accountCount(org)).toBe(rowsInFile);
+    const created = await h.database.db.select().from(accounts).where(eq(accounts.orgId, org.orgId)).orderBy(asc(accounts.companyName));
+    for (const account of [created[0]!, created.at(-1)!]) {
+      const description = await h.deps.temporal.workflow.getHandle(account.workflowId).describe();
+      expect(description).toMatchObject({ type: 'accountLifecycle', taskQueue, status: { name: 'RUNNING' } });
+      expect(account.workflowId).toBe(`account-${account.id}`);
+      expect(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.status)).toBe('pending_handoff');
+      expect(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.company)).toBe(account.companyName);
+      expect(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.orgId)).toBe(org.orgId);
+    }
+  });
+
+  it('gives imported accounts the events that arrived before them, as a new account of the API gets them', async () => {
+    const org = await h.newOrganisation();
+    const slug = randomUUID().slice(0, 8);
+    const [early, late] = [`early-${slug}.example`, `late-${slug}.example`];
+    const at = new Date(Date.now() - 86_400_000).toISOString();
+    const sent = await org.api('/api/events', { body: { events: [
+      { type: 'login', domain: early, occurredAt: at },
+      { type: 'login', email: `ann@${late}`, occurredAt: at },
+      { type: 'login', domain: `nobody-${slug}.example`, occurredAt: at },
+    ] } });
+    expect(await sent.json()).toMatchObject({ stored: 3, matched: 0, unmatched: 3 });
+    const preview = await upload(org, csv(row('Early Co', { domain: early }), row('Late Co', { domain: late }), row('Quiet Co')));
+    const result = await importAccountsBatch({ db: h.database.db, temporal: h.deps.temporal, taskQueue: idleQueue() }, org.orgId, preview.id, 0, 100);
+    expect(result?.counts).toMatchObject({ created: 3 });
+    const rows = await rowsOf(org, preview.id);
+    const stored = await h.database.db.select({ domain: events.groupDomain, email: events.emailDomain, accountId: events.accountId }).from(events)
+      .where(eq(events.orgId, org.orgId));
+    expect(stored).toEqual(expect.arrayContaining([
+      { domain: early, email: null, accountId: rows[0]!.accountId },
+      { domain: null, email: late, accountId: rows[1]!.accountId },
+      { domain: `nobody-${slug}.example`, email: null, accountId: null },
+    ]));
+    const unmatched = await (await org.api('/api/events/unmatched')).json() as { items: { domain: string | null }[] };
+    expect(unmatched.items.map((i) => i.domain)).toEqual([`nobody-${slug}.example`]);
+  });
+
+  it('keeps a batch\'s accounts when Temporal cannot start their runs, for the retry (which starts each once) or the reconciler', async () => {
+    const org = await h.newOrganisation();
+    const preview = await upload(org, csv(row('Outage One'), row('Outage Two', { email: 'outage.two@gmail.com' }), row('Outage Three')));
+    const unreachable = {
+      withDeadline: <T>(_deadline: number, fn: () => Promise<T>) => fn(),
+      workflow: { start: () => Promise.reject(new ServiceError('Failed to start Workflow: 14 UNAVAILABLE (test)')) },
+    } as unknown as Client;
+    const taskQueue = idleQueue();
+    await expect(importAccountsBatch({ db: h.database.db, temporal: unreachable, taskQueue }, org.orgId, preview.id, 0, 100))
+      .rejects.toThrow(/could not start 3 of the batch's 3 account runs/);
+
+    // Stored, each row says so, and no run: the accounts are the reconciler's once past its grace period.
+    expect(await accountCount(org)).toBe(3);
+    expect((await rowsOf(org, preview.id)).map((r) => r.outcome)).toEqual(['created', 'created', 'created']);
+    const later = new Date(Date.now() + 5 * 60_000);
+    const unstarted = await findUnstartedAccounts({ db: h.database.db }, { limit: 10, orgId: org.orgId, now: later });
+    const ids = (await h.database.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.orgId, org.orgId))).map((a) => a.id);
+    expect(unstarted.map((a) => a.accountId).sort()).toEqual([...ids].sort());
+    for (const id of ids) await expect(h.deps.temporal.workflow.getHandle(`account-${id}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+
+    // The activity's retry creates nothing again and starts every run; a third run changes nothing.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const result = await importAccountsBatch({ db: h.database.db, temporal: h.deps.temporal, taskQueue }, org.orgId, preview.id, 0, 100);
+      expect(result?.counts).toMatchObject({ created: 3, skipped: 0, failed: 0 });
+    }
+    expect(await accountCount(org)).toBe(3);
+    for (const id of ids) {
+      const description = await h.deps.temporal.workflow.getHandle(`account-${id}`).describe();
+      expect(description).toMatchObject({ type: 'accountLifecycle', taskQueue, status: { name: 'RUNNING' } });
+    }
   });
 });
 

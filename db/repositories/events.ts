@@ -310,3 +310,17 @@ export async function listRecentAccountEvents(db: Queryable, orgId: string, acco
     .from(events).where(and(eq(events.orgId, orgId), eq(events.accountId, accountId)))
     .orderBy(desc(events.occurredAt), desc(events.messageKey)).limit(limit);
 }
+
+/**
+ * Which of these domains the organisation has unmatched events on (as company or email domain): a bulk
+ * create (the CSV import) asks once for a batch of new accounts, then claims events only for those that
+ * have some. One probe of each partial index per domain and partition.
+ */
+export async function domainsWithUnmatchedEvents(db: Queryable, orgId: string, domains: string[]): Promise<Set<string>> {
+  if (!domains.length) return new Set();
+  const rows = rowsOf<{ domain: string }>(await db.execute(sql`
+    select d.domain from jsonb_array_elements_text(${JSON.stringify([...new Set(domains)])}::jsonb) as d(domain)
+    where exists (select 1 from ${events} e where e.org_id = ${orgId} and e.account_id is null and e.group_domain = d.domain)
+       or exists (select 1 from ${events} e where e.org_id = ${orgId} and e.account_id is null and e.email_domain = d.domain)`));
+  return new Set(rows.map((r) => r.domain));
+}

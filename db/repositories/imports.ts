@@ -96,23 +96,40 @@ export async function recountImport(db: Queryable, orgId: string, importId: stri
   return updated ?? null;
 }
 
-export async function setImportRowOutcome(db: Queryable, orgId: string, importId: string, rowNumber: number,
-  outcome: ImportRowOutcome, fields: { accountId?: string | null; message?: string | null }): Promise<void> {
-  await db.update(importRows).set({ outcome, accountId: fields.accountId ?? null, message: fields.message ?? null, updatedAt: new Date() })
-    .where(and(eq(importRows.orgId, orgId), eq(importRows.importId, importId), eq(importRows.rowNumber, rowNumber)));
-}
+// ---- a batch of rows at once (issue 13: bulk work for the bulk path) -------------------------------------
 
-/** Locks one row of an import until the transaction ends, and returns it as it is now. */
-export async function lockImportRow(tx: Transaction, orgId: string, importId: string, rowNumber: number) {
-  const [row] = await tx.select().from(importRows)
-    .where(and(eq(importRows.orgId, orgId), eq(importRows.importId, importId), eq(importRows.rowNumber, rowNumber))).for('update');
-  return row ?? null;
+/**
+ * Locks these rows of an import that are still pending, until the transaction ends, and returns them as
+ * they are now. In row order, so two runs of one batch take the locks in the same order; a run that waited
+ * for another finds the rows it finished no longer pending, and leaves them.
+ */
+export async function lockPendingImportRows(tx: Transaction, orgId: string, importId: string, rowNumbers: number[]) {
+  if (!rowNumbers.length) return [];
+  return tx.select().from(importRows)
+    .where(and(eq(importRows.orgId, orgId), eq(importRows.importId, importId), inArray(importRows.rowNumber, rowNumbers), eq(importRows.outcome, 'pending')))
+    .orderBy(asc(importRows.rowNumber)).for('update');
 }
 
 /**
- * Serialises the same row of the same file across two imports of it (until the transaction ends),
- * so a row without a domain, which no unique index guards, is not created twice either.
+ * Serialises the same rows of the same file across two imports of it (until the transaction ends), so
+ * a row without a domain, which no unique index guards, is not created twice either. One statement for
+ * the lot, the locks taken in row order, so two imports of the file never deadlock.
  */
-export async function lockFileRowAcrossImports(tx: Transaction, orgId: string, fileSha256: string, rowNumber: number): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`import-row:${orgId}:${fileSha256}:${rowNumber}`}, 0))`);
+export async function lockFileRowsAcrossImports(tx: Transaction, orgId: string, fileSha256: string, rowNumbers: number[]): Promise<void> {
+  if (!rowNumbers.length) return;
+  await tx.execute(sql`
+    select pg_advisory_xact_lock(hashtextextended(${`import-row:${orgId}:${fileSha256}:`}::text || n, 0))
+    from (select n from jsonb_array_elements_text(${JSON.stringify(rowNumbers)}::jsonb) as r(n) order by n::int) as ordered`);
+}
+
+export interface ImportRowOutcomeUpdate { rowNumber: number; outcome: ImportRowOutcome; accountId: string | null; message: string | null }
+
+/** Rows' outcomes (and the account each created or met, and why), in one statement. */
+export async function setImportRowOutcomes(db: Queryable, orgId: string, importId: string, updates: ImportRowOutcomeUpdate[]): Promise<void> {
+  if (!updates.length) return;
+  const input = JSON.stringify(updates.map((u) => ({ row_number: u.rowNumber, outcome: u.outcome, account_id: u.accountId, message: u.message })));
+  await db.execute(sql`
+    update ${importRows} set outcome = r.outcome, account_id = r.account_id, message = r.message, updated_at = now()
+    from jsonb_to_recordset(${input}::jsonb) as r(row_number integer, outcome text, account_id text, message text)
+    where ${importRows.orgId} = ${orgId} and ${importRows.importId} = ${importId} and ${importRows.rowNumber} = r.row_number`);
 }

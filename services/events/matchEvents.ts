@@ -1,7 +1,7 @@
-import type { Queryable } from '../../db/client.ts';
+import type { Database, Queryable } from '../../db/client.ts';
 import { enqueueRescore } from '../../db/repositories/health.ts';
 import {
-  addAccountEventDays, assignUnmatchedEvents, lockEventDomains, subtractUnmatchedEventCounts, type EventDayCount, type UnmatchedCount,
+  addAccountEventDays, assignUnmatchedEvents, domainsWithUnmatchedEvents, lockEventDomains, subtractUnmatchedEventCounts, type EventDayCount, type UnmatchedCount,
 } from '../../db/repositories/events.ts';
 import { eventDay, matchableDomain, unmatchedKeyOf } from '../../domain/events.ts';
 import { log } from '../../platform/log.ts';
@@ -52,5 +52,29 @@ export async function matchEventsToNewAccount(db: Queryable, orgId: string, acco
     if (matched) log.info('earlier events matched to a new account', { orgId, accountId, matched });
   } catch (error) {
     log.warn('matching earlier events to a new account failed; they stay unmatched', { orgId, accountId, error: (error as Error).message });
+  }
+}
+
+/**
+ * matchEventsToNewAccount for many new accounts at once (a CSV import's batch, committed): their
+ * domains locked as one account's are (so ingestion in flight on them has committed, and ingestion
+ * after sees the accounts), one look for unmatched events on any of them, then the claim only for
+ * the accounts that have some: usually none, where each account alone would take a transaction.
+ */
+export async function matchEventsToNewAccounts(db: Database, orgId: string, accounts: { id: string; domains: string[] }[]): Promise<void> {
+  const matchable = [...new Set(accounts.flatMap((a) => a.domains.map(matchableDomain).filter((d): d is string => Boolean(d))))];
+  if (!matchable.length) return;
+  let claimable: Set<string>;
+  try {
+    claimable = await db.transaction(async (tx) => {
+      await lockEventDomains(tx, orgId, matchable, 'exclusive');
+      return domainsWithUnmatchedEvents(tx, orgId, matchable);
+    });
+  } catch (error) {
+    log.warn('looking for earlier events of new accounts failed; they stay unmatched', { orgId, accounts: accounts.length, error: (error as Error).message });
+    return;
+  }
+  for (const account of accounts) {
+    if (account.domains.some((d) => claimable.has(d))) await matchEventsToNewAccount(db, orgId, account.id, account.domains);
   }
 }
