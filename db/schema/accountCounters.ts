@@ -1,6 +1,16 @@
 import { bigint, boolean, index, pgTable, text, unique } from 'drizzle-orm/pg-core';
 import { LIFECYCLE_STATUSES } from '../../domain/lifecycle.ts';
 
+/** A counter's key (organisation, CSM, status, health) and its figures: the counters' columns, and the deltas' after the transaction. */
+const countedColumns = () => ({
+  orgId: text('org_id').notNull(),
+  csmUserId: text('csm_user_id'),
+  status: text('status', { enum: LIFECYCLE_STATUSES }).notNull(),
+  healthBad: boolean('health_bad').notNull(),
+  accounts: bigint('accounts', { mode: 'number' }).notNull(),
+  arr: bigint('arr', { mode: 'number' }).notNull(),
+});
+
 /**
  * Accounts and their ARR per organisation, CSM (null: unassigned), status and whether the current
  * health tier is At risk or Critical: what the accounts list's tabs and portfolio header show for
@@ -13,14 +23,7 @@ import { LIFECYCLE_STATUSES } from '../../domain/lifecycle.ts';
  * account moves in and out of a bucket. No foreign keys: the rows are derived from rows that
  * already satisfy them, and a key check per counter write would only add cost.
  */
-export const accountCounters = pgTable('account_counters', {
-  orgId: text('org_id').notNull(),
-  csmUserId: text('csm_user_id'),
-  status: text('status', { enum: LIFECYCLE_STATUSES }).notNull(),
-  healthBad: boolean('health_bad').notNull(),
-  accounts: bigint('accounts', { mode: 'number' }).notNull(),
-  arr: bigint('arr', { mode: 'number' }).notNull(),
-}, (t) => [
+export const accountCounters = pgTable('account_counters', countedColumns(), (t) => [
   // The triggers' upsert target; an unassigned account's null CSM is one bucket, not one per row.
   unique('account_counters_key').on(t.orgId, t.csmUserId, t.status, t.healthBad).nullsNotDistinct(),
 ]);
@@ -36,10 +39,5 @@ export const accountCounters = pgTable('account_counters', {
 export const accountCounterDeltas = pgTable('account_counter_deltas', {
   /** txid_current() of the writing transaction. */
   txId: bigint('tx_id', { mode: 'number' }).notNull(),
-  orgId: text('org_id').notNull(),
-  csmUserId: text('csm_user_id'),
-  status: text('status', { enum: LIFECYCLE_STATUSES }).notNull(),
-  healthBad: boolean('health_bad').notNull(),
-  accounts: bigint('accounts', { mode: 'number' }).notNull(),
-  arr: bigint('arr', { mode: 'number' }).notNull(),
+  ...countedColumns(),
 }, (t) => [index('account_counter_deltas_tx_idx').on(t.txId)]);
