@@ -32,6 +32,9 @@ function codeOfHttpStatus(status: number): ErrorCode {
 
 const isApiRequest = (c: Context) => c.req.path.startsWith('/api/') || c.req.path === '/api' || isIngestionPath(c.req.path);
 
+/** Pages for people outside the dashboard: an AE's handoff link, a customer's portal. */
+const isOutsiderPage = (c: Context) => c.req.path.startsWith('/handoff/') || c.req.path.startsWith('/portal/');
+
 /**
  * Every API error answer has one shape: `{ error: { code, message, requestId, fields?, ... } }`;
  * a page request (anything outside /api) gets the same status as a readable page, with the same
@@ -45,7 +48,7 @@ export function errorResponse(c: Context, error: RelayError): Response | Promise
   const requestId = c.get('requestId') as string | undefined;
   if (error.code === 'unavailable') c.header('Retry-After', String(RETRY_AFTER_SECONDS));
   if (isApiRequest(c)) return c.json({ error: { code: error.code, message: error.message, requestId, ...error.details } }, status);
-  return c.html(<ErrorPage status={status} message={error.message} requestId={requestId} />, status);
+  return c.html(<ErrorPage status={status} message={error.message} requestId={requestId} dashboardLink={!isOutsiderPage(c)} />, status);
 }
 
 export function handleError(error: Error, c: Context): Response | Promise<Response> {
@@ -61,5 +64,5 @@ export function handleError(error: Error, c: Context): Response | Promise<Respon
   log.error('request failed', { method: c.req.method, route: c.req.routePath, error: error.message, stack: error.stack });
   const requestId = c.get('requestId') as string | undefined;
   if (isApiRequest(c)) return c.json({ error: { code: 'internal', message: 'something went wrong on our side', requestId } }, 500);
-  return c.html(<ErrorPage status={500} message="Something went wrong on our side." requestId={requestId} />, 500);
+  return c.html(<ErrorPage status={500} message="Something went wrong on our side." requestId={requestId} dashboardLink={!isOutsiderPage(c)} />, 500);
 }

@@ -50,6 +50,37 @@ describe('bounded updates', () => {
     expect(await statusInDatabase(id)).toBe('churned');
   }, 60_000);
 
+  it('gives an AE whose handoff no worker took up the form back as filled, and takes the same form sent again once a worker is back', async () => {
+    const org = await h.newOrganisation();
+    const { id, workflowId } = await accountAwaitingHandoff(org);
+    const [email] = await h.database.db.select().from(outboxEmails).where(eq(outboxEmails.accountId, id));
+    const path = new URL(email!.links[0]!).pathname;
+    const page = await (await h.app.request(path)).text();
+    const submissionId = /name="submissionId" value="([^"]+)"/.exec(page)?.[1];
+    expect(submissionId).toBeTruthy();
+    const form = new URLSearchParams({ csmUserId: org.csms[0]!.id, answer_goals: 'Typed by the AE before the outage', submissionId: submissionId! });
+
+    const [worker] = h.running();
+    await worker!.stop();
+    const refused = await h.app.request(path, { method: 'POST', body: form });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    const again = await refused.text();
+    expect(again).toContain('nothing was submitted');
+    expect(again).toContain('Typed by the AE before the outage');
+    expect(again).toContain(`name="submissionId" value="${submissionId}"`);
+    expect(again).toMatch(new RegExp(`<option value="${org.csms[0]!.id}"[^>]*selected`));
+    expect(again).not.toContain('Back to accounts');
+
+    await h.startWorker();
+    await eventually(async () => h.deps.temporal.workflow.getHandle(workflowId).query(stateQuery), { what: 'the run to answer again' });
+    const sent = await h.app.request(path, { method: 'POST', body: form });
+    expect(sent.status).toBe(200);
+    const view = await (await org.api(`/api/accounts/${id}`)).json() as { status: string; csm: { email: string } | null };
+    expect(view.status).toBe('active');
+    expect(view.csm?.email).toBe(org.csms[0]!.email);
+  }, 60_000);
+
   it('fails a change the database refuses at once, keeping Temporal and Postgres in agreement and the account workable', async () => {
     const org = await h.newOrganisation();
     const { id, workflowId } = await accountAwaitingHandoff(org);

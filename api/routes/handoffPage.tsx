@@ -147,6 +147,16 @@ export function handoffPageRoutes(deps: AppDeps) {
         if (error instanceof RelayError && error.code === 'conflict') {
           return c.html(<HandoffLinkProblemPage reason="used" />, 410);
         }
+        if (error instanceof RelayError && error.code === 'unavailable') {
+          // The form again, as the AE filled it, with the same submission ID: sent again, it is the same
+          // handoff (one that went through after all is answered with its outcome), never a second one.
+          c.header('Retry-After', '5');
+          return c.html(await renderForm(link.found, {
+            error: 'Relay could not take the handoff just now; nothing was submitted. Your answers are below: submit again in a few seconds.',
+            answers, chosenCsmUserId: parsed.data.csmUserId,
+            ...(parsed.data.submissionId ? { submissionId: parsed.data.submissionId } : {}),
+          }), 503);
+        }
         throw error;
       }
     });
