@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tierOf, type HealthTier } from './healthTiers.ts';
 
 /**
  * The health score rules (SPEC §7): each factor turns its inputs into a 0–100 score through bands an
@@ -9,28 +10,8 @@ import { z } from 'zod';
 
 // ---- tiers --------------------------------------------------------------------------------------
 
-export const HEALTH_TIERS = ['healthy', 'needs_attention', 'at_risk', 'critical'] as const;
-export type HealthTier = (typeof HEALTH_TIERS)[number];
-
-export const HEALTH_TIER_LABELS: Record<HealthTier, string> = {
-  healthy: 'Healthy',
-  needs_attention: 'Needs attention',
-  at_risk: 'At risk',
-  critical: 'Critical',
-};
-
-/** Healthy 80–100, Needs attention 60–79, At risk 40–59, Critical 0–39. */
-export function tierOf(score: number): HealthTier {
-  if (score >= 80) return 'healthy';
-  if (score >= 60) return 'needs_attention';
-  if (score >= 40) return 'at_risk';
-  return 'critical';
-}
-
-/** A drop into one of these moves the account to `at_risk` and alerts its CSM. */
-export function isBadTier(tier: HealthTier): boolean {
-  return tier === 'at_risk' || tier === 'critical';
-}
+// In a module of their own, without zod, for workflow code (see domain/healthTiers.ts); exported here too.
+export { HEALTH_TIERS, HEALTH_TIER_LABELS, isBadTier, tierOf, type HealthTier } from './healthTiers.ts';
 
 // ---- factors and their configuration ------------------------------------------------------------
 

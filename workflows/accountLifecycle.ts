@@ -4,7 +4,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.ts';
 import { actionCommandError, actionsForMilestone, openBlockers, type ActionState } from '../domain/actions.ts';
-import { HEALTH_TIER_LABELS, isBadTier } from '../domain/health.ts';
+import { HEALTH_TIER_LABELS, isBadTier } from '../domain/healthTiers.ts';
 import { canWorkMilestones, isTerminal, manualTransitionError, type LifecycleStatus } from '../domain/lifecycle.ts';
 import {
   accountRenamedSignal, actionCommandUpdate, assignCsmUpdate, completeMilestoneUpdate, FAILURE_TYPES, healthChangedSignal, resendHandoffLinkUpdate, SEARCH_ATTRIBUTES, setStatusUpdate,
