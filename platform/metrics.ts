@@ -90,24 +90,17 @@ export function createMetrics(sources: MetricsOptions = {}): RelayMetrics {
   };
 
   if (sources.db) {
-    new Gauge({
-      name: 'relay_accounts', help: 'Accounts per lifecycle status, all organisations (read from Postgres when scraped).',
-      labelNames: ['status'] as const, registers: [registry],
+    /** A gauge with one sample per status, read from the scrape's state (none when its source failed). */
+    const perStatus = (name: string, help: string, counts: (s: State) => Record<string, number> | null | undefined) => new Gauge({
+      name, help, labelNames: ['status'] as const, registers: [registry],
       async collect() {
-        const { accounts } = await state();
+        const found = counts(await state());
         this.reset();
-        for (const [status, n] of Object.entries(accounts ?? {})) this.set({ status }, n);
+        for (const [status, n] of Object.entries(found ?? {})) this.set({ status }, n);
       },
     });
-    new Gauge({
-      name: 'relay_outbox_unsent_emails', help: 'Emails not handed to the mail provider: held (no provider), sending (in hand or crashed mid-send), failed.',
-      labelNames: ['status'] as const, registers: [registry],
-      async collect() {
-        const { outbox } = await state();
-        this.reset();
-        for (const [status, n] of Object.entries(outbox?.counts ?? {})) this.set({ status }, n);
-      },
-    });
+    perStatus('relay_accounts', 'Accounts per lifecycle status, all organisations (read from Postgres when scraped).', (s) => s.accounts);
+    perStatus('relay_outbox_unsent_emails', 'Emails not handed to the mail provider: held (no provider), sending (in hand or crashed mid-send), failed.', (s) => s.outbox?.counts);
     new Gauge({
       name: 'relay_outbox_oldest_unsent_age_seconds', help: 'Age of the oldest email still sending or failed; 0 when there is none.',
       registers: [registry],

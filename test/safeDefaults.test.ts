@@ -2,7 +2,7 @@
 // only in explicit development mode, loopback-only listening, a sign-in confirmation no other site
 // can post, body limits everywhere, sane dates, and an outbox viewer that shows markup as text.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from '@temporalio/client';
@@ -10,6 +10,7 @@ import { and, count, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../api/app.tsx';
 import { buildAppDeps } from '../api/appDeps.ts';
+import { freePort } from '../platform/temporalDevServer.ts';
 import { loadEnv } from '../config/env.ts';
 import { accounts, outboxEmails, tasks } from '../db/schema/index.ts';
 import { buildMailer } from '../platform/providers.ts';
@@ -36,17 +37,6 @@ function accepts(host: string, port: number): Promise<boolean> {
     socket.once('connect', () => { socket.destroy(); resolve(true); });
     socket.once('error', () => resolve(false));
     socket.once('timeout', () => { socket.destroy(); resolve(false); });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
   });
 }
 

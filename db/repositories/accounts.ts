@@ -528,6 +528,12 @@ export async function accountsForScoring(db: Queryable, orgId: string, accountId
     .where(and(eq(accounts.orgId, orgId), inArray(accounts.id, accountIds)));
 }
 
+/** An account still waiting for its first run to begin: pending_handoff, and no `account_created` entry from its run. */
+const awaitingFirstRun = () => and(
+  eq(accounts.status, 'pending_handoff'),
+  sql`not exists (select 1 from timeline_events te where te.dedupe_key = ${accounts.workflowId} || ':created')`,
+);
+
 /**
  * Accounts stored but whose run never began: still pending_handoff, created between the two times,
  * and no `account_created` entry from their run (its dedupe key is `<workflowId>:created`). Every
@@ -537,8 +543,7 @@ export async function findAccountsAwaitingFirstRun(db: Queryable, window: { crea
   return db.select({ orgId: accounts.orgId, accountId: accounts.id, workflowId: accounts.workflowId }).from(accounts)
     .where(and(
       window.orgId ? eq(accounts.orgId, window.orgId) : undefined,
-      eq(accounts.status, 'pending_handoff'), gt(accounts.createdAt, window.createdAfter), lt(accounts.createdAt, window.createdBefore),
-      sql`not exists (select 1 from timeline_events te where te.dedupe_key = ${accounts.workflowId} || ':created')`,
+      awaitingFirstRun(), gt(accounts.createdAt, window.createdAfter), lt(accounts.createdAt, window.createdBefore),
     ))
     .orderBy(asc(accounts.createdAt)).limit(window.limit);
 }
@@ -579,16 +584,14 @@ export async function insertAccountsWithDomains(db: Queryable, created: { accoun
 
 /**
  * Of these accounts of the organisation, those still waiting for their first run to begin: pending_handoff
- * and no `account_created` entry from their run (findAccountsAwaitingFirstRun's test, for a known list),
+ * and no `account_created` entry from their run (awaitingFirstRun, for a known list),
  * with the company and domains their start and event matching need.
  */
 export async function accountsAwaitingFirstRunAmong(db: Queryable, orgId: string, accountIds: string[]): Promise<{ id: string; companyName: string; domains: string[] }[]> {
   if (!accountIds.length) return [];
-  const rows = rowsOf<{ id: string; company_name: string; domains: string[] | null }>(await db.execute(sql`
-    select a.id, a.company_name,
-      (select array_agg(d.domain order by d.is_primary desc, d.domain) from ${accountDomains} d where d.org_id = ${orgId} and d.account_id = a.id) as domains
-    from ${accounts} a
-    where a.org_id = ${orgId} and a.id in (select jsonb_array_elements_text(${JSON.stringify(accountIds)}::jsonb)) and a.status = 'pending_handoff'
-      and not exists (select 1 from timeline_events te where te.dedupe_key = a.workflow_id || ':created')`));
-  return rows.map((r) => ({ id: r.id, companyName: r.company_name, domains: r.domains ?? [] }));
+  const rows = await db.select({
+    id: accounts.id, companyName: accounts.companyName,
+    domains: sql<string[] | null>`(select array_agg(d.domain order by d.is_primary desc, d.domain) from ${accountDomains} d where d.org_id = ${orgId} and d.account_id = ${accounts.id})`,
+  }).from(accounts).where(and(eq(accounts.orgId, orgId), inArray(accounts.id, accountIds), awaitingFirstRun()));
+  return rows.map((r) => ({ id: r.id, companyName: r.companyName, domains: r.domains ?? [] }));
 }

@@ -1,21 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { PROJECT_ROOT } from '../../platform/temporalCli.ts';
 import { TEST_PUBLIC_URL, TEST_TOKEN_SECRET } from '../harness.ts';
 
-/** A port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A port nothing listens on right now (the dev server's helper). */
+export { freePort } from '../../platform/temporalDevServer.ts';
 
 export interface RelayProcess {
   child: ChildProcess;
