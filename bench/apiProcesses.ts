@@ -24,7 +24,9 @@ export async function startApiProcesses(count: number, env: Record<string, strin
   for (let i = 0; i < count; i++) {
     const port = await freePort();
     // node --import tsx rather than the tsx binary, which would run the server in a child of its own (whose CPU we read).
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'api', 'server.ts')], {
+    // BENCH_API_CPU_PROF_DIR: each API process writes a V8 CPU profile there when it exits (open it in Chrome's DevTools).
+    const profile = process.env.BENCH_API_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_API_CPU_PROF_DIR}`] : [];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(ROOT, 'api', 'server.ts')], {
       cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
       env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', RELAY_LOG_QUIET: 'true' },
     });

@@ -1,29 +1,9 @@
-import { and, count, desc, eq, inArray, isNull, lte, or, sql, sum, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, lte, or, sql, sum } from 'drizzle-orm';
 import type { EventSource, UnmatchedKind } from '../../domain/events.ts';
 import type { Queryable, Transaction } from '../client.ts';
+import { executePrepared } from '../prepared.ts';
 import { rowsOf } from '../rows.ts';
 import { events, unmatchedEventDomains } from '../schema/index.ts';
-
-// ---- the hot statements, prepared -----------------------------------------------------------------
-
-interface PostgresJsClient { unsafe(query: string, params: unknown[], options: { prepare: boolean }): Promise<unknown> }
-interface DrizzleInternals { session?: { client?: Partial<PostgresJsClient> }; dialect?: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } } }
-
-/**
- * Runs an ingestion statement as a named prepared statement where the driver is postgres.js (each
- * connection parses and plans it once, then reuses the plan; drizzle's `execute` sends every
- * statement unnamed, so Postgres planned a batch's big statement each time, and postgres.js asked
- * for its parameter types first, a round trip more). Elsewhere (PGlite) as a plain statement.
- */
-async function executePrepared<T>(db: Queryable, query: SQL): Promise<T[]> {
-  const { session, dialect } = db as unknown as DrizzleInternals;
-  const client = session?.client;
-  if (dialect && typeof client?.unsafe === 'function') {
-    const { sql: text, params } = dialect.sqlToQuery(query);
-    return rowsOf<T>(await client.unsafe(text, params, { prepare: true }));
-  }
-  return rowsOf<T>(await db.execute(query));
-}
 
 // ---- partitions ---------------------------------------------------------------------------------
 
@@ -68,20 +48,31 @@ export async function lockEventDomains(tx: Transaction, orgId: string, domains: 
 
 // ---- writing a batch --------------------------------------------------------------------------
 
-/** An event to store, its fields named as the statement reads them from the JSON it is sent as. */
+/**
+ * An event to store, its fields named as the statement reads them from the JSON it is sent as: short,
+ * because every event of a batch repeats them (with the long names, a third of the bytes the API sent
+ * Postgres per event were field names).
+ */
 export interface NewEventRow {
-  messageKey: string;
-  occurredAt: Date;
-  source: EventSource;
-  type: string;
-  accountId: string | null;
-  groupDomain: string | null;
-  emailDomain: string | null;
-  userId: string | null;
-  properties: Record<string, unknown>;
+  /** The message key (dedupe). */
+  k: string;
+  /** When it happened. */
+  at: Date;
+  s: EventSource;
+  /** The event's type (name). */
+  t: string;
+  /** The account it is matched to, or null. */
+  a: string | null;
+  /** Its company domain and its contact's email domain, as resolved. */
+  g: string | null;
+  e: string | null;
+  /** The user (SDK user ID). */
+  u: string | null;
+  /** Its properties. */
+  p: Record<string, unknown>;
   /** Where the unmatched counts file the event if it has no account (domain.ts `unmatchedKeyOf`); null for a matched one. */
-  unmatchedKind: UnmatchedKind | null;
-  unmatchedDomain: string | null;
+  uk: UnmatchedKind | null;
+  ud: string | null;
 }
 
 export interface StoredBatch {
@@ -105,30 +96,28 @@ export async function storeEventBatch(tx: Transaction, orgId: string, rows: NewE
   if (!rows.length) return { stored: 0, isFresh: () => false };
   const [answer] = await executePrepared<{ stored: number; keys: string[] | null }>(tx, sql`
     with input as (
-      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
-        "messageKey" text, "occurredAt" timestamptz, source text, type text, "accountId" text, "groupDomain" text, "emailDomain" text,
-        "userId" text, properties jsonb, "unmatchedKind" text, "unmatchedDomain" text)
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(k text, at timestamptz, s text, t text, a text, g text, e text, u text, p jsonb, uk text, ud text)
     ), claimed as (
       insert into event_message_keys (org_id, message_key, occurred_at)
-      select ${orgId}, "messageKey", "occurredAt" from input order by "messageKey"
+      select ${orgId}, k, at from input order by k
       on conflict do nothing
       returning message_key
     ), fresh as materialized (
-      select i.* from input i join claimed c on c.message_key = i."messageKey"
+      select i.* from input i join claimed c on c.message_key = i.k
     ), stored as (
       insert into events (org_id, occurred_at, message_key, source, type, account_id, group_domain, email_domain, user_id, properties)
-      select ${orgId}, "occurredAt", "messageKey", source, type, "accountId", "groupDomain", "emailDomain", "userId", properties from fresh
+      select ${orgId}, at, k, s, t, a, g, e, u, p from fresh
     ), days as (
       insert into account_event_day_deltas (org_id, account_id, day, event_type, count)
-      select ${orgId}, "accountId", ("occurredAt" at time zone 'UTC')::date, type, count(*)::int from fresh where "accountId" is not null
+      select ${orgId}, a, (at at time zone 'UTC')::date, t, count(*)::int from fresh where a is not null
       group by 2, 3, 4
     ), unmatched as (
       insert into unmatched_event_domains (org_id, kind, domain, events)
-      select ${orgId}, "unmatchedKind", "unmatchedDomain", count(*)::int from fresh where "accountId" is null
+      select ${orgId}, uk, ud, count(*)::int from fresh where a is null
       group by 2, 3 order by 2, 3
       on conflict (org_id, kind, domain) do update set events = unmatched_event_domains.events + excluded.events, last_seen_at = now()
     ), counted as (select count(*)::int as stored from fresh)
-    select stored, case when stored < ${rows.length}::int then (select jsonb_agg("messageKey") from fresh) end as keys from counted`);
+    select stored, case when stored < ${rows.length}::int then (select jsonb_agg(k) from fresh) end as keys from counted`);
   const stored = Number(answer?.stored ?? 0);
   if (stored === rows.length) return { stored, isFresh: () => true };
   const keys = new Set(answer?.keys ?? []);
@@ -202,11 +191,18 @@ export interface EventIdentity { source: EventSource; kind: 'user' | 'group'; ex
 /** What earlier events taught about these users and groups (the list goes in as one jsonb parameter). */
 export async function findEventIdentities(db: Queryable, orgId: string, refs: { source: EventSource; kind: 'user' | 'group'; externalId: string }[]): Promise<EventIdentity[]> {
   if (!refs.length) return [];
-  const input = JSON.stringify(refs.map((r) => ({ s: r.source, k: r.kind, x: r.externalId })));
-  const rows = await executePrepared<{ source: EventSource; kind: 'user' | 'group'; external_id: string; domain: string | null; group_id: string | null }>(db, sql`
-    select i.source, i.kind, i.external_id, i.domain, i.group_id
-    from jsonb_to_recordset(${input}::jsonb) as r(s text, k text, x text)
-    join event_identities i on i.org_id = ${orgId} and i.source = r.s and i.kind = r.k and i.external_id = r.x`);
+  type Found = { source: EventSource; kind: 'user' | 'group'; external_id: string; domain: string | null; group_id: string | null };
+  const columns = sql`select i.source, i.kind, i.external_id, i.domain, i.group_id from event_identities i`;
+  const [first] = refs;
+  // The usual lookup names one source and kind (a batch's users, then its groups): one array of IDs,
+  // probed by the primary key in one index scan. A mixed one goes in as three parallel arrays.
+  const rows = refs.every((r) => r.source === first!.source && r.kind === first!.kind)
+    ? await executePrepared<Found>(db, sql`${columns}
+      where i.org_id = ${orgId} and i.source = ${first!.source} and i.kind = ${first!.kind} and i.external_id = any(${sql.param(refs.map((r) => r.externalId))}::text[])`)
+    : await executePrepared<Found>(db, sql`${columns}
+      join unnest(${sql.param(refs.map((r) => r.source))}::text[], ${sql.param(refs.map((r) => r.kind))}::text[], ${sql.param(refs.map((r) => r.externalId))}::text[]) as r(s, k, x)
+        on i.source = r.s and i.kind = r.k and i.external_id = r.x
+      where i.org_id = ${orgId}`);
   return rows.map((r) => ({ source: r.source, kind: r.kind, externalId: r.external_id, domain: r.domain, groupId: r.group_id }));
 }
 

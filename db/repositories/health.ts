@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import { DEFAULT_HEALTH_CONFIG, healthConfigSchema, type FactorResult, type HealthConfig, type HealthTier } from '../../domain/health.ts';
 import type { Queryable } from '../client.ts';
 import { newId } from '../ids.ts';
+import { executePrepared } from '../prepared.ts';
 import { rowsOf } from '../rows.ts';
 import {
   accountHealth, accountHealthDays, accountPulses, accountThreads, healthConfigs, healthRescoreQueue, orgEventTypes, organisations,
@@ -56,8 +57,10 @@ export async function enqueueRescore(db: Queryable, orgId: string, accountIds: s
   // In key order, as every other upsert of an ingestion batch: concurrent batches never deadlock (found by the bench).
   const ids = [...new Set(accountIds)].sort();
   if (!ids.length) return;
-  // One jsonb parameter: an ingestion batch names hundreds of accounts, and building a VALUES row per account cost more than the insert.
-  await db.execute(sql`
+  // One jsonb parameter: an ingestion batch names hundreds of accounts, and building a VALUES row per
+  // account cost more than the insert (so did postgres.js's escaping of an array parameter). Prepared:
+  // every ingestion batch runs it.
+  await executePrepared(db, sql`
     insert into ${healthRescoreQueue} (account_id, org_id)
     select id, ${orgId} from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) as id order by 1
     on conflict do nothing`);

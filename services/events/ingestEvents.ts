@@ -229,9 +229,8 @@ export async function ingestEvents(db: Database, orgId: string, incoming: Incomi
       storeEventBatch(tx, orgId, resolved.map((r): NewEventRow => {
         const unmatched = r.accountId ? null : unmatchedKeyOf(r);
         return {
-          messageKey: r.event.messageKey, occurredAt: r.event.occurredAt, source: r.event.source, type: r.event.type,
-          accountId: r.accountId, groupDomain: r.groupDomain, emailDomain: r.emailDomain, userId: r.event.userId, properties: r.event.properties,
-          unmatchedKind: unmatched?.kind ?? null, unmatchedDomain: unmatched?.domain ?? null,
+          k: r.event.messageKey, at: r.event.occurredAt, s: r.event.source, t: r.event.type, a: r.accountId, g: r.groupDomain,
+          e: r.emailDomain, u: r.event.userId, p: r.event.properties, uk: unmatched?.kind ?? null, ud: unmatched?.domain ?? null,
         };
       })),
       upsertEventIdentities(tx, orgId, learned),
