@@ -9,28 +9,13 @@ const PUBLIC_MAIL_DOMAINS = new Set([
   'hey.com', 'tutanota.com', 'orange.fr', 'free.fr', 'laposte.net', 'libero.it', 't-online.de',
 ]);
 
-function normalise(raw: string): string | null {
+/** Lowercase, no `www.`, IDN as punycode; null for anything that is not a plausible host name. */
+export function normaliseDomain(raw: string): string | null {
   const trimmed = raw.trim().toLowerCase().replace(/\.$/, '');
   if (!trimmed) return null;
   const ascii = domainToASCII(trimmed);
   if (!ascii || !ascii.includes('.')) return null;
   return ascii.startsWith('www.') ? ascii.slice(4) : ascii;
-}
-
-/** Hosts normalised lately: event ingestion names the same companies' domains batch after batch. */
-const normalised = new Map<string, string | null>();
-const NORMALISED_KEPT = 100_000;
-
-/** Lowercase, no `www.`, IDN as punycode; null for anything that is not a plausible host name. */
-export function normaliseDomain(raw: string): string | null {
-  let domain = normalised.get(raw);
-  if (domain === undefined) {
-    domain = normalise(raw);
-    // Forgotten all at once when full: cheaper than keeping an order, and the next batches refill it.
-    if (normalised.size >= NORMALISED_KEPT) normalised.clear();
-    normalised.set(raw, domain);
-  }
-  return domain;
 }
 
 export function isPublicMailDomain(domain: string): boolean {

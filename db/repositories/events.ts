@@ -188,21 +188,24 @@ export async function subtractUnmatchedEventCounts(tx: Transaction, orgId: strin
 
 export interface EventIdentity { source: EventSource; kind: 'user' | 'group'; externalId: string; domain: string | null; groupId: string | null }
 
-/** What earlier events taught about these users and groups (the list goes in as one jsonb parameter). */
+/**
+ * What earlier events taught about these users and groups: per source and kind (a batch's users, then
+ * its groups: usually one of each), one array of IDs probed by the primary key in one index scan.
+ */
 export async function findEventIdentities(db: Queryable, orgId: string, refs: { source: EventSource; kind: 'user' | 'group'; externalId: string }[]): Promise<EventIdentity[]> {
-  if (!refs.length) return [];
-  type Found = { source: EventSource; kind: 'user' | 'group'; external_id: string; domain: string | null; group_id: string | null };
-  const columns = sql`select i.source, i.kind, i.external_id, i.domain, i.group_id from event_identities i`;
-  const [first] = refs;
-  // The usual lookup names one source and kind (a batch's users, then its groups): one array of IDs,
-  // probed by the primary key in one index scan. A mixed one goes in as three parallel arrays.
-  const rows = refs.every((r) => r.source === first!.source && r.kind === first!.kind)
-    ? await executePrepared<Found>(db, sql`${columns}
-      where i.org_id = ${orgId} and i.source = ${first!.source} and i.kind = ${first!.kind} and i.external_id = any(${sql.param(refs.map((r) => r.externalId))}::text[])`)
-    : await executePrepared<Found>(db, sql`${columns}
-      join unnest(${sql.param(refs.map((r) => r.source))}::text[], ${sql.param(refs.map((r) => r.kind))}::text[], ${sql.param(refs.map((r) => r.externalId))}::text[]) as r(s, k, x)
-        on i.source = r.s and i.kind = r.k and i.external_id = r.x
-      where i.org_id = ${orgId}`);
+  const idsBy = new Map<string, { source: EventSource; kind: 'user' | 'group'; ids: string[] }>();
+  for (const r of refs) {
+    const key = `${r.source}\u0000${r.kind}`;
+    const entry = idsBy.get(key) ?? { source: r.source, kind: r.kind, ids: [] };
+    entry.ids.push(r.externalId);
+    idsBy.set(key, entry);
+  }
+  const found = await Promise.all([...idsBy.values()].map(({ source, kind, ids }) => executePrepared<{
+    source: EventSource; kind: 'user' | 'group'; external_id: string; domain: string | null; group_id: string | null;
+  }>(db, sql`
+    select source, kind, external_id, domain, group_id from event_identities
+    where org_id = ${orgId} and source = ${source} and kind = ${kind} and external_id = any(${sql.param(ids)}::text[])`)));
+  const rows = found.flat();
   return rows.map((r) => ({ source: r.source, kind: r.kind, externalId: r.external_id, domain: r.domain, groupId: r.group_id }));
 }
 
