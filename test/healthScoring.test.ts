@@ -37,7 +37,9 @@ async function sendEvents(org: TestOrganisation, events: Record<string, unknown>
 function healthyEvents(domain: string, tag: string) {
   const events: Record<string, unknown>[] = [];
   for (let d = 0; d < 12; d++) events.push({ type: 'report_viewed', domain, occurredAt: ago(d, 1), id: `${tag}-use-${d}` });
-  for (let d = 0; d < 12; d++) events.push({ type: 'dashboard_shared', domain, occurredAt: ago(d, 2), id: `${tag}-share-${d}` });
+  // At the same instants as the views: an hour apart, the two straddled midnight UTC when the test ran
+  // between 01:00 and 02:00 UTC and made 13 active days of 12 (failed a CI run at 01:55).
+  for (let d = 0; d < 12; d++) events.push({ type: 'dashboard_shared', domain, occurredAt: ago(d, 1), id: `${tag}-share-${d}` });
   for (let m = 0; m < 7; m++) events.push({ type: 'meeting_held', domain, occurredAt: ago(3 + m * 20), id: `${tag}-meet-${m}` });
   for (let e = 0; e < 3; e++) {
     events.push({ type: 'email_received', domain, occurredAt: ago(2 + e * 5, 3), properties: { threadId: `${tag}-t${e}` }, id: `${tag}-in-${e}` });
