@@ -1,4 +1,5 @@
 import { ServiceError, type Client } from '@temporalio/client';
+import type { ZodError } from 'zod';
 import type { Database } from '../db/client.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { newId } from '../db/ids.ts';
@@ -40,6 +41,12 @@ async function refuseKnownDomains(db: Database, orgId: string, domains: string[]
   if (conflict) throw conflict;
 }
 
+/** A settled read's value, or its error thrown (Promise.allSettled lets every read finish before one is answered). */
+function settled<T>(outcome: PromiseSettledResult<T>): T {
+  if (outcome.status === 'rejected') throw outcome.reason;
+  return outcome.value;
+}
+
 /** What is wrong when no current template version matches the reference. */
 function templateMissing(ref: { templateId?: string | undefined; templateName?: string | undefined }): FieldError {
   const field = ref.templateId ? 'templateId' : 'templateName';
@@ -50,6 +57,26 @@ function templateMissing(ref: { templateId?: string | undefined; templateName?: 
 /** Finds the current version of the template a body names (createAccount's lookup; a bulk caller may cache it). */
 export type TemplateVersionLookup = (ref: { templateId?: string | undefined; templateName?: string | undefined }) => Promise<{ id: string } | null>;
 
+/** What a body that fails its schema is answered: every bad field, the template too when the body names one readably. */
+async function invalidAccountBody(error: ZodError, body: unknown, findTemplate: TemplateVersionLookup): Promise<RelayError> {
+  const fields = fieldErrors(error);
+  const ref = templateRefSchema.safeParse(body);
+  if (ref.success && !fields.some((f) => f.field === 'templateName' || f.field === 'templateId')) {
+    if (!await findTemplate(ref.data)) fields.push(templateMissing(ref.data));
+  }
+  return new RelayError('validation', 'the account has invalid fields', { fields });
+}
+
+/** The current version of the template a valid body names; a 'validation' RelayError naming the field when there is none. */
+async function templateVersionOf(input: AccountInput, findTemplate: TemplateVersionLookup): Promise<string> {
+  const version = await findTemplate(input);
+  if (!version) {
+    const refused = templateMissing(input);
+    throw new RelayError('validation', refused.message, { fields: [refused] });
+  }
+  return version.id;
+}
+
 /**
  * The body checked as the API checks it, and the template version it names. A RelayError
  * ('validation') names every bad field, the template included when the body names one readably.
@@ -59,22 +86,8 @@ export async function validateAccountBody(
   findTemplate: TemplateVersionLookup = (ref) => findCurrentTemplateVersion(db, orgId, ref),
 ): Promise<{ input: AccountInput; templateVersionId: string }> {
   const parsed = accountInputSchema.safeParse(body);
-  if (!parsed.success) {
-    // Every bad field in one answer: the template is looked up too, when the body names one readably.
-    const fields = fieldErrors(parsed.error);
-    const ref = templateRefSchema.safeParse(body);
-    if (ref.success && !fields.some((f) => f.field === 'templateName' || f.field === 'templateId')) {
-      if (!await findTemplate(ref.data)) fields.push(templateMissing(ref.data));
-    }
-    throw new RelayError('validation', 'the account has invalid fields', { fields });
-  }
-  const input: AccountInput = parsed.data;
-  const version = await findTemplate(input);
-  if (!version) {
-    const refused = templateMissing(input);
-    throw new RelayError('validation', refused.message, { fields: [refused] });
-  }
-  return { input, templateVersionId: version.id };
+  if (!parsed.success) throw await invalidAccountBody(parsed.error, body, findTemplate);
+  return { input: parsed.data, templateVersionId: await templateVersionOf(parsed.data, findTemplate) };
 }
 
 /** The row a new account is stored as: pending_handoff, its run's ID derived from its own. */
@@ -111,18 +124,27 @@ export async function startNewAccountRun(
  * concurrent creates of one company.
  */
 export async function createAccount(deps: CreateAccountDeps, orgId: string, body: unknown): Promise<CreatedAccount> {
-  const { input, templateVersionId } = await validateAccountBody(deps.db, orgId, body);
-
+  const findTemplate: TemplateVersionLookup = (ref) => findCurrentTemplateVersion(deps.db, orgId, ref);
+  const parsed = accountInputSchema.safeParse(body);
+  if (!parsed.success) throw await invalidAccountBody(parsed.error, body, findTemplate);
+  const input: AccountInput = parsed.data;
   const domains = companyDomains(input);
-  await refuseKnownDomains(deps.db, orgId, domains);
+  // The three reads a valid body needs go together (each one indexed lookup; one after another they
+  // were three waits on the database under load): its template, the accounts already holding its
+  // domains, the organisation's settings. A missing template is answered before a taken domain, as before.
+  const [templateVersion, holders, settings] = await Promise.allSettled([
+    templateVersionOf(input, findTemplate), findAccountsByDomains(deps.db, orgId, domains), getOrganisationSettings(deps.db, orgId),
+  ]);
+  const templateVersionId = settled(templateVersion);
+  const conflict = domainConflict(settled(holders).map((h) => h.accountId));
+  if (conflict) throw conflict;
+  const organisationSettings = settled(settings);
 
-  const settings = await getOrganisationSettings(deps.db, orgId);
   const id = newId();
   const workflowId = accountWorkflowId(id);
   try {
-    await deps.db.transaction(async (tx) => {
-      await insertAccountWithDomains(tx, newAccountRow(orgId, id, input, templateVersionId, domains), domains);
-    });
+    // One statement: the account and its domains stored together or not at all.
+    await insertAccountWithDomains(deps.db, newAccountRow(orgId, id, input, templateVersionId, domains), domains);
   } catch (error) {
     if (isUniqueViolation(error)) await refuseKnownDomains(deps.db, orgId, domains);
     throw error;
@@ -134,7 +156,7 @@ export async function createAccount(deps: CreateAccountDeps, orgId: string, body
   // run (AccountNotStored). If the removal fails too (the database went as well), the reconciler
   // starts the run later (services/accountRuns.ts: findUnstartedAccounts).
   try {
-    await startNewAccountRun(deps, { orgId, accountId: id, companyName: input.companyName, settings });
+    await startNewAccountRun(deps, { orgId, accountId: id, companyName: input.companyName, settings: organisationSettings });
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
     const removed = await removeUnstartedAccount(deps.db, orgId, id).catch((removal: unknown) => {

@@ -17,9 +17,12 @@ export async function matchEventsToAccount(db: Queryable, orgId: string, account
   const matchable = [...new Set(domains.map(matchableDomain).filter((d): d is string => Boolean(d)))];
   if (!matchable.length) return 0;
   return db.transaction(async (tx) => {
-    // Waits for batches in flight on these domains (their shared locks): what they stored unmatched is claimed here.
-    await lockEventDomains(tx, orgId, matchable, 'exclusive');
-    const claimed = await assignUnmatchedEvents(tx, orgId, accountId, matchable);
+    // Waits for batches in flight on these domains (their shared locks): what they stored unmatched is
+    // claimed here. Sent together, run in order (postgres.js pipelines a transaction's statements): the
+    // claim starts, with its own snapshot, once the lock is held; one round trip for both.
+    const [, claimed] = await Promise.all([
+      lockEventDomains(tx, orgId, matchable, 'exclusive'), assignUnmatchedEvents(tx, orgId, accountId, matchable),
+    ]);
     if (!claimed.length) return 0;
     const days = new Map<string, EventDayCount>();
     const unmatched = new Map<string, UnmatchedCount>();
