@@ -61,6 +61,11 @@ export async function startTemporalDevServer(opts: {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
   if (opts.uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(opts.uiPort ?? await freePort()));
+  // Eager activity execution (off by default in server 1.29): an activity a workflow task schedules on
+  // the worker's own task queue comes back in the answer to that task's completion when the worker has
+  // a free slot, instead of a trip through matching and a poll (issue 13: the onboarding's draft and
+  // handoff email). The production server's dynamic config says the same (config/temporal/dynamicconfig/relay.yaml).
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   if (opts.dbFile) {
     args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL');
   }
