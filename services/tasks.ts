@@ -94,7 +94,10 @@ export async function taskAccountId(deps: TaskDeps, orgId: string, taskId: strin
 export const TASK_GROUPS = ['overdue', 'today', 'upcoming', 'no_date'] as const;
 export type TaskGroup = (typeof TASK_GROUPS)[number];
 
-export type OpenTask = Awaited<ReturnType<typeof listOpenTasks>>[number] & { group: TaskGroup };
+export type OpenTask = Omit<Awaited<ReturnType<typeof listOpenTasks>>[number], 'total'> & { group: TaskGroup };
+
+/** The open tasks shown (at most OPEN_TASKS_LIMIT, the most pressing) and how many are open in all. */
+export interface OpenTaskList { tasks: OpenTask[]; total: number }
 
 /** At most this many open tasks on one page or answer: a person's list, not an export. */
 export const OPEN_TASKS_LIMIT = 500;
@@ -108,16 +111,18 @@ export function taskGroup(dueDate: string | null, today: string): TaskGroup {
 
 /**
  * Open tasks, in "My tasks" order: overdue, today, upcoming, no date; within each, the most pressing
- * priority first, then the soonest due, then the oldest.
+ * priority first, then the soonest due, then the oldest. At most OPEN_TASKS_LIMIT of them, the soonest
+ * due; `total` says how many are open in all, so a longer list is never cut without saying so.
  */
-export async function openTasks(deps: TaskDeps, orgId: string, filter: { owner: TaskOwnerFilter; accountId?: string | undefined }, now: Date): Promise<OpenTask[]> {
+export async function openTasks(deps: TaskDeps, orgId: string, filter: { owner: TaskOwnerFilter; accountId?: string | undefined }, now: Date): Promise<OpenTaskList> {
   const today = dayOf(now);
   const rows = await listOpenTasks(deps.db, orgId, { ...filter, limit: OPEN_TASKS_LIMIT });
-  return rows.map((r) => ({ ...r, group: taskGroup(r.dueDate, today) }))
+  const tasks = rows.map(({ total: _total, ...r }) => ({ ...r, group: taskGroup(r.dueDate, today) }))
     .sort((a, b) => TASK_GROUPS.indexOf(a.group) - TASK_GROUPS.indexOf(b.group)
       || priorityRank(a.priority) - priorityRank(b.priority)
       || (a.dueDate ?? '').localeCompare(b.dueDate ?? '')
       || a.createdAt.getTime() - b.createdAt.getTime());
+  return { tasks, total: rows[0]?.total ?? 0 };
 }
 
 /** `assignee` as the API and the page take it: `me` (a signed-in person), `all`, `unassigned`, or a user's ID or email. */

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, count, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tasks, timelineEvents } from '../db/schema/index.ts';
 import { signIn, type DashboardClient } from './dashboardClient.ts';
@@ -248,5 +248,44 @@ describe('the task API', () => {
     const done = await org.api(`/api/tasks/${task.id}/complete`, { body: {} });
     expect(done.status).toBe(200);
     expect(((await done.json()) as { completedAt: string | null }).completedAt).not.toBeNull();
+  });
+});
+
+describe('a list longer than one page holds', () => {
+  it('shows the 500 soonest due and says how many are open in all, on the page and in the API', async () => {
+    const busy = await h.newOrganisation();
+    const { id: accountId } = await handedOffAccount(h, busy, { companyName: 'Many Tasks Ltd' });
+    const caseyOfBusy = person(busy, 'Casey CSM');
+    // A long book's worth of open tasks for one CSM; the five due last fall past the limit. A done one is not counted.
+    await h.database.db.insert(tasks).values([
+      ...Array.from({ length: 505 }, (_, i) => ({
+        id: `bulk-${busy.orgId}-${i + 1}`, orgId: busy.orgId, accountId, title: `Bulk task ${i + 1}`, dueDate: day(i + 1), assigneeUserId: caseyOfBusy.id,
+      })),
+      { id: `bulk-${busy.orgId}-done`, orgId: busy.orgId, accountId, title: 'Bulk task done', dueDate: day(1), assigneeUserId: caseyOfBusy.id, completedAt: new Date() },
+    ]);
+    const [open] = await h.database.db.select({ n: count() }).from(tasks).where(and(eq(tasks.orgId, busy.orgId), isNull(tasks.completedAt)));
+    expect(open!.n).toBeGreaterThanOrEqual(505);
+
+    const res = await busy.api(`/api/tasks?assignee=${encodeURIComponent(caseyOfBusy.email)}`);
+    expect(res.status).toBe(200);
+    const answer = await res.json() as { items: ApiTask[]; total: number };
+    expect(answer.items).toHaveLength(500);
+    const titles = new Set(answer.items.map((t) => t.title));
+    expect(titles.has('Bulk task 1')).toBe(true);
+    expect(titles.has('Bulk task 505')).toBe(false);
+    expect(titles.has('Bulk task done')).toBe(false);
+    const mine = (await h.database.db.select({ n: count() }).from(tasks)
+      .where(and(eq(tasks.orgId, busy.orgId), eq(tasks.assigneeUserId, caseyOfBusy.id), isNull(tasks.completedAt))))[0]!.n;
+    expect(answer.total).toBe(mine);
+
+    // Casey's page says the list was cut, and by how much.
+    const page = await (await (await signIn(h, caseyOfBusy.email)).get('/tasks')).text();
+    expect(page).toMatch(new RegExp(`data-open-count[^>]*>${mine} open tasks<`));
+    const cut = /<p class="flash info" role="status" data-tasks-cut[^>]*>([\s\S]*?)<\/p>/.exec(page)?.[1]?.replace(/\s+/g, ' ').trim();
+    expect(cut).toBe(`Showing the 500 soonest due of ${mine} open tasks. The other ${mine - 500} are due later or have no due date; they move up here as these are done.`);
+    expect(page).not.toContain('Bulk task 505');
+
+    // A list that fits says nothing of the kind.
+    expect(await (await casey.get('/tasks')).text()).not.toContain('data-tasks-cut');
   });
 });

@@ -25,7 +25,7 @@ const openTaskResponse = z.object({
   assignee: z.object({ id: z.string(), name: z.string(), email: z.string() }).nullable(),
   createdAt: timestamp,
 });
-const openTaskListResponse = z.object({ items: z.array(openTaskResponse) });
+const openTaskListResponse = z.object({ items: z.array(openTaskResponse), total: z.number().int() });
 
 /** A task after a create or a change. `assigneeUserId` null: the account's CSM's. */
 const taskResponse = z.object({
@@ -48,8 +48,9 @@ export function taskRoutes(deps: AppDeps) {
       const orgId = c.get('orgId');
       const query = parseOrThrow(listQuerySchema, c.req.query());
       const owner = await ownerFilter(deps, orgId, query.assignee ?? 'all', null);
-      const tasks = await openTasks(deps, orgId, { owner, accountId: query.accountId }, new Date());
+      const { tasks, total } = await openTasks(deps, orgId, { owner, accountId: query.accountId }, new Date());
       return c.json(openTaskListResponse.parse({
+        total,
         items: tasks.map((t) => ({
           ...t, account: { id: t.accountId, name: t.accountName },
           assignee: t.assigneeUserId && t.assigneeName && t.assigneeEmail ? { id: t.assigneeUserId, name: t.assigneeName, email: t.assigneeEmail } : null,

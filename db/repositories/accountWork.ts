@@ -202,6 +202,8 @@ export async function listOpenTasks(db: Queryable, orgId: string, filter: { owne
     id: tasks.id, title: tasks.title, dueDate: tasks.dueDate, priority: tasks.priority, createdAt: tasks.createdAt,
     accountId: tasks.accountId, accountName: accounts.companyName, accountStatus: accounts.status,
     assigneeUserId: sql<string | null>`coalesce(${tasks.assigneeUserId}, ${accounts.csmUserId})`, assigneeName: users.name, assigneeEmail: users.email,
+    // Every open task the filter matches, counted before the limit (the same scan the sort needs).
+    total: sql<number>`(count(*) over ())::int`,
   }).from(tasks)
     .innerJoin(accounts, and(eq(accounts.id, tasks.accountId), eq(accounts.orgId, tasks.orgId)))
     .leftJoin(users, and(eq(users.id, sql`coalesce(${tasks.assigneeUserId}, ${accounts.csmUserId})`), eq(users.orgId, tasks.orgId)))

@@ -23,7 +23,7 @@ button,.button{display:inline-block;font:inherit;font-weight:600;background:#3b5
 button.secondary,.button.secondary{background:#e8ecf6;color:#1f2a44}
 button.danger{background:#c92a2a}
 .field-error{color:#a61b1b;font-size:.85rem;margin-top:2px}
-.flash{border-radius:6px;padding:10px 12px;margin-bottom:12px}.flash.error{background:#fdecec;color:#a61b1b}.flash.ok{background:#e6f6ec;color:#146c2e}
+.flash{border-radius:6px;padding:10px 12px;margin-bottom:12px}.flash.error{background:#fdecec;color:#a61b1b}.flash.ok{background:#e6f6ec;color:#146c2e}.flash.info{background:#eef4fb;color:#1d4e89}
 table{width:100%;border-collapse:collapse}
 th,td{text-align:left;padding:8px 10px;border-bottom:1px solid #eceff3;vertical-align:top}
 th{font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:#6b7280;white-space:nowrap}

@@ -11,6 +11,8 @@ export interface MyTasksPageProps {
   devOutbox: boolean;
   /** Null when the query string was refused. */
   tasks: OpenTask[] | null;
+  /** How many are open in all: more than `tasks` holds when the list was cut at its limit. */
+  total?: number | undefined;
   /** Whose tasks (admins pick): 'me', 'all', 'unassigned' or a user ID. */
   picked: string;
   /** The organisation's people, for an admin's picker; null for a CSM (who sees their own). */
@@ -62,12 +64,13 @@ export function MyTasksPage(p: MyTasksPageProps) {
       : p.picked === 'unassigned' ? 'Tasks of accounts without a CSM'
         : `Tasks of ${p.people?.find((u) => u.id === p.picked)?.name ?? 'someone'}`;
   const tasks = p.tasks ?? [];
+  const total = Math.max(p.total ?? tasks.length, tasks.length);
   return (
     <AppLayout title={whose} section="tasks" viewer={p.viewer} csrfToken={p.csrfToken} devOutbox={p.devOutbox}>
       <div class="page-head">
         <div>
           <h1>{whose}</h1>
-          {p.tasks ? <span class="muted" data-open-count>{plural(tasks.length, 'open task')}</span> : null}
+          {p.tasks ? <span class="muted" data-open-count>{plural(total, 'open task')}</span> : null}
         </div>
         {p.people ? (
           <form method="get" action="/tasks" class="button-row" aria-label="Whose tasks">
@@ -84,6 +87,12 @@ export function MyTasksPage(p: MyTasksPageProps) {
       </div>
       {p.flash ? <div class={`flash ${p.flash.kind}`} role={p.flash.kind === 'error' ? 'alert' : 'status'}>{p.flash.message}</div> : null}
       {p.error ? <div class="flash error" role="alert">{p.error} <a href="/tasks">Show my tasks</a></div> : null}
+      {p.tasks && total > tasks.length ? (
+        <p class="flash info" role="status" data-tasks-cut>
+          Showing the {tasks.length} soonest due of {total} open tasks. The other {total - tasks.length} are due later or have
+          no due date; they move up here as these are done.
+        </p>
+      ) : null}
       {p.tasks && !tasks.length ? (
         <div class="card"><p style="margin:0">{mine ? 'Nothing open: every task of yours is done.' : 'No open tasks here.'}</p></div>
       ) : null}

@@ -63,8 +63,8 @@ export function tasksRoutes(deps: AppDeps) {
       if (!parsed.success) return c.html(<MyTasksPage {...shell} tasks={null} picked="me" error={parsed.error.issues[0]?.message ?? 'Bad parameter.'} />, 400);
       try {
         const owner = await ownerFilter(deps, user.orgId, picked, user.id);
-        const tasks = await openTasks(deps, user.orgId, { owner }, now);
-        return c.html(<MyTasksPage {...shell} tasks={tasks} picked={picked} flash={takeFlash(c)} />);
+        const { tasks, total } = await openTasks(deps, user.orgId, { owner }, now);
+        return c.html(<MyTasksPage {...shell} tasks={tasks} total={total} picked={picked} flash={takeFlash(c)} />);
       } catch (error) {
         if (!(error instanceof RelayError) || (error.code !== 'unprocessable' && error.code !== 'validation')) throw error;
         return c.html(<MyTasksPage {...shell} tasks={null} picked="me" error={`No such person in your organisation: ${picked}.`} />, 400);
