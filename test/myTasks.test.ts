@@ -19,6 +19,9 @@ let accountA: string;
 let accountB: string;
 let otherAccount: string;
 
+/** A task as GET /api/tasks lists it. */
+interface ApiTask { id: string; title: string; priority: string; group: string; account: { id: string; name: string }; assignee: { email: string } | null }
+
 const person = (o: TestOrganisation, name: string) => o.csms.find((c) => c.name === name)!;
 
 /** Adds a task from the account page's form, as the signed-in person. */
@@ -190,7 +193,6 @@ describe('a playbook action\'s task', () => {
 });
 
 describe('the task API', () => {
-  interface ApiTask { id: string; title: string; priority: string; group: string; account: { id: string; name: string }; assignee: { email: string } | null }
 
   it('lists a person\'s open tasks by ID or email, grouped and ordered as the page does', async () => {
     const res = await org.api(`/api/tasks?assignee=${encodeURIComponent(person(org, 'Casey CSM').email)}`);
