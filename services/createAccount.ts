@@ -77,17 +77,25 @@ async function templateVersionOf(input: AccountInput, findTemplate: TemplateVers
   return version.id;
 }
 
+/** The organisation's current template versions, looked up one reference at a time. */
+const currentTemplates = (db: Database, orgId: string): TemplateVersionLookup => (ref) => findCurrentTemplateVersion(db, orgId, ref);
+
+/** The body as an account, or a 'validation' RelayError naming every bad field (the template looked up only then). */
+async function accountInputOf(body: unknown, findTemplate: TemplateVersionLookup): Promise<AccountInput> {
+  const parsed = accountInputSchema.safeParse(body);
+  if (!parsed.success) throw await invalidAccountBody(parsed.error, body, findTemplate);
+  return parsed.data;
+}
+
 /**
  * The body checked as the API checks it, and the template version it names. A RelayError
  * ('validation') names every bad field, the template included when the body names one readably.
  */
 export async function validateAccountBody(
-  db: Database, orgId: string, body: unknown,
-  findTemplate: TemplateVersionLookup = (ref) => findCurrentTemplateVersion(db, orgId, ref),
+  db: Database, orgId: string, body: unknown, findTemplate: TemplateVersionLookup = currentTemplates(db, orgId),
 ): Promise<{ input: AccountInput; templateVersionId: string }> {
-  const parsed = accountInputSchema.safeParse(body);
-  if (!parsed.success) throw await invalidAccountBody(parsed.error, body, findTemplate);
-  return { input: parsed.data, templateVersionId: await templateVersionOf(parsed.data, findTemplate) };
+  const input = await accountInputOf(body, findTemplate);
+  return { input, templateVersionId: await templateVersionOf(input, findTemplate) };
 }
 
 /** The row a new account is stored as: pending_handoff, its run's ID derived from its own. */
@@ -124,10 +132,8 @@ export async function startNewAccountRun(
  * concurrent creates of one company.
  */
 export async function createAccount(deps: CreateAccountDeps, orgId: string, body: unknown): Promise<CreatedAccount> {
-  const findTemplate: TemplateVersionLookup = (ref) => findCurrentTemplateVersion(deps.db, orgId, ref);
-  const parsed = accountInputSchema.safeParse(body);
-  if (!parsed.success) throw await invalidAccountBody(parsed.error, body, findTemplate);
-  const input: AccountInput = parsed.data;
+  const findTemplate = currentTemplates(deps.db, orgId);
+  const input = await accountInputOf(body, findTemplate);
   const domains = companyDomains(input);
   // The three reads a valid body needs go together (each one indexed lookup; one after another they
   // were three waits on the database under load): its template, the accounts already holding its

@@ -64,7 +64,7 @@ export function MyTasksPage(p: MyTasksPageProps) {
       : p.picked === 'unassigned' ? 'Tasks of accounts without a CSM'
         : `Tasks of ${p.people?.find((u) => u.id === p.picked)?.name ?? 'someone'}`;
   const tasks = p.tasks ?? [];
-  const total = Math.max(p.total ?? tasks.length, tasks.length);
+  const total = p.total ?? tasks.length;
   return (
     <AppLayout title={whose} section="tasks" viewer={p.viewer} csrfToken={p.csrfToken} devOutbox={p.devOutbox}>
       <div class="page-head">
